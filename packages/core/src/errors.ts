@@ -1,0 +1,58 @@
+/** Machine-readable reason carried by every error blurgate throws or reports. */
+export type BlurgateErrorCode =
+  | 'INVALID_IMAGE'
+  | 'DECODE_FAILED'
+  | 'IMAGE_TOO_LARGE'
+  | 'INPUT_NOT_FOUND'
+  | 'INVALID_OPTION'
+  | 'UNSUPPORTED_MODEL'
+  | 'MODEL_NOT_FOUND'
+  | 'INVALID_MANIFEST'
+  | 'CHECKSUM_MISMATCH'
+  | 'RUNTIME_FAILED'
+  | 'ABORTED'
+  | 'DOWNLOAD_FAILED'
+  | 'UNSAFE_CHECKPOINT'
+  | 'CONVERSION_FAILED';
+
+/**
+ * Base class of blurgate's typed errors. `code` is stable and safe to branch on; `message`
+ * tells a person what to do.
+ */
+export class BlurgateError extends Error {
+  readonly code: BlurgateErrorCode;
+
+  constructor(code: BlurgateErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BlurgateError';
+    this.code = code;
+  }
+}
+
+/** The input is not a usable image (bad dimensions, undecodable, too large). */
+export class ImageInputError extends BlurgateError {
+  constructor(code: 'INVALID_IMAGE' | 'DECODE_FAILED' | 'IMAGE_TOO_LARGE' | 'INPUT_NOT_FOUND', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ImageInputError';
+  }
+}
+
+/** The model, its manifest or its file cannot be used. */
+export class ModelError extends BlurgateError {
+  constructor(
+    code: 'UNSUPPORTED_MODEL' | 'MODEL_NOT_FOUND' | 'INVALID_MANIFEST' | 'CHECKSUM_MISMATCH' | 'RUNTIME_FAILED',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = 'ModelError';
+  }
+}
+
+/** An option passed by the caller is out of range or malformed. */
+export class OptionError extends BlurgateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_OPTION', message, options);
+    this.name = 'OptionError';
+  }
+}

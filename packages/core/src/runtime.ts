@@ -1,0 +1,33 @@
+/**
+ * The inference runtime contract. Core never imports onnxruntime: `@blurgate/node` implements this
+ * with onnxruntime-node and `@blurgate/web` with onnxruntime-web (the same split as onnxruntime's own
+ * `js/common` backend interface), and the caller passes the runtime in.
+ */
+
+/** NCHW dimensions of a float32 input batch. */
+export type TensorDims = readonly [batch: number, channels: number, height: number, width: number];
+
+/** A loaded model, ready to run. */
+export interface ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /**
+   * Channels the model's first input expects: 4 when FreqAux is computed by core and
+   * appended to RGB, 3 when the FreqAux step is inside the graph.
+   */
+  readonly inputChannels: 3 | 4;
+  /**
+   * Runs one NCHW float32 batch and returns the logits, `[batch, 2]` row-major
+   * (index 0 = sharp, index 1 = blurred).
+   */
+  run(input: Float32Array, dims: TensorDims): Promise<Float32Array>;
+  /** Frees native resources. The session must not be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+/** Creates sessions from model bytes (ONNX). */
+export interface InferenceRuntime {
+  /** For reports, e.g. `onnxruntime-node 1.23.0`. */
+  readonly name: string;
+  loadModel(modelBytes: Uint8Array): Promise<ModelSession>;
+}

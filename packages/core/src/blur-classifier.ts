@@ -1,0 +1,63 @@
+import { ImageInputError, OptionError } from './errors.js';
+import { assertPixelImage } from './image-validation.js';
+import type { PixelImage } from './pixel-image.js';
+import { type BlurPrediction, DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
+import { predictTta, validateScales } from './predict-tta.js';
+import { resolveThresholds, routePrediction } from './routing.js';
+import type { ModelSession } from './runtime.js';
+import { toRgb } from './to-rgb.js';
+
+/** Default smallest accepted side, in pixels. */
+export const DEFAULT_MIN_SIDE = 16;
+
+export interface BlurClassifierOptions {
+  /** TTA scales; default {@link DEFAULT_SCALES}. Not together with `fast`. */
+  readonly scales?: readonly number[];
+  /** Single-scale inference ({@link FAST_SCALES}). */
+  readonly fast?: boolean;
+  /** Below this confidence the label is `uncertain` (default 0.60). */
+  readonly confidenceThreshold?: number;
+  /** At or above this p_blurred the label is `blurred` (default 0.50). */
+  readonly blurThreshold?: number;
+  /** Images smaller than this on either side are refused (default 16). */
+  readonly minSide?: number;
+}
+
+export interface BlurClassifier {
+  readonly scales: readonly number[];
+  readonly thresholds: RoutingThresholds;
+  /** Converts to RGB, runs TTA and routes the result. Throws ImageInputError for unusable images. */
+  classify(image: PixelImage): Promise<BlurPrediction>;
+}
+
+/** Binds a model session to scales and thresholds; options are checked here, once. */
+export function createBlurClassifier(session: ModelSession, options: BlurClassifierOptions = {}): BlurClassifier {
+  if (options.fast && options.scales !== undefined) {
+    throw new OptionError('pass either scales or fast, not both (fast means scales [384])');
+  }
+  const scales = validateScales(options.scales ?? (options.fast ? FAST_SCALES : DEFAULT_SCALES));
+  const thresholds = resolveThresholds({
+    confidenceThreshold: options.confidenceThreshold,
+    blurThreshold: options.blurThreshold,
+  });
+  const minSide = options.minSide ?? DEFAULT_MIN_SIDE;
+  if (!Number.isInteger(minSide) || minSide < 1) {
+    throw new OptionError(`minSide must be a positive integer, got ${String(minSide)}`);
+  }
+  return {
+    scales,
+    thresholds,
+    async classify(image: PixelImage): Promise<BlurPrediction> {
+      const valid = assertPixelImage(image);
+      if (valid.width < minSide || valid.height < minSide) {
+        throw new ImageInputError(
+          'INVALID_IMAGE',
+          `image is ${valid.width}×${valid.height} pixels; blurgate needs at least ${minSide}×${minSide}`,
+        );
+      }
+      const tta = await predictTta(session, toRgb(valid), scales);
+      const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);
+      return { label, confidence, probSharp: tta.probSharp, probBlurred: tta.probBlurred, scales: tta.scales };
+    },
+  };
+}

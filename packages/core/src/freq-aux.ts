@@ -1,0 +1,80 @@
+import { OptionError } from './errors.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from './normalize-image.js';
+
+/** Luma weights of the reference's FreqAux (`rgb2gray` buffer), R, G, B. */
+export const FREQ_AUX_LUMA: readonly [number, number, number] = Object.freeze([0.2989, 0.587, 0.114]) as readonly [
+  number,
+  number,
+  number,
+];
+/** Lower bound of the standard deviation used to standardise the Laplacian magnitude. */
+export const FREQ_AUX_MIN_STD = 1e-6;
+
+const f32 = Math.fround;
+
+/**
+ * The frequency-auxiliary channel of SPEC 1.3, from a normalised CHW tensor (at least 3 planes
+ * of `width × height`; the first three are R, G, B): undo the ImageNet normalisation, luma, 4-neighbour
+ * Laplacian with zero padding, absolute value, then `(m - mean) / max(std, 1e-6)` with the unbiased
+ * std. Element-wise steps round to float32 like PyTorch; mean and std accumulate in float64.
+ */
+export function freqAuxChannel(normalizedChw: Float32Array, width: number, height: number): Float32Array {
+  if (!Number.isInteger(width) || width <= 0 || !Number.isInteger(height) || height <= 0) {
+    throw new OptionError(`freqAuxChannel width and height must be positive integers, got ${width}×${height}`);
+  }
+  const plane = width * height;
+  if (normalizedChw.length < plane * 3) {
+    throw new OptionError(
+      `freqAuxChannel needs 3 planes of ${width}×${height} (${plane * 3} values), got ${normalizedChw.length}`,
+    );
+  }
+  const stdR = f32(IMAGENET_STD[0]);
+  const stdG = f32(IMAGENET_STD[1]);
+  const stdB = f32(IMAGENET_STD[2]);
+  const meanR = f32(IMAGENET_MEAN[0]);
+  const meanG = f32(IMAGENET_MEAN[1]);
+  const meanB = f32(IMAGENET_MEAN[2]);
+  const lumaR = f32(FREQ_AUX_LUMA[0]);
+  const lumaG = f32(FREQ_AUX_LUMA[1]);
+  const lumaB = f32(FREQ_AUX_LUMA[2]);
+
+  const luma = new Float32Array(plane);
+  for (let i = 0; i < plane; i++) {
+    const r = f32(f32(normalizedChw[i] * stdR) + meanR);
+    const g = f32(f32(normalizedChw[plane + i] * stdG) + meanG);
+    const b = f32(f32(normalizedChw[2 * plane + i] * stdB) + meanB);
+    luma[i] = f32(f32(f32(r * lumaR) + f32(g * lumaG)) + f32(b * lumaB));
+  }
+
+  // |Laplacian| with zero padding; the result is rounded to float32 when stored.
+  const magnitude = new Float32Array(plane);
+  let sum = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      let lap = -4 * luma[i];
+      if (x > 0) lap += luma[i - 1];
+      if (x < width - 1) lap += luma[i + 1];
+      if (y > 0) lap += luma[i - width];
+      if (y < height - 1) lap += luma[i + width];
+      const m = f32(Math.abs(lap));
+      magnitude[i] = m;
+      sum += m;
+    }
+  }
+  const mean = sum / plane;
+  let squares = 0;
+  for (let i = 0; i < plane; i++) {
+    const d = magnitude[i] - mean;
+    squares += d * d;
+  }
+  // torch.std(unbiased=True) of one value is NaN; clamp(NaN) stays NaN. A 1×1 tensor never reaches
+  // the model (scales are ≥ 1 but the reference would produce NaN too), so use 0 there instead.
+  const std = plane > 1 ? Math.sqrt(squares / (plane - 1)) : 0;
+  const mu = f32(mean);
+  const sigma = f32(Math.max(f32(std), FREQ_AUX_MIN_STD));
+  const aux = magnitude;
+  for (let i = 0; i < plane; i++) aux[i] = f32(f32(magnitude[i] - mu) / sigma);
+  return aux;
+}

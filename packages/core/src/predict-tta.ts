@@ -1,0 +1,79 @@
+import { ModelError, OptionError } from './errors.js';
+import { modelInputTensor } from './model-input-tensor.js';
+import type { PixelImage } from './pixel-image.js';
+import type { ScaleProbabilities } from './prediction.js';
+import type { ModelSession } from './runtime.js';
+import { softmax } from './softmax.js';
+
+/** TTA-averaged probabilities and the per-scale ones they came from. */
+export interface TtaProbabilities {
+  readonly probSharp: number;
+  readonly probBlurred: number;
+  readonly scales: readonly ScaleProbabilities[];
+}
+
+/** Checks TTA scales: a non-empty list of positive integers. Returns a frozen copy. */
+export function validateScales(scales: readonly number[], name = 'scales'): readonly number[] {
+  if (!Array.isArray(scales) || scales.length === 0) {
+    throw new OptionError(`${name} must be a non-empty list of positive integers, e.g. [384]`);
+  }
+  for (const scale of scales) {
+    if (typeof scale !== 'number' || !Number.isInteger(scale) || scale <= 0) {
+      throw new OptionError(`${name} must be positive integers, got ${String(scale)} in [${scales.join(', ')}]`);
+    }
+  }
+  return Object.freeze([...scales]);
+}
+
+function checkSessionChannels(session: ModelSession): 3 | 4 {
+  const channels = session.inputChannels;
+  if (channels !== 3 && channels !== 4) {
+    throw new ModelError(
+      'UNSUPPORTED_MODEL',
+      `the model takes ${String(channels)} input channels; blurgate supports 3 (FreqAux in the graph) or 4 (RGB + FreqAux)`,
+    );
+  }
+  return channels;
+}
+
+/**
+ * Test-time augmentation (SPEC 1.5): for each scale, builds the model input (FreqAux appended only
+ * when the session takes 4 channels), runs it as a batch of one, takes the softmax of the two
+ * logits, and averages the probability vectors over the scales.
+ */
+export async function predictTta(
+  session: ModelSession,
+  rgb: PixelImage,
+  scales: readonly number[],
+): Promise<TtaProbabilities> {
+  const checkedScales = validateScales(scales);
+  const channels = checkSessionChannels(session);
+  const perScale: ScaleProbabilities[] = [];
+  let sumSharp = 0;
+  let sumBlurred = 0;
+  for (const scale of checkedScales) {
+    const input = modelInputTensor(rgb, scale, channels);
+    let logits: Float32Array;
+    try {
+      logits = await session.run(input, [1, channels, scale, scale]);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new ModelError('RUNTIME_FAILED', `the model failed at scale ${scale}: ${reason}`, { cause });
+    }
+    if (!logits || logits.length < 2 || !Number.isFinite(logits[0]) || !Number.isFinite(logits[1])) {
+      throw new ModelError(
+        'RUNTIME_FAILED',
+        `the model must return 2 finite logits (sharp, blurred) at scale ${scale}, got [${Array.from(logits ?? []).slice(0, 4).join(', ')}]`,
+      );
+    }
+    const [probSharp, probBlurred] = softmax([logits[0], logits[1]]);
+    perScale.push({ scale, probSharp, probBlurred });
+    sumSharp += probSharp;
+    sumBlurred += probBlurred;
+  }
+  return {
+    probSharp: sumSharp / perScale.length,
+    probBlurred: sumBlurred / perScale.length,
+    scales: perScale,
+  };
+}

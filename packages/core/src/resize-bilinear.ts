@@ -1,0 +1,180 @@
+/*
+ * Pillow's 8-bit bilinear resample (libImaging/Resample.c), written by hand because the product
+ * needs bit-for-bit parity with the reference's `Image.resize((s, s), Image.BILINEAR)` (SPEC 2):
+ * no general-purpose resize library reproduces its fixed-point coefficients and uint8 intermediate.
+ */
+import { OptionError } from './errors.js';
+import { assertPixelImage } from './image-validation.js';
+import type { PixelImage } from './pixel-image.js';
+
+/** Pillow's PRECISION_BITS for 8-bit images: 32 - 8 - 2. */
+const PRECISION_BITS = 22;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+/** Sums at or above this clip to 255 (Pillow's clip8). */
+const CLIP_HIGH = ONE * 256;
+
+/** Fixed-point filter taps of one axis: output index i reads `sizes[i]` inputs from `starts[i]`. */
+interface AxisCoefficients {
+  readonly taps: number;
+  readonly starts: Int32Array;
+  readonly sizes: Int32Array;
+  /** `outSize * taps` fixed-point weights; tap j of output i is at `i * taps + j`. */
+  readonly weights: Int32Array;
+}
+
+/** Pillow's precompute_coeffs + normalize_coeffs_8bpc for the triangle filter (support 1). */
+function axisCoefficients(inSize: number, outSize: number): AxisCoefficients {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = filterScale;
+  const taps = Math.ceil(support) * 2 + 1;
+  const starts = new Int32Array(outSize);
+  const sizes = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * taps);
+  const raw = new Float64Array(taps);
+  const inverseFilterScale = 1 / filterScale;
+  for (let i = 0; i < outSize; i++) {
+    const center = (i + 0.5) * scale;
+    // C's (int) cast truncates toward zero.
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize);
+    const count = xmax - xmin;
+    let total = 0;
+    for (let j = 0; j < count; j++) {
+      const t = Math.abs((j + xmin - center + 0.5) * inverseFilterScale);
+      const w = t < 1 ? 1 - t : 0;
+      raw[j] = w;
+      total += w;
+    }
+    const base = i * taps;
+    for (let j = 0; j < count; j++) {
+      const w = total !== 0 ? raw[j] / total : raw[j];
+      // Round half away from zero; bilinear weights are never negative.
+      weights[base + j] = Math.trunc(w < 0 ? -0.5 + w * ONE : 0.5 + w * ONE);
+    }
+    starts[i] = xmin;
+    sizes[i] = count;
+  }
+  return { taps, starts, sizes, weights };
+}
+
+function clip8(sum: number): number {
+  if (sum >= CLIP_HIGH) return 255;
+  if (sum <= 0) return 0;
+  return sum >> PRECISION_BITS;
+}
+
+/** Horizontal pass over rows [firstRow, firstRow + rows) of `src` into a `outWidth × rows` image. */
+function resampleHorizontal(
+  src: Uint8Array,
+  srcWidth: number,
+  channels: number,
+  firstRow: number,
+  rows: number,
+  outWidth: number,
+  axis: AxisCoefficients,
+): Uint8Array {
+  const out = new Uint8Array(outWidth * rows * channels);
+  const { taps, starts, sizes, weights } = axis;
+  const srcStride = srcWidth * channels;
+  let o = 0;
+  for (let y = 0; y < rows; y++) {
+    const rowStart = (firstRow + y) * srcStride;
+    for (let x = 0; x < outWidth; x++) {
+      const count = sizes[x];
+      const k = x * taps;
+      const s = rowStart + starts[x] * channels;
+      if (channels === 3) {
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        for (let j = 0, p = s; j < count; j++, p += 3) {
+          const w = weights[k + j];
+          s0 += src[p] * w;
+          s1 += src[p + 1] * w;
+          s2 += src[p + 2] * w;
+        }
+        out[o] = clip8(s0);
+        out[o + 1] = clip8(s1);
+        out[o + 2] = clip8(s2);
+        o += 3;
+      } else {
+        for (let c = 0; c < channels; c++) {
+          let sum = HALF;
+          for (let j = 0, p = s + c; j < count; j++, p += channels) sum += src[p] * weights[k + j];
+          out[o++] = clip8(sum);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Vertical pass: `src` is `width × anything`, row offsets in `axis` are relative to `src`. */
+function resampleVertical(
+  src: Uint8Array,
+  width: number,
+  channels: number,
+  outHeight: number,
+  axis: AxisCoefficients,
+  rowShift: number,
+): Uint8Array {
+  const stride = width * channels;
+  const out = new Uint8Array(stride * outHeight);
+  const { taps, starts, sizes, weights } = axis;
+  for (let y = 0; y < outHeight; y++) {
+    const count = sizes[y];
+    const k = y * taps;
+    const first = (starts[y] - rowShift) * stride;
+    const o = y * stride;
+    for (let i = 0; i < stride; i++) {
+      let sum = HALF;
+      for (let j = 0, p = first + i; j < count; j++, p += stride) sum += src[p] * weights[k + j];
+      out[o + i] = clip8(sum);
+    }
+  }
+  return out;
+}
+
+function assertTargetSize(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new OptionError(`resize ${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+/**
+ * Resizes to exactly `width × height` (aspect ratio not kept) with Pillow's 8-bit bilinear
+ * resample, bit for bit: separable, horizontal pass first, uint8 intermediate, 22-bit fixed-point
+ * weights; an axis that keeps its size is not resampled. Channels are filtered independently
+ * (as Pillow does for L, RGB and CMYK; Pillow premultiplies alpha for RGBA/LA, this does not).
+ */
+export function resizeBilinear(image: PixelImage, width: number, height: number): PixelImage {
+  const valid = assertPixelImage(image);
+  assertTargetSize('width', width);
+  assertTargetSize('height', height);
+  const { data, channels } = valid;
+  const needHorizontal = width !== valid.width;
+  const needVertical = height !== valid.height;
+  if (!needHorizontal && !needVertical) {
+    return { data: data.slice(), width, height, channels };
+  }
+  const vertical = needVertical ? axisCoefficients(valid.height, height) : null;
+  if (!needHorizontal) {
+    return { data: resampleVertical(data, width, channels, height, vertical!, 0), width, height, channels };
+  }
+  const horizontal = axisCoefficients(valid.width, width);
+  if (!vertical) {
+    return {
+      data: resampleHorizontal(data, valid.width, channels, 0, valid.height, width, horizontal),
+      width,
+      height,
+      channels,
+    };
+  }
+  // Like Pillow, the horizontal pass only covers the rows the vertical pass reads.
+  const firstRow = vertical.starts[0];
+  const lastRow = vertical.starts[height - 1] + vertical.sizes[height - 1];
+  const temp = resampleHorizontal(data, valid.width, channels, firstRow, lastRow - firstRow, width, horizontal);
+  return { data: resampleVertical(temp, width, channels, height, vertical, firstRow), width, height, channels };
+}

@@ -1,1 +1,6 @@
-export {};
+// Hugging Face Hub downloads, the model store and versioned models (issue 3).
+export * from './download-progress.js';
+export * from './hf-cache.js';
+export * from './hub-url.js';
+export * from './pull-checkpoint.js';
+export * from './sha256.js';

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlurgateError } from '@blurgate/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type DownloadProgress, pullCheckpoint } from '../../src/hub/index.js';
+import { type FakeHub, startFakeHub } from '../../test-support/fake-hub.js';
+
+const REPO = 'test-org/blur-model';
+// Deterministic, non-trivial bytes (1.5 MB: above @huggingface/hub's 1 MB in-RAM threshold).
+const CONTENT = Uint8Array.from({ length: 1_500_000 }, (_, i) => (i * 2654435761) >>> 24);
+const SHA256 = createHash('sha256').update(CONTENT).digest('hex');
+
+let hub: FakeHub;
+let cacheDir: string;
+
+beforeEach(async () => {
+  // @huggingface/hub logs "Downloading ..." with console.debug; keep test output readable.
+  vi.spyOn(console, 'debug').mockImplementation(() => {});
+  hub = await startFakeHub({ repos: { [REPO]: [{ path: 'best.pt', content: CONTENT, lfs: true }] } });
+  cacheDir = await mkdtemp(join(tmpdir(), 'blurgate-hf-cache-'));
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await hub.close();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+async function blobFiles(): Promise<string[]> {
+  try {
+    return await readdir(join(cacheDir, 'models--test-org--blur-model', 'blobs'));
+  } catch {
+    return [];
+  }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<BlurgateError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(BlurgateError);
+  return error as BlurgateError;
+}
+
+describe('pullCheckpoint against the fake hub', () => {
+  it('downloads into the standard cache layout, reports progress and the commit it got', async () => {
+    const progress: DownloadProgress[] = [];
+    const pulled = await pullCheckpoint({
+      repo: REPO,
+      file: 'best.pt',
+      sha256: SHA256,
+      hubUrl: hub.url,
+      cacheDir,
+      onProgress: (p) => progress.push(p),
+    });
+    const head = hub.head(REPO);
+    expect(pulled.revision).toBe(head);
+    expect(pulled.requestedRevision).toBe('main');
+    expect(pulled.sha256).toBe(SHA256);
+    expect(pulled.size).toBe(CONTENT.byteLength);
+    expect(pulled.fromCache).toBe(false);
+    expect(pulled.path).toBe(join(cacheDir, 'models--test-org--blur-model', 'snapshots', head, 'best.pt'));
+    expect((await readFile(pulled.path)).equals(CONTENT)).toBe(true);
+    expect(await blobFiles()).toEqual([SHA256]);
+    // refs/main is written like Python's client does, so an offline pull of `main` finds it.
+    expect((await readFile(join(cacheDir, 'models--test-org--blur-model', 'refs', 'main'), 'utf8')).trim()).toBe(head);
+    expect(progress.at(-1)).toEqual({ file: 'best.pt', receivedBytes: CONTENT.byteLength, totalBytes: CONTENT.byteLength });
+  });
+
+  it('serves a pinned revision already in the cache with the hub stopped', async () => {
+    const first = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    await hub.close();
+    const second = await pullCheckpoint({
+      repo: REPO,
+      file: 'best.pt',
+      revision: first.revision,
+      sha256: SHA256,
+      hubUrl: hub.url,
+      cacheDir,
+    });
+    expect(second.fromCache).toBe(true);
+    expect(second.path).toBe(first.path);
+    expect(second.sha256).toBe(SHA256);
+  });
+
+  it('serves an unpinned branch from the cache when the hub is unreachable (refs/main)', async () => {
+    await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    await hub.close();
+    const again = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    expect(again.fromCache).toBe(true);
+    expect(again.sha256).toBe(SHA256);
+  });
+
+  it('with no network and no cache, says what to download and where to put it', async () => {
+    await hub.close();
+    const revision = 'a'.repeat(40);
+    const error = await rejection(pullCheckpoint({ repo: REPO, file: 'best.pt', revision, hubUrl: hub.url, cacheDir }));
+    expect(error.code).toBe('DOWNLOAD_FAILED');
+    expect(error.message).toContain(`${hub.url}/${REPO}/resolve/${revision}/best.pt`);
+    expect(error.message).toContain('--checkpoint path/to/best.pt');
+    expect(error.message).toContain(join(cacheDir, 'models--test-org--blur-model', 'snapshots', revision, 'best.pt'));
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('refuses a wrong sha256 and keeps nothing in the cache', async () => {
+    const wrong = 'f'.repeat(64);
+    const error = await rejection(
+      pullCheckpoint({ repo: REPO, file: 'best.pt', sha256: wrong, hubUrl: hub.url, cacheDir }),
+    );
+    expect(error.code).toBe('CHECKSUM_MISMATCH');
+    expect(error.message).toContain(SHA256);
+    expect(error.message).toContain(wrong);
+    expect(await blobFiles()).toEqual([]);
+  });
+
+  it('refuses wrong bytes even when unpinned (LFS oid), and a retry then succeeds', async () => {
+    hub.injectFault({ kind: 'wrong-bytes', path: 'best.pt' });
+    const error = await rejection(pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir }));
+    expect(error.code).toBe('CHECKSUM_MISMATCH');
+    expect(await blobFiles()).toEqual([]);
+    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    expect(pulled.sha256).toBe(SHA256);
+  });
+
+  it('reports a missing file, revision or repo as DOWNLOAD_FAILED naming the URL', async () => {
+    const missingFile = await rejection(pullCheckpoint({ repo: REPO, file: 'nope.pt', hubUrl: hub.url, cacheDir }));
+    expect(missingFile.code).toBe('DOWNLOAD_FAILED');
+    expect(missingFile.message).toContain(`${hub.url}/${REPO}/resolve/main/nope.pt`);
+    const missingRepo = await rejection(
+      pullCheckpoint({ repo: 'test-org/none', file: 'best.pt', hubUrl: hub.url, cacheDir }),
+    );
+    expect(missingRepo.message).toMatch(/Not found on the Hub/);
+    const missingRevision = await rejection(
+      pullCheckpoint({ repo: REPO, file: 'best.pt', revision: 'b'.repeat(40), hubUrl: hub.url, cacheDir }),
+    );
+    expect(missingRevision.message).toMatch(/Not found on the Hub/);
+  });
+
+  it('restarts cleanly after a connection dropped mid-file', async () => {
+    hub.injectFault({ kind: 'drop-mid-file', path: 'best.pt' });
+    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', sha256: SHA256, hubUrl: hub.url, cacheDir });
+    expect(pulled.sha256).toBe(SHA256);
+    expect((await readFile(pulled.path)).equals(CONTENT)).toBe(true);
+    expect(await blobFiles()).toEqual([SHA256]);
+    // Two full-body GETs: the dropped one and the restart.
+    expect(hub.requests.filter((r) => r.path.endsWith('/best.pt') && r.range === null)).toHaveLength(2);
+  });
+
+  it('gives up after repeated drops and leaves no half-written file', async () => {
+    hub.injectFault({ kind: 'drop-mid-file', path: 'best.pt', times: 5 });
+    const error = await rejection(
+      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, attempts: 2 }),
+    );
+    expect(error.code).toBe('DOWNLOAD_FAILED');
+    expect(error.message).toContain('failed 2 times');
+    expect(await blobFiles()).toEqual([]);
+  });
+
+  it('pulls an exact older commit after the branch moved on', async () => {
+    const first = hub.head(REPO);
+    const newer = Uint8Array.from(CONTENT.subarray(0, 1000));
+    hub.commit(REPO, [{ path: 'best.pt', content: newer, lfs: true }], 'new weights');
+    const pinned = await pullCheckpoint({ repo: REPO, file: 'best.pt', revision: first, hubUrl: hub.url, cacheDir });
+    expect(pinned.sha256).toBe(SHA256);
+    const latest = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    expect(latest.revision).toBe(hub.head(REPO));
+    expect(latest.size).toBe(1000);
+  });
+});

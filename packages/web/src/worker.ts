@@ -1,0 +1,1 @@
+export { createBlurGateWorker, type BlurGateWorker, type BlurGateWorkerOptions } from './worker/client.js';

@@ -1,0 +1,85 @@
+/**
+ * The Web Worker script: owns one blur gate and answers the client in `client.ts`.
+ * Built as one self-contained module (core and onnxruntime-web bundled in) because import maps
+ * do not apply inside workers.
+ */
+import { BlurgateError, type ClassifyFailure } from '@blurgate/core';
+import { type BlurGate, createBlurGate } from '../blur-gate.js';
+import { createWebRuntime } from '../web-runtime.js';
+import type { FromWorker, ToWorker, WorkerInput } from './protocol.js';
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  postMessage(message: FromWorker): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+let gate: Promise<BlurGate> | null = null;
+const running = new Map<number, AbortController>();
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'init':
+      gate = createBlurGate({
+        ...message.settings,
+        runtime: createWebRuntime(message.settings.runtime),
+        onProgress: (progress) => scope.postMessage({ type: 'progress', id: message.id, progress }),
+      });
+      gate.then(
+        (g) =>
+          scope.postMessage({
+            type: 'ready',
+            id: message.id,
+            info: { scales: g.scales, thresholds: g.thresholds, modelInputChannels: g.modelInputChannels, runtimeName: g.runtimeName },
+          }),
+        (error: unknown) => scope.postMessage({ type: 'failed', id: message.id, error: failureOf(error) }),
+      );
+      break;
+    case 'classify':
+      void classify(message.id, message.input);
+      break;
+    case 'abort':
+      running.get(message.id)?.abort();
+      break;
+    case 'dispose':
+      void dispose(message.id);
+      break;
+  }
+};
+
+async function classify(id: number, input: WorkerInput): Promise<void> {
+  const controller = new AbortController();
+  running.set(id, controller);
+  try {
+    if (!gate) throw new BlurgateError('RUNTIME_FAILED', 'The worker received classify before init.');
+    const g = await gate;
+    const options = { signal: controller.signal };
+    const result =
+      input instanceof Blob
+        ? await g.classify(input, options)
+        : 'url' in input
+          ? await g.classify(input.url, options)
+          : await g.classifyPixels(input, options);
+    const { input: _input, ...outcome } = result;
+    scope.postMessage({ type: 'result', id, outcome });
+  } catch (error) {
+    scope.postMessage({ type: 'failed', id, error: failureOf(error) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+async function dispose(id: number): Promise<void> {
+  try {
+    if (gate) await (await gate).dispose();
+  } catch {
+    // A gate that never loaded has nothing to free.
+  }
+  scope.postMessage({ type: 'done', id });
+}
+
+function failureOf(error: unknown): ClassifyFailure {
+  if (error instanceof BlurgateError) return { code: error.code, message: error.message };
+  return { code: 'RUNTIME_FAILED', message: error instanceof Error ? error.message : String(error) };
+}

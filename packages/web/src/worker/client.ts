@@ -1,0 +1,195 @@
+import { BlurgateError, type ClassifyFailure, type ClassifyResult, ModelError, OptionError, type PixelImage } from '@blurgate/core';
+import type { BlurGate, BlurGateOptions, ClassifyManyOptions, ClassifyOptions } from '../blur-gate.js';
+import { abortedError, decodeImage, throwIfAborted, type WebImageInput } from '../decode-image.js';
+import type { WasmPaths, WebRuntimeOptions } from '../web-runtime.js';
+import type { FromWorker, GateInfo, ToWorker, WorkerInput, WorkerOutcome } from './protocol.js';
+
+export interface BlurGateWorkerOptions extends Omit<BlurGateOptions, 'runtime'> {
+  /**
+   * onnxruntime-web settings for the worker. `wasmPaths` is required: the worker bundles onnxruntime-web,
+   * so it cannot find `ort-wasm-simd-threaded.{mjs,wasm}` on its own. Relative URLs resolve against the page.
+   */
+  readonly runtime: WebRuntimeOptions & { readonly wasmPaths: WasmPaths };
+  /** A Worker running `@blurgate/web/blurgate-worker.js`, or its URL. Default: the file beside this module. */
+  readonly worker?: Worker | string | URL;
+}
+
+/** A blur gate whose decoding of Blobs/URLs and whose inference run in a Web Worker. */
+export interface BlurGateWorker extends Omit<BlurGate, 'classifyPixels'> {
+  /** The worker; terminated by `dispose()`. */
+  readonly worker: Worker;
+}
+
+type Pending = {
+  resolve(message: FromWorker): void;
+  reject(error: BlurgateError): void;
+  onProgress?: BlurGateOptions['onProgress'];
+};
+
+/**
+ * Starts the worker, loads the model in it and returns a gate with the same methods and results as
+ * `createBlurGate`. DOM-only inputs (img, canvas, ImageData, ImageBitmap) are read on the calling thread
+ * and their pixels transferred; Blobs and URLs are decoded in the worker.
+ */
+export async function createBlurGateWorker(options: BlurGateWorkerOptions): Promise<BlurGateWorker> {
+  if (!options.runtime?.wasmPaths) {
+    throw new OptionError(
+      'runtime.wasmPaths is required for the worker: the URL (folder ending in "/") where ort-wasm-simd-threaded.mjs and .wasm from onnxruntime-web/dist are served.',
+    );
+  }
+  throwIfAborted(options.signal);
+  const worker = startWorker(options.worker);
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let disposed = false;
+
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    const message = event.data;
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    if (message.type === 'progress') {
+      waiter.onProgress?.(message.progress);
+      return;
+    }
+    pending.delete(message.id);
+    if (message.type === 'failed') waiter.reject(errorOf(message.error));
+    else waiter.resolve(message);
+  };
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    const error = new ModelError('RUNTIME_FAILED', `The blurgate worker failed: ${event.message || 'it could not start (check its URL)'}`);
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+
+  const request = (message: ToWorker, transfer: Transferable[] = [], signal?: AbortSignal, onProgress?: Pending['onProgress']) =>
+    new Promise<FromWorker>((resolve, reject) => {
+      if (disposed) return reject(new BlurgateError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.'));
+      if (signal?.aborted) return reject(abortedError(signal));
+      const onAbort = () => {
+        pending.delete(message.id);
+        worker.postMessage({ type: 'abort', id: message.id } satisfies ToWorker);
+        reject(abortedError(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      pending.set(message.id, {
+        resolve: (m) => {
+          done();
+          resolve(m);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+        onProgress,
+      });
+      worker.postMessage(message, transfer);
+    });
+
+  const model = options.model;
+  const modelForWorker = typeof model === 'string' || model instanceof URL ? absolute(model) : model instanceof ArrayBuffer ? new Uint8Array(model) : model;
+  let info: GateInfo;
+  try {
+    const ready = await request(
+      {
+        type: 'init',
+        id: nextId++,
+        settings: {
+          model: modelForWorker,
+          runtime: { ...options.runtime, wasmPaths: absoluteWasmPaths(options.runtime.wasmPaths) },
+          scales: options.scales,
+          fast: options.fast,
+          confidenceThreshold: options.confidenceThreshold,
+          blurThreshold: options.blurThreshold,
+          maxPixels: options.maxPixels,
+        },
+      },
+      [],
+      options.signal,
+      options.onProgress,
+    );
+    if (ready.type !== 'ready') throw new ModelError('RUNTIME_FAILED', 'The worker answered init unexpectedly.');
+    info = ready.info;
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+
+  async function classify(input: WebImageInput, classifyOptions: ClassifyOptions = {}): Promise<ClassifyResult<WebImageInput>> {
+    const { signal } = classifyOptions;
+    let forWorker: WorkerInput;
+    try {
+      forWorker = await toWorkerInput(input, options.maxPixels, signal);
+    } catch (error) {
+      if (error instanceof BlurgateError && error.code !== 'ABORTED') {
+        return { status: 'error', input, error: { code: error.code, message: error.message } };
+      }
+      throw error;
+    }
+    const transfer = 'data' in forWorker ? [forWorker.data.buffer as ArrayBuffer] : [];
+    const answer = await request({ type: 'classify', id: nextId++, input: forWorker }, transfer, signal);
+    if (answer.type !== 'result') throw new ModelError('RUNTIME_FAILED', 'The worker answered classify unexpectedly.');
+    return withInput(answer.outcome, input);
+  }
+
+  return {
+    ...info,
+    worker,
+    classify,
+    async classifyMany(inputs: readonly WebImageInput[], manyOptions: ClassifyManyOptions = {}) {
+      const results: ClassifyResult<WebImageInput>[] = [];
+      for (const [index, input] of inputs.entries()) {
+        const result = await classify(input, manyOptions);
+        results.push(result);
+        manyOptions.onResult?.(result, index);
+      }
+      return results;
+    },
+    async dispose() {
+      if (disposed) return;
+      try {
+        await request({ type: 'dispose', id: nextId++ });
+      } finally {
+        disposed = true;
+        worker.terminate();
+      }
+    },
+  };
+}
+
+function startWorker(worker: Worker | string | URL | undefined): Worker {
+  if (worker instanceof Worker) return worker;
+  // Bundlers (Vite, webpack 5) recognise this exact pattern and emit the worker file.
+  return worker === undefined
+    ? new Worker(new URL('./blurgate-worker.js', import.meta.url), { type: 'module', name: 'blurgate' })
+    : new Worker(worker, { type: 'module', name: 'blurgate' });
+}
+
+async function toWorkerInput(input: WebImageInput, maxPixels: number | undefined, signal?: AbortSignal): Promise<WorkerInput> {
+  if (typeof input === 'string' || input instanceof URL) return { url: absolute(input) };
+  if (input instanceof Blob) return input;
+  const pixels: PixelImage = await decodeImage(input, { maxPixels, signal });
+  return pixels;
+}
+
+function withInput(outcome: WorkerOutcome, input: WebImageInput): ClassifyResult<WebImageInput> {
+  return outcome.status === 'ok' ? { ...outcome, input } : { status: 'error', input, error: outcome.error };
+}
+
+function errorOf(failure: ClassifyFailure): BlurgateError {
+  return new BlurgateError(failure.code as BlurgateError['code'], failure.message);
+}
+
+function absolute(url: string | URL): string {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  return base ? new URL(url, base).href : String(url);
+}
+
+function absoluteWasmPaths(paths: WasmPaths): WasmPaths {
+  if (typeof paths === 'string') return absolute(paths);
+  return {
+    ...(paths.mjs !== undefined ? { mjs: absolute(paths.mjs) } : {}),
+    ...(paths.wasm !== undefined ? { wasm: absolute(paths.wasm) } : {}),
+  };
+}

@@ -13,3 +13,5 @@ export * from './softmax.js';
 export * from './routing.js';
 export * from './predict-tta.js';
 export * from './blur-classifier.js';
+export * from './laplacian-variance.js';
+export * from './model-manifest-validate.js';

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchTestBrowser, type TestBrowser } from './support/browser.js';
-import { MODELS, OPAQUE_PNGS, REFERENCE } from './support/fixtures.js';
+import { IMAGE_FACTS, MODELS, OPAQUE_PNGS, REFERENCE } from './support/fixtures.js';
 import { FIXTURES, HARNESS_ROUTES, type HarnessGlobals, ORT_DIST, REPO_ROOT } from './support/harness.js';
 import { type StaticServer, startStaticServer } from './support/static-server.js';
 
@@ -72,5 +72,212 @@ describe.each(MODELS)('@blurgate/web in Chromium with %s', (model) => {
       }
     }
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('browser decoding', () => {
+  it('gives Pillow-exact RGB for opaque PNGs (no colour conversion, no premultiplication)', async () => {
+    const hashes = await page.evaluate(
+      async ({ images, fixtures }) => {
+        const { web, core } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const out: Record<string, string> = {};
+        for (const name of images) {
+          const blob = await (await fetch(`${fixtures}images/${name}`)).blob();
+          const rgb = core.toRgb(await web.decodeImage(blob));
+          const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(rgb.data)));
+          out[name] = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+        }
+        return out;
+      },
+      { images: OPAQUE_PNGS, fixtures: FIXTURES },
+    );
+    for (const name of OPAQUE_PNGS) expect(hashes[name], name).toBe(IMAGE_FACTS[name]!.pillowRgbSha256);
+  });
+
+  it('applies EXIF orientation and reads every input kind', async () => {
+    const facts = await page.evaluate(
+      async ({ fixtures }) => {
+        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const at = (p: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(p.data.subarray((y * p.width + x) * 4, (y * p.width + x) * 4 + 3));
+        const jpeg = await web.decodeImage(`${fixtures}images/exif-orientation-6.jpg`);
+        const png = await (await fetch(`${fixtures}images/flower.png`)).blob();
+        const fromBlob = await web.decodeImage(png);
+        const bitmap = await createImageBitmap(png);
+        const img = new Image();
+        img.src = `${fixtures}images/flower.png`;
+        const canvas = document.createElement('canvas');
+        canvas.width = 20;
+        canvas.height = 10;
+        const context = canvas.getContext('2d')!;
+        context.fillStyle = 'rgb(10, 200, 30)';
+        context.fillRect(0, 0, 20, 10);
+        const imageData = new ImageData(new Uint8ClampedArray(fromBlob.data), fromBlob.width, fromBlob.height);
+        const same = (a: { data: Uint8Array }, b: { data: Uint8Array }) => a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
+        const fromFile = await web.decodeImage(new File([png], 'flower.png', { type: 'image/png' }));
+        return {
+          jpeg: { width: jpeg.width, height: jpeg.height, topLeft: at(jpeg, 8, 8), topRight: at(jpeg, 56, 8), bottomLeft: at(jpeg, 8, 88), bottomRight: at(jpeg, 56, 88) },
+          bitmap: same(await web.decodeImage(bitmap), fromBlob),
+          img: same(await web.decodeImage(img), fromBlob),
+          imageData: same(await web.decodeImage(imageData), fromBlob),
+          file: same(fromFile, fromBlob),
+          url: same(await web.decodeImage(new URL(`${fixtures}images/flower.png`, location.href)), fromBlob),
+          canvas: at(await web.decodeImage(canvas), 5, 5),
+        };
+      },
+      { fixtures: FIXTURES },
+    );
+    expect(facts.jpeg.width).toBe(64);
+    expect(facts.jpeg.height).toBe(96);
+    const close = (actual: number[], expected: readonly number[]) => actual.every((v, i) => Math.abs(v - expected[i]!) <= 12);
+    const quadrants = IMAGE_FACTS['exif-orientation-6.jpg']!.quadrants!;
+    expect(close(facts.jpeg.topLeft, quadrants.topLeft), String(facts.jpeg.topLeft)).toBe(true);
+    expect(close(facts.jpeg.topRight, quadrants.topRight), String(facts.jpeg.topRight)).toBe(true);
+    expect(close(facts.jpeg.bottomLeft, quadrants.bottomLeft), String(facts.jpeg.bottomLeft)).toBe(true);
+    expect(close(facts.jpeg.bottomRight, quadrants.bottomRight), String(facts.jpeg.bottomRight)).toBe(true);
+    expect(facts).toMatchObject({ bitmap: true, img: true, imageData: true, file: true, url: true, canvas: [10, 200, 30] });
+  });
+
+  it('loses RGB under transparent pixels (canvas premultiplies alpha): documented, not hidden', async () => {
+    const zeroed = await page.evaluate(
+      async ({ fixtures }) => {
+        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const image = await web.decodeImage(`${fixtures}images/rgba.png`);
+        let transparent = 0;
+        let black = 0;
+        for (let i = 0; i < image.data.length; i += 4) {
+          if (image.data[i + 3] === 0) {
+            transparent++;
+            if (image.data[i] === 0 && image.data[i + 1] === 0 && image.data[i + 2] === 0) black++;
+          }
+        }
+        return { transparent, black };
+      },
+      { fixtures: FIXTURES },
+    );
+    // rgba.png has a column of alpha 0 over a colourful texture: Pillow keeps its RGB, the canvas gives 0.
+    expect(zeroed.transparent).toBeGreaterThan(0);
+    expect(zeroed.black).toBe(zeroed.transparent);
+  });
+});
+
+describe('bad input in the browser', () => {
+  it('comes back as per-image errors, never as a rejection or page error', async () => {
+    const outcome = await page.evaluate(
+      async ({ model, fixtures, ortDist }) => {
+        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const gate = await web.createBlurGate({ model: `${fixtures}models/${model}`, runtime: web.createWebRuntime({ wasmPaths: ortDist }), fast: true });
+        // A PNG header claiming 30000×30000 pixels: refused from its first bytes, nothing is decoded.
+        const huge = new Uint8Array(64);
+        huge.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+        new DataView(huge.buffer).setUint32(16, 30000);
+        new DataView(huge.buffer).setUint32(20, 30000);
+        const png = new Uint8Array(await (await fetch(`${fixtures}images/china.png`)).arrayBuffer());
+        const corrupt = png.slice();
+        corrupt.fill(0x5a, 60);
+        const tiny = document.createElement('canvas');
+        tiny.width = 4;
+        tiny.height = 4;
+        const inputs = [
+          new File([corrupt], 'corrupt.png', { type: 'image/png' }),
+          new File(['this is not an image'], 'notes.txt', { type: 'text/plain' }),
+          new File([huge], 'huge.png', { type: 'image/png' }),
+          `${fixtures}images/missing.png`,
+          new Blob([]),
+          tiny,
+          new File([png], 'china.png', { type: 'image/png' }),
+        ];
+        const results = await gate.classifyMany(inputs);
+        const controller = new AbortController();
+        controller.abort();
+        const aborted = await gate.classify(inputs[6]!, { signal: controller.signal }).then(
+          () => 'resolved',
+          (error: { code?: string }) => error.code,
+        );
+        await gate.dispose();
+        const afterDispose = await gate.classify(inputs[6]!).then(
+          () => 'resolved',
+          (error: { code?: string }) => error.code,
+        );
+        return { results: results.map((r) => (r.status === 'ok' ? { status: r.status, label: r.label } : { status: r.status, ...r.error })), aborted, afterDispose };
+      },
+      { model: MODELS[0], fixtures: FIXTURES, ortDist: ORT_DIST },
+    );
+    const codes = outcome.results.map((r) => ('code' in r ? r.code : r.status));
+    expect(codes).toEqual(['DECODE_FAILED', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'INPUT_NOT_FOUND', 'DECODE_FAILED', 'INVALID_IMAGE', 'ok']);
+    for (const r of outcome.results) if ('message' in r) expect(r.message.length).toBeGreaterThan(20);
+    expect(outcome.results[2]).toMatchObject({ message: expect.stringContaining('30000×30000') });
+    expect(outcome.aborted).toBe('ABORTED');
+    expect(outcome.afterDispose).toBe('RUNTIME_FAILED');
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('Web Worker entry', () => {
+  it('classifies Blobs, URLs and pixels off the main thread with the main-thread results', async () => {
+    const outcome = await page.evaluate(
+      async ({ model, fixtures, ortDist }) => {
+        const { worker } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const progress: number[] = [];
+        const gate = await worker.createBlurGateWorker({
+          model: `${fixtures}models/${model}`,
+          runtime: { wasmPaths: ortDist },
+          onProgress: (p) => progress.push(p.loadedBytes),
+        });
+        const blob = await (await fetch(`${fixtures}images/texture-blurred.png`)).blob();
+        const bitmap = await createImageBitmap(blob);
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const context = canvas.getContext('2d')!;
+        context.drawImage(bitmap, 0, 0);
+        const imageData = context.getImageData(0, 0, bitmap.width, bitmap.height);
+        const results = await gate.classifyMany([blob, `${fixtures}images/texture-blurred.png`, imageData, new Blob(['nope'])]);
+        await gate.dispose();
+        return {
+          channels: gate.modelInputChannels,
+          progress,
+          results: results.map((r) => (r.status === 'ok' ? { label: r.label, probBlurred: r.probBlurred } : { code: r.error.code })),
+        };
+      },
+      { model: MODELS[1], fixtures: FIXTURES, ortDist: ORT_DIST },
+    );
+    const reference = REFERENCE.predictions['texture-blurred.png']!;
+    expect(outcome.channels).toBe(3);
+    expect(outcome.progress.at(-1)).toBeGreaterThan(100_000);
+    for (const result of outcome.results.slice(0, 3)) {
+      expect(result).toMatchObject({ label: reference.label });
+      expect(Math.abs((result as { probBlurred: number }).probBlurred - reference.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
+    }
+    expect(outcome.results[3]).toEqual({ code: 'DECODE_FAILED' });
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('cross-origin isolated page (COOP/COEP)', () => {
+  it('detects isolation, runs WASM multi-threaded and gives the same predictions', async () => {
+    const isolatedServer = await startStaticServer({ root: REPO_ROOT, routes: HARNESS_ROUTES, crossOriginIsolated: true });
+    try {
+      const { page: isolatedPage, pageErrors: isolatedErrors } = await browser.newPage();
+      await isolatedPage.goto(`${isolatedServer.url}/harness.html`);
+      await isolatedPage.waitForFunction(() => 'blurgate' in globalThis);
+      const outcome = await isolatedPage.evaluate(
+        async ({ model, fixtures, ortDist, images }) => {
+          const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+          const runtime = web.createWebRuntime({ wasmPaths: ortDist, numThreads: 2 });
+          const gate = await web.createBlurGate({ model: `${fixtures}models/${model}`, runtime });
+          const results = await gate.classifyMany(images.map((name) => `${fixtures}images/${name}`));
+          await gate.dispose();
+          return { isolated: crossOriginIsolated, threads: runtime.threads, results: results.map((r) => (r.status === 'ok' ? r.probBlurred : -1)) };
+        },
+        { model: MODELS[0], fixtures: FIXTURES, ortDist: ORT_DIST, images: OPAQUE_PNGS.slice(0, 2) },
+      );
+      expect(outcome.isolated).toBe(true);
+      expect(outcome.threads).toBe(2);
+      for (const [i, name] of OPAQUE_PNGS.slice(0, 2).entries()) {
+        expect(Math.abs(outcome.results[i]! - REFERENCE.predictions[name]!.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
+      }
+      expect(isolatedErrors).toEqual([]);
+      await isolatedPage.close();
+    } finally {
+      await isolatedServer.close();
+    }
   });
 });

@@ -12,9 +12,14 @@ export interface ReferencePrediction {
 }
 
 /** PyTorch predictions written by tools/fixtures/make_onnx_fixtures.py (same for the 3- and 4-channel model). */
-export const REFERENCE: { predictions: Record<string, ReferencePrediction> } = JSON.parse(
+export const REFERENCE: { predictions: Record<string, ReferencePrediction>; images: Record<string, ImageFacts> } = JSON.parse(
   readFileSync(`${FIXTURES_DIR}reference-predictions.json`, 'utf8'),
 );
+
+export interface ImageFacts {
+  readonly pillowRgbSha256?: string;
+  readonly quadrants?: Record<'topLeft' | 'topRight' | 'bottomLeft' | 'bottomRight', readonly number[]>;
+}
 
 /** Opaque PNGs: canvas readback is exact for them, so web must match node and PyTorch. */
 export const OPAQUE_PNGS = [
@@ -29,3 +34,5 @@ export const OPAQUE_PNGS = [
 ] as const;
 
 export const MODELS = ['tiny-4ch.onnx', 'tiny-3ch.onnx'] as const;
+
+export const IMAGE_FACTS = REFERENCE.images;

@@ -1,1 +1,25 @@
-export {};
+// Evaluation (issue 4): datasets, metrics with sklearn's definitions, sweeps, baselines, reports, calibration.
+export * from './dataset-types.js';
+export * from './dataset-error.js';
+export * from './dataset.js';
+export { parseTruth } from './manifest-dataset.js';
+export { IMAGE_EXTENSIONS, walkImages } from './image-files.js';
+export * from './metrics.js';
+export * from './bootstrap.js';
+export { seededRandom, percentileOfSorted } from './random.js';
+export * from './sweeps.js';
+export * from './prediction-record.js';
+export * from './predictions-file.js';
+export * from './baselines.js';
+export * from './run-evaluation.js';
+export * from './report-types.js';
+export * from './build-report.js';
+export * from './plots.js';
+export * from './report-markdown.js';
+export { renderHtml, escapeHtml } from './report-html.js';
+export * from './thumbnails.js';
+export * from './write-report.js';
+export * from './calibrate-thresholds.js';
+export * from './gopro-card.js';
+export * from './versions.js';
+export * from './evaluate-model.js';

@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import type { ClassifyResult } from '@blurgate/core';
+import { DEFAULT_BLUR_THRESHOLD, DEFAULT_CONFIDENCE_THRESHOLD } from '@blurgate/core';
+import { BASELINE_NAMES, type BaselineName, tryScoreBaselines } from './baselines.js';
+import { type BuildReportOptions, buildReport } from './build-report.js';
+import { mapLimit } from './concurrency.js';
+import { countDataset, type OpenDatasetOptions, openDataset } from './dataset.js';
+import type { ClassCounts, Dataset } from './dataset-types.js';
+import { loadPredictions } from './predictions-file.js';
+import type { OkPredictionRecord } from './prediction-record.js';
+import type { EvaluationReport, ReportContext } from './report-types.js';
+import { type FileClassifier, PREDICTIONS_FILE, type RunEvaluationResult, runEvaluation } from './run-evaluation.js';
+import { collectVersions } from './versions.js';
+import { writeReportFiles } from './write-report.js';
+
+/** The part of `@blurgate/node`'s gate this package uses. */
+export interface BlurGateLike {
+  readonly model: { readonly name: string; readonly version: string; readonly sha256: string | null; readonly inputChannels: number };
+  classifyMany(inputs: readonly string[], options?: { concurrency?: number }): AsyncIterable<ClassifyResult<string>>;
+  dispose(): Promise<void> | void;
+}
+
+export interface CreateGateOptions {
+  readonly model: string;
+  readonly scales?: readonly number[];
+  readonly fast?: boolean;
+  readonly confidenceThreshold?: number;
+  readonly blurThreshold?: number;
+}
+
+/** Opens a gate with `@blurgate/node` (imported lazily so that metric code loads without onnxruntime). */
+export async function createNodeGate(options: CreateGateOptions): Promise<BlurGateLike> {
+  const node = (await import('@blurgate/node')) as unknown as { createBlurGate?: (o: CreateGateOptions) => Promise<BlurGateLike> | BlurGateLike };
+  if (typeof node.createBlurGate !== 'function') throw new Error('@blurgate/node does not export createBlurGate (build it first: pnpm turbo run build --filter=@blurgate/node)');
+  return await node.createBlurGate(options);
+}
+
+/** Progress and counts for a CLI to print; library code never prints. */
+export interface EvaluateEvents {
+  readonly onCounts?: (counts: ClassCounts, dataset: Dataset) => void;
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly onCalibrationCounts?: (counts: ClassCounts, dataset: Dataset) => void;
+}
+
+export interface EvaluateModelOptions extends EvaluateEvents {
+  /** Model name, folder or .onnx path (resolved by `@blurgate/node`), or a gate already open. */
+  readonly model: string | BlurGateLike;
+  readonly data: string;
+  readonly outDir: string;
+  readonly scales?: readonly number[];
+  readonly fast?: boolean;
+  readonly confidenceThreshold?: number;
+  readonly blurThreshold?: number;
+  readonly concurrency?: number;
+  readonly includeBlurGamma?: boolean;
+  /** A separate labelled split on which the baselines' thresholds are fitted. */
+  readonly calibration?: string;
+  /** Skip the baselines (no second decode per image). */
+  readonly noBaselines?: boolean;
+  readonly report?: BuildReportOptions;
+  readonly datasetOptions?: OpenDatasetOptions;
+}
+
+export interface EvaluateModelResult {
+  readonly run: RunEvaluationResult;
+  readonly report: EvaluationReport;
+  readonly files: { readonly predictions: string; readonly json: string; readonly markdown: string; readonly html: string };
+  readonly counts: ClassCounts;
+}
+
+async function calibrationScores(path: string, options: EvaluateModelOptions): Promise<NonNullable<ReportContext['calibration']>> {
+  const dataset = await openDataset(path, { includeBlurGamma: options.includeBlurGamma });
+  options.onCalibrationCounts?.(await countDataset(dataset), dataset);
+  const truth: number[] = [];
+  const scores: Record<BaselineName, (number | null)[]> = { laplacian_variance: [], sharp_sharpness: [] };
+  let batch: { path: string; truth: number }[] = [];
+  const flush = async () => {
+    const scored = await mapLimit(batch, options.concurrency ?? 2, (item) => tryScoreBaselines(item.path));
+    scored.forEach((s, i) => {
+      truth.push(batch[i].truth);
+      for (const name of BASELINE_NAMES) scores[name].push(s[name]);
+    });
+    batch = [];
+  };
+  for await (const item of dataset.items()) {
+    batch.push({ path: item.path, truth: item.truth === 'blurred' ? 1 : 0 });
+    if (batch.length >= 32) await flush();
+  }
+  await flush();
+  return { path: dataset.input, truth, scores };
+}
+
+/**
+ * The whole `blurgate-eval run`: detect the dataset, count it, classify every image (resuming from
+ * `<outDir>/predictions.jsonl`), score the baselines, and write report.json, report.md and report.html.
+ */
+export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
+  const dataset = await openDataset(options.data, { includeBlurGamma: options.includeBlurGamma, ...options.datasetOptions });
+  const counts = await countDataset(dataset);
+  options.onCounts?.(counts, dataset);
+  if (counts.total === 0) throw new Error(`${dataset.input} (${dataset.description}) holds no images`);
+  const confidence = options.confidenceThreshold ?? DEFAULT_CONFIDENCE_THRESHOLD;
+  const blur = options.blurThreshold ?? DEFAULT_BLUR_THRESHOLD;
+  const ownsGate = typeof options.model === 'string';
+  const gate =
+    typeof options.model === 'string'
+      ? await createNodeGate({ model: options.model, scales: options.scales, fast: options.fast, confidenceThreshold: confidence, blurThreshold: blur })
+      : options.model;
+  try {
+    const classifier: FileClassifier = { classifyFiles: (paths) => gate.classifyMany(paths, { concurrency: options.concurrency }) };
+    const requestedScales = options.scales ?? (options.fast ? [384] : null);
+    const run = await runEvaluation({
+      dataset,
+      outDir: options.outDir,
+      classifier,
+      identity: {
+        model: { name: gate.model.name, version: gate.model.version, sha256: gate.model.sha256, inputChannels: gate.model.inputChannels },
+        scales: requestedScales ?? [],
+        thresholds: { confidence, blur },
+        dataset: dataset.input,
+        includeBlurGamma: dataset.includeBlurGamma,
+      },
+      baselines: !options.noBaselines,
+      concurrency: options.concurrency,
+      onProgress: (done) => options.onProgress?.(done, counts.total),
+    });
+    const calibration = options.calibration && !options.noBaselines ? await calibrationScores(options.calibration, options) : undefined;
+    const predictions = join(options.outDir, PREDICTIONS_FILE);
+    const { records } = await loadPredictions(predictions);
+    const firstOk = records.find((r): r is OkPredictionRecord => r.status === 'ok');
+    const scales = requestedScales ?? firstOk?.scales.map((s) => s.scale) ?? [];
+    const report = buildReport(
+      records,
+      {
+        model: { name: gate.model.name, version: gate.model.version, sha256: gate.model.sha256, inputChannels: gate.model.inputChannels },
+        dataset: { path: dataset.input, root: dataset.root, layout: dataset.layout, description: dataset.description, includeBlurGamma: dataset.includeBlurGamma },
+        scales,
+        thresholds: { confidence, blur },
+        versions: await collectVersions(),
+        date: new Date().toISOString(),
+        ...(calibration ? { calibration } : {}),
+      },
+      options.report,
+    );
+    const files = await writeReportFiles(report, options.outDir);
+    return { run, report, files: { predictions, ...files }, counts };
+  } finally {
+    if (ownsGate) await gate.dispose();
+  }
+}

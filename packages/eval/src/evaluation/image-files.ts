@@ -1,0 +1,35 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Extensions sharp decodes that datasets use. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif', '.bmp']);
+
+export function isImageFile(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && IMAGE_EXTENSIONS.has(name.slice(dot).toLowerCase());
+}
+
+/** Names of the sub-directories of `dir`, sorted; empty when `dir` is not a readable directory. */
+export async function subdirectories(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Image files under `dir`, recursively, as paths relative to `dir` (`/`-separated), in sorted order. Only one
+ * directory's entry names are held at a time, so a 10,000-image folder streams.
+ */
+export async function* walkImages(dir: string, prefix = ''): AsyncGenerator<string> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) yield* walkImages(join(dir, entry.name), relative);
+    else if ((entry.isFile() || entry.isSymbolicLink()) && isImageFile(entry.name)) yield relative;
+  }
+}

@@ -79,17 +79,17 @@ function resampleHorizontal(
   const { taps, starts, sizes, weights } = axis;
   const srcStride = srcWidth * channels;
   let o = 0;
-  for (let y = 0; y < rows; y++) {
-    const rowStart = (firstRow + y) * srcStride;
-    for (let x = 0; x < outWidth; x++) {
-      const count = sizes[x];
-      const k = x * taps;
-      const s = rowStart + starts[x] * channels;
-      if (channels === 3) {
+  if (channels === 3) {
+    // RGB, the hot path: three running sums per output pixel.
+    for (let y = 0; y < rows; y++) {
+      const rowStart = (firstRow + y) * srcStride;
+      for (let x = 0; x < outWidth; x++) {
+        const count = sizes[x];
+        const k = x * taps;
         let s0 = HALF;
         let s1 = HALF;
         let s2 = HALF;
-        for (let j = 0, p = s; j < count; j++, p += 3) {
+        for (let j = 0, p = rowStart + starts[x] * 3; j < count; j++, p += 3) {
           const w = weights[k + j];
           s0 += src[p] * w;
           s1 += src[p + 1] * w;
@@ -99,19 +99,31 @@ function resampleHorizontal(
         out[o + 1] = clip8(s1);
         out[o + 2] = clip8(s2);
         o += 3;
-      } else {
-        for (let c = 0; c < channels; c++) {
-          let sum = HALF;
-          for (let j = 0, p = s + c; j < count; j++, p += channels) sum += src[p] * weights[k + j];
-          out[o++] = clip8(sum);
-        }
+      }
+    }
+    return out;
+  }
+  for (let y = 0; y < rows; y++) {
+    const rowStart = (firstRow + y) * srcStride;
+    for (let x = 0; x < outWidth; x++) {
+      const count = sizes[x];
+      const k = x * taps;
+      const s = rowStart + starts[x] * channels;
+      for (let c = 0; c < channels; c++) {
+        let sum = HALF;
+        for (let j = 0, p = s + c; j < count; j++, p += channels) sum += src[p] * weights[k + j];
+        out[o++] = clip8(sum);
       }
     }
   }
   return out;
 }
 
-/** Vertical pass: `src` is `width × anything`, row offsets in `axis` are relative to `src`. */
+/**
+ * Vertical pass: `src` is `width × anything`, row offsets in `axis` are relative to `src` after
+ * subtracting `rowShift`. The common tap counts (1-4: any downscale up to 1.5×, and every upscale)
+ * are unrolled; longer filters accumulate whole rows in an Int32Array (sums stay below 2^31).
+ */
 function resampleVertical(
   src: Uint8Array,
   width: number,
@@ -123,15 +135,50 @@ function resampleVertical(
   const stride = width * channels;
   const out = new Uint8Array(stride * outHeight);
   const { taps, starts, sizes, weights } = axis;
+  let accumulator: Int32Array | null = null;
   for (let y = 0; y < outHeight; y++) {
     const count = sizes[y];
     const k = y * taps;
-    const first = (starts[y] - rowShift) * stride;
+    const r0 = (starts[y] - rowShift) * stride;
     const o = y * stride;
-    for (let i = 0; i < stride; i++) {
-      let sum = HALF;
-      for (let j = 0, p = first + i; j < count; j++, p += stride) sum += src[p] * weights[k + j];
-      out[o + i] = clip8(sum);
+    if (count === 1) {
+      const w0 = weights[k];
+      for (let i = 0; i < stride; i++) out[o + i] = clip8(HALF + src[r0 + i] * w0);
+    } else if (count === 2) {
+      const w0 = weights[k];
+      const w1 = weights[k + 1];
+      const r1 = r0 + stride;
+      for (let i = 0; i < stride; i++) out[o + i] = clip8(HALF + src[r0 + i] * w0 + src[r1 + i] * w1);
+    } else if (count === 3) {
+      const w0 = weights[k];
+      const w1 = weights[k + 1];
+      const w2 = weights[k + 2];
+      const r1 = r0 + stride;
+      const r2 = r1 + stride;
+      for (let i = 0; i < stride; i++) {
+        out[o + i] = clip8(HALF + src[r0 + i] * w0 + src[r1 + i] * w1 + src[r2 + i] * w2);
+      }
+    } else if (count === 4) {
+      const w0 = weights[k];
+      const w1 = weights[k + 1];
+      const w2 = weights[k + 2];
+      const w3 = weights[k + 3];
+      const r1 = r0 + stride;
+      const r2 = r1 + stride;
+      const r3 = r2 + stride;
+      for (let i = 0; i < stride; i++) {
+        out[o + i] = clip8(HALF + src[r0 + i] * w0 + src[r1 + i] * w1 + src[r2 + i] * w2 + src[r3 + i] * w3);
+      }
+    } else {
+      accumulator ??= new Int32Array(stride);
+      const acc = accumulator;
+      acc.fill(HALF);
+      for (let j = 0; j < count; j++) {
+        const w = weights[k + j];
+        const row = r0 + j * stride;
+        for (let i = 0; i < stride; i++) acc[i] += src[row + i] * w;
+      }
+      for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]);
     }
   }
   return out;

@@ -1,5 +1,4 @@
-import * as core from '@blurgate/core';
-import type { PixelImage } from '@blurgate/core';
+import { laplacianVariance, type PixelImage } from '@blurgate/core';
 import sharp from 'sharp';
 import type { BaselineScores } from './prediction-record.js';
 
@@ -12,9 +11,6 @@ export const BASELINE_TITLES: Record<BaselineName, string> = {
   sharp_sharpness: "sharp's stats().sharpness",
 };
 
-// core's laplacianVariance is written concurrently; read it through the namespace so this file loads either way.
-const laplacianVariance = (core as unknown as { laplacianVariance?: (image: PixelImage) => number }).laplacianVariance;
-
 /**
  * Scores one image file with both baselines. The file is decoded with sharp (EXIF orientation applied, like
  * `@blurgate/node`), so the baselines see the same pixels as the model.
@@ -23,19 +19,15 @@ export async function scoreBaselines(path: string): Promise<BaselineScores> {
   const image = sharp(path, { failOn: 'none' }).rotate();
   const [stats, raw] = await Promise.all([
     image.clone().stats(),
-    laplacianVariance ? image.clone().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }) : null,
+    image.clone().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
   ]);
-  let variance: number | null = null;
-  if (raw && laplacianVariance) {
-    const pixels: PixelImage = {
-      data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength),
-      width: raw.info.width,
-      height: raw.info.height,
-      channels: raw.info.channels as 1 | 2 | 3 | 4,
-    };
-    variance = laplacianVariance(pixels);
-  }
-  return { laplacian_variance: variance, sharp_sharpness: Number.isFinite(stats.sharpness) ? stats.sharpness : null };
+  const pixels: PixelImage = {
+    data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength),
+    width: raw.info.width,
+    height: raw.info.height,
+    channels: raw.info.channels as 1 | 2 | 3 | 4,
+  };
+  return { laplacian_variance: laplacianVariance(pixels), sharp_sharpness: Number.isFinite(stats.sharpness) ? stats.sharpness : null };
 }
 
 /** Scores an image for a baseline, or null when it has none: a failed decode is not a crash. */

@@ -67,7 +67,7 @@ async function scenesWithClasses(dir: string): Promise<string[]> {
 }
 
 async function describeFound(dir: string): Promise<string> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   const shown = entries
     .filter((e) => !e.name.startsWith('.'))
     .slice(0, 12)

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const ORT_DIST = here('../node_modules/onnxruntime-web/dist/');
+const FIXTURES = here('../../node/test/fixtures/');
+
+/** Files the page loads at run time, self-hosted beside it: onnxruntime-web's WASM, the model, sample photos. */
+const STATIC_FILES: Record<string, string> = {
+  'ort/ort-wasm-simd-threaded.mjs': `${ORT_DIST}ort-wasm-simd-threaded.mjs`,
+  'ort/ort-wasm-simd-threaded.wasm': `${ORT_DIST}ort-wasm-simd-threaded.wasm`,
+  // The test model until the trained default model exists (the page says so).
+  'models/tiny-4ch.onnx': `${FIXTURES}models/tiny-4ch.onnx`,
+  'samples/texture.png': `${FIXTURES}images/texture.png`,
+  'samples/texture-blurred.png': `${FIXTURES}images/texture-blurred.png`,
+  'samples/flower.png': `${FIXTURES}images/flower.png`,
+  'samples/china-blurred.png': `${FIXTURES}images/china-blurred.png`,
+};
+
+function selfHostedFiles(): Plugin {
+  return {
+    name: 'blurgate-demo-static-files',
+    generateBundle() {
+      for (const [fileName, source] of Object.entries(STATIC_FILES)) {
+        this.emitFile({ type: 'asset', fileName, source: readFileSync(source) });
+      }
+    },
+  };
+}
+
+// COOP/COEP make the page cross-origin isolated, so onnxruntime-web can use WASM threads.
+const isolationHeaders = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+export default defineConfig({
+  root: here('.'),
+  base: './',
+  resolve: {
+    // The demo uses the built package, as an app would.
+    alias: {
+      '@blurgate/web/worker': here('../dist/worker.js'),
+      '@blurgate/web': here('../dist/index.js'),
+    },
+  },
+  worker: { format: 'es' },
+  build: { outDir: here('dist'), emptyOutDir: true, target: 'es2022' },
+  plugins: [selfHostedFiles()],
+  preview: { host: '127.0.0.1', port: 4174, strictPort: false, headers: isolationHeaders },
+  logLevel: 'warn',
+});

@@ -1,1 +1,25 @@
-export {};
+export { createOnnxRuntime, type OnnxRuntimeOptions } from './onnx-runtime.js';
+export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeImageOptions, type ImageSource } from './decode-image.js';
+export {
+  DEFAULT_MODEL_NAME,
+  compareVersions,
+  listInstalledModels,
+  loadModelFile,
+  modelStoreRoots,
+  resolveModel,
+  sha256Hex,
+  userModelsDir,
+  type InstalledModel,
+  type LoadedModel,
+  type ModelStoreEnv,
+  type ModelStoreOptions,
+  type ResolvedModel,
+} from './model-store.js';
+export {
+  createBlurGate,
+  type BlurGate,
+  type BlurGateModelInfo,
+  type BlurGateOptions,
+  type ClassifyManyOptions,
+} from './blur-gate.js';
+export type { BlurLabel, BlurPrediction, ClassifyResult, ScaleProbabilities } from '@blurgate/core';

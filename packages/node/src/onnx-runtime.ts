@@ -1,0 +1,98 @@
+import { availableParallelism } from 'node:os';
+import { type InferenceRuntime, ModelError, type ModelSession, type TensorDims } from '@blurgate/core';
+import * as ort from 'onnxruntime-node';
+
+export interface OnnxRuntimeOptions {
+  /** Threads inside one operator; default: the machine's available parallelism. */
+  readonly intraOpNumThreads?: number;
+  /** ONNX Runtime graph optimisation; default `all`. */
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** The channel dimension of the model's first input: 3 or 4, or a ModelError. */
+function readInputChannels(session: ort.InferenceSession): 3 | 4 {
+  const meta = session.inputMetadata[0];
+  if (!meta || !meta.isTensor) {
+    throw new ModelError('UNSUPPORTED_MODEL', 'the model has no tensor input; expected one NCHW float32 input');
+  }
+  if (meta.type !== 'float32') {
+    throw new ModelError('UNSUPPORTED_MODEL', `model input is ${meta.type}; expected float32`);
+  }
+  if (meta.shape.length !== 4) {
+    throw new ModelError(
+      'UNSUPPORTED_MODEL',
+      `model input has ${meta.shape.length} dimensions [${meta.shape.join(', ')}]; expected 4 (batch, channels, height, width)`,
+    );
+  }
+  const channels = meta.shape[1];
+  if (channels !== 3 && channels !== 4) {
+    throw new ModelError('UNSUPPORTED_MODEL', `model input has ${String(channels)} channels; expected 3 or 4`);
+  }
+  return channels;
+}
+
+class OnnxModelSession implements ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputChannels: 3 | 4;
+  readonly #session: ort.InferenceSession;
+
+  constructor(session: ort.InferenceSession) {
+    this.#session = session;
+    this.inputNames = [...session.inputNames];
+    this.outputNames = [...session.outputNames];
+    this.inputChannels = readInputChannels(session);
+  }
+
+  async run(input: Float32Array, dims: TensorDims): Promise<Float32Array> {
+    const feeds = { [this.inputNames[0]]: new ort.Tensor('float32', input, [...dims]) };
+    const results = await this.#session.run(feeds);
+    const output = results[this.outputNames[0]];
+    if (!output || !(output.data instanceof Float32Array)) {
+      throw new ModelError('RUNTIME_FAILED', `model output ${this.outputNames[0]} is not a float32 tensor`);
+    }
+    return output.data;
+  }
+
+  async dispose(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+/**
+ * The onnxruntime-node implementation of core's {@link InferenceRuntime}: CPU, full graph
+ * optimisation, intra-op threads = available parallelism. Create one session per model and reuse it;
+ * input sizes are dynamic, so one session serves every TTA scale.
+ */
+export function createOnnxRuntime(options: OnnxRuntimeOptions = {}): InferenceRuntime {
+  const intraOpNumThreads = options.intraOpNumThreads ?? Math.max(1, availableParallelism());
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    intraOpNumThreads,
+    // One image at a time per session: parallelism comes from the threads inside each operator.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    executionProviders: ['cpu'],
+  };
+  return {
+    name: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`,
+    async loadModel(modelBytes: Uint8Array): Promise<ModelSession> {
+      let session: ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(modelBytes, sessionOptions);
+      } catch (cause) {
+        throw new ModelError('UNSUPPORTED_MODEL', `ONNX Runtime cannot load the model: ${describe(cause)}`, { cause });
+      }
+      try {
+        return new OnnxModelSession(session);
+      } catch (error) {
+        await session.release();
+        throw error;
+      }
+    },
+  };
+}

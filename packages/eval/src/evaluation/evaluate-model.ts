@@ -1,13 +1,11 @@
 import { join } from 'node:path';
-import type { ClassifyResult } from '@blurgate/core';
-import { DEFAULT_BLUR_THRESHOLD, DEFAULT_CONFIDENCE_THRESHOLD } from '@blurgate/core';
+import type { ClassifyResult, RoutingThresholds } from '@blurgate/core';
 import { BASELINE_NAMES, type BaselineName, tryScoreBaselines } from './baselines.js';
 import { type BuildReportOptions, buildReport } from './build-report.js';
 import { mapLimit } from './concurrency.js';
 import { countDataset, type OpenDatasetOptions, openDataset } from './dataset.js';
 import type { ClassCounts, Dataset } from './dataset-types.js';
 import { loadPredictions } from './predictions-file.js';
-import type { OkPredictionRecord } from './prediction-record.js';
 import type { EvaluationReport, ReportContext } from './report-types.js';
 import { type FileClassifier, PREDICTIONS_FILE, type RunEvaluationResult, runEvaluation } from './run-evaluation.js';
 import { collectVersions } from './versions.js';
@@ -16,6 +14,8 @@ import { writeReportFiles } from './write-report.js';
 /** The part of `@blurgate/node`'s gate this package uses. */
 export interface BlurGateLike {
   readonly model: { readonly name: string; readonly version: string; readonly sha256: string | null; readonly inputChannels: number };
+  readonly scales: readonly number[];
+  readonly thresholds: RoutingThresholds;
   classifyMany(inputs: readonly string[], options?: { concurrency?: number }): AsyncIterable<ClassifyResult<string>>;
   dispose(): Promise<void> | void;
 }
@@ -30,9 +30,8 @@ export interface CreateGateOptions {
 
 /** Opens a gate with `@blurgate/node` (imported lazily so that metric code loads without onnxruntime). */
 export async function createNodeGate(options: CreateGateOptions): Promise<BlurGateLike> {
-  const node = (await import('@blurgate/node')) as unknown as { createBlurGate?: (o: CreateGateOptions) => Promise<BlurGateLike> | BlurGateLike };
-  if (typeof node.createBlurGate !== 'function') throw new Error('@blurgate/node does not export createBlurGate (build it first: pnpm turbo run build --filter=@blurgate/node)');
-  return await node.createBlurGate(options);
+  const { createBlurGate } = await import('@blurgate/node');
+  return await createBlurGate(options);
 }
 
 /** Progress and counts for a CLI to print; library code never prints. */
@@ -99,23 +98,29 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   const counts = await countDataset(dataset);
   options.onCounts?.(counts, dataset);
   if (counts.total === 0) throw new Error(`${dataset.input} (${dataset.description}) holds no images`);
-  const confidence = options.confidenceThreshold ?? DEFAULT_CONFIDENCE_THRESHOLD;
-  const blur = options.blurThreshold ?? DEFAULT_BLUR_THRESHOLD;
   const ownsGate = typeof options.model === 'string';
   const gate =
     typeof options.model === 'string'
-      ? await createNodeGate({ model: options.model, scales: options.scales, fast: options.fast, confidenceThreshold: confidence, blurThreshold: blur })
+      ? await createNodeGate({
+          model: options.model,
+          scales: options.scales,
+          fast: options.fast,
+          confidenceThreshold: options.confidenceThreshold,
+          blurThreshold: options.blurThreshold,
+        })
       : options.model;
+  // The gate resolves the defaults (the model manifest's, else the card's): record what it actually uses.
+  const confidence = gate.thresholds.confidenceThreshold;
+  const blur = gate.thresholds.blurThreshold;
   try {
     const classifier: FileClassifier = { classifyFiles: (paths) => gate.classifyMany(paths, { concurrency: options.concurrency }) };
-    const requestedScales = options.scales ?? (options.fast ? [384] : null);
     const run = await runEvaluation({
       dataset,
       outDir: options.outDir,
       classifier,
       identity: {
         model: { name: gate.model.name, version: gate.model.version, sha256: gate.model.sha256, inputChannels: gate.model.inputChannels },
-        scales: requestedScales ?? [],
+        scales: gate.scales,
         thresholds: { confidence, blur },
         dataset: dataset.input,
         includeBlurGamma: dataset.includeBlurGamma,
@@ -127,14 +132,12 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const calibration = options.calibration && !options.noBaselines ? await calibrationScores(options.calibration, options) : undefined;
     const predictions = join(options.outDir, PREDICTIONS_FILE);
     const { records } = await loadPredictions(predictions);
-    const firstOk = records.find((r): r is OkPredictionRecord => r.status === 'ok');
-    const scales = requestedScales ?? firstOk?.scales.map((s) => s.scale) ?? [];
     const report = buildReport(
       records,
       {
         model: { name: gate.model.name, version: gate.model.version, sha256: gate.model.sha256, inputChannels: gate.model.inputChannels },
         dataset: { path: dataset.input, root: dataset.root, layout: dataset.layout, description: dataset.description, includeBlurGamma: dataset.includeBlurGamma },
-        scales,
+        scales: gate.scales,
         thresholds: { confidence, blur },
         versions: await collectVersions(),
         date: new Date().toISOString(),

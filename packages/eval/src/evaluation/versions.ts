@@ -1,43 +1,58 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-async function versionFrom(require: NodeJS.Require, name: string): Promise<{ version: string; dir: string } | null> {
-  try {
-    // Resolve the entry (package.json may not be exported), then walk up to the package's own package.json.
-    let dir = dirname(require.resolve(name));
-    for (let i = 0; i < 6; i++) {
-      try {
-        const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === name && pkg.version) return { version: pkg.version, dir };
-      } catch {
-        // keep walking up
-      }
-      dir = dirname(dir);
+/**
+ * Finds `<dir>/node_modules/<name>/package.json` walking up from `from`, the way Node resolves packages. Done by
+ * hand because the blurgate packages export only an `import` condition, which `require.resolve` rejects.
+ */
+async function findPackage(from: string, name: string): Promise<{ version: string; dir: string } | null> {
+  let dir = from;
+  for (;;) {
+    try {
+      const pkgDir = await realpath(join(dir, 'node_modules', ...name.split('/')));
+      const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { version?: string };
+      if (pkg.version) return { version: pkg.version, dir: pkgDir };
+    } catch {
+      // not here: keep walking up
     }
-  } catch {
-    return null;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
   }
-  return null;
 }
 
-/** Versions of the blurgate packages and onnxruntime-node in use, for report.json. */
+async function ownPackage(from: string): Promise<{ version: string; dir: string } | null> {
+  let dir = from;
+  for (;;) {
+    try {
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@blurgate/eval' && pkg.version) return { version: pkg.version, dir };
+    } catch {
+      // keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/** Versions of the blurgate packages, onnxruntime-node and sharp in use, for report.json. */
 export async function collectVersions(): Promise<Record<string, string>> {
-  const require = createRequire(import.meta.url);
+  const here = dirname(fileURLToPath(import.meta.url));
   const out: Record<string, string> = { node: process.version };
-  const self = await versionFrom(require, '@blurgate/eval');
+  const self = await ownPackage(here);
   if (self) out['@blurgate/eval'] = self.version;
+  const start = self?.dir ?? here;
   for (const name of ['@blurgate/core', '@blurgate/node']) {
-    const found = await versionFrom(require, name);
+    const found = await findPackage(start, name);
     if (found) out[name] = found.version;
   }
-  // onnxruntime-node is a dependency of @blurgate/node, so resolve it from there.
-  const node = await versionFrom(require, '@blurgate/node');
-  if (node) {
-    const ort = await versionFrom(createRequire(join(node.dir, 'package.json')), 'onnxruntime-node');
-    if (ort) out['onnxruntime-node'] = ort.version;
-    const sharp = await versionFrom(createRequire(join(node.dir, 'package.json')), 'sharp');
-    if (sharp) out.sharp = sharp.version;
-  }
+  // onnxruntime-node is @blurgate/node's dependency: resolve it from there.
+  const node = await findPackage(start, '@blurgate/node');
+  const ort = node ? await findPackage(node.dir, 'onnxruntime-node') : null;
+  if (ort) out['onnxruntime-node'] = ort.version;
+  const sharp = await findPackage(start, 'sharp');
+  if (sharp) out.sharp = sharp.version;
   return out;
 }

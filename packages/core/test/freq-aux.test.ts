@@ -18,7 +18,8 @@ interface FreqAuxCase {
   height: number;
   data: string;
   size: number;
-  normalized: string;
+  /** null for the larger case, which stores only the FreqAux channel. */
+  normalized: string | null;
   aux: string;
 }
 
@@ -34,13 +35,15 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
 describe('normalizeImage and freqAuxChannel against torch', () => {
   for (const c of fixture.cases) {
     const image = imageFromBase64(c.data, c.width, c.height, 3);
-    const expectedNormalized = float32FromBase64(c.normalized);
+    const ours = normalizeImage(resizeBilinear(image, c.size, c.size));
+    const expectedNormalized = c.normalized === null ? ours : float32FromBase64(c.normalized);
     const expectedAux = float32FromBase64(c.aux);
 
-    it(`${c.name}: normalised tensor is bit-identical`, () => {
-      const normalized = normalizeImage(resizeBilinear(image, c.size, c.size));
-      expect(maxAbsDifference(normalized, expectedNormalized)).toBe(0);
-    });
+    if (c.normalized !== null) {
+      it(`${c.name}: normalised tensor is bit-identical`, () => {
+        expect(maxAbsDifference(ours, expectedNormalized)).toBe(0);
+      });
+    }
 
     if (c.size === 1) {
       it(`${c.name}: a 1×1 tensor gives 0 where torch's unbiased std gives NaN`, () => {

@@ -40,11 +40,17 @@ function loadModel(model: string | Uint8Array, name: string) {
           setStatus(`Loading ${name}: ${(loadedBytes / 1e6).toFixed(1)}${totalBytes ? ` of ${(totalBytes / 1e6).toFixed(1)}` : ''} MB`, 'loading'),
       });
       const mode = gate.scales.length === 1 ? `single scale ${gate.scales[0]}` : `TTA over ${gate.scales.join(', ')}`;
-      setStatus(`Model ready: ${name} (${gate.modelInputChannels}-channel input, ${mode}, ${gate.runtimeName} in a worker).`, 'ready');
+      setStatus(`Model ready: ${name} (${gate.model.inputChannels}-channel input, ${mode}, ${gate.runtimeName} in a worker).`, 'ready');
     } catch (error) {
       setStatus(`Could not load ${name}: ${(error as Error).message}`, 'error');
     }
   })();
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
 }
 
 async function classifyFiles(files: readonly File[]) {
@@ -56,8 +62,8 @@ async function classifyFiles(files: readonly File[]) {
       showError(card, 'No model is loaded.');
       continue;
     }
-    const result = await gate.classify(file);
-    if (result.status === 'error') showError(card, `${result.error.message} (${result.error.code})`);
+    const [result] = await collect(gate.classifyMany([file]));
+    if (result!.status === 'error') showError(card, `${result!.error.message} (${result!.error.code})`);
     else {
       card.probs = { sharp: result.probSharp, blurred: result.probBlurred };
       const rows = result.scales

@@ -1,10 +1,12 @@
 import {
   type BlurClassifier,
   BlurgateError,
+  type BlurPrediction,
+  type ClassifyFailure,
   type ClassifyResult,
   createBlurClassifier,
   type InferenceRuntime,
-  type ModelSession,
+  ModelError,
   type PixelImage,
   type RoutingThresholds,
 } from '@blurgate/core';
@@ -25,7 +27,7 @@ export interface BlurGateOptions {
   readonly confidenceThreshold?: number;
   /** At or above this p_blurred the label is `blurred` (default 0.50). */
   readonly blurThreshold?: number;
-  /** Images with more pixels are refused per image (IMAGE_TOO_LARGE). Default 50 MP. */
+  /** Images with more pixels are refused (IMAGE_TOO_LARGE). Default 50 MP (browser canvas memory). */
   readonly maxPixels?: number;
   /** Model download progress (URL models only). */
   readonly onProgress?: (progress: ModelLoadProgress) => void;
@@ -33,29 +35,44 @@ export interface BlurGateOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What the gate runs; the same shape as `@blurgate/node`'s `BlurGateModelInfo`. */
+export interface BlurGateModelInfo {
+  /** The URL's file name, or `in-memory` for bytes. */
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly inputChannels: 3 | 4;
+  /** The model URL, or null for bytes passed in. */
+  readonly path: string | null;
+  readonly manifest: null;
+}
+
 export interface ClassifyOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface ClassifyManyOptions extends ClassifyOptions {
-  /** Called as each input finishes, in input order. */
-  readonly onResult?: (result: ClassifyResult<WebImageInput>, index: number) => void;
-}
+export type ClassifyManyOptions = ClassifyOptions;
 
-/** The browser blur gate: same options and results as `@blurgate/node`'s. */
+/** The browser blur gate: the same options, methods and results as `@blurgate/node`'s. */
 export interface BlurGate {
+  readonly model: BlurGateModelInfo;
   readonly scales: readonly number[];
   readonly thresholds: RoutingThresholds;
-  /** 3 (FreqAux in the graph) or 4 (FreqAux computed by core). */
-  readonly modelInputChannels: 3 | 4;
+  /** e.g. `onnxruntime-web 1.30.0 (wasm, 2 threads)`. */
   readonly runtimeName: string;
-  /** Classifies one input. Image problems come back as `status: 'error'`; rejects only when aborted or disposed. */
-  classify(input: WebImageInput, options?: ClassifyOptions): Promise<ClassifyResult<WebImageInput>>;
-  /** Classifies inputs one after another; one result per input, in order. Rejects only when aborted or disposed. */
-  classifyMany(inputs: readonly WebImageInput[], options?: ClassifyManyOptions): Promise<ClassifyResult<WebImageInput>[]>;
-  /** Classifies already decoded pixels (any channel count). */
-  classifyPixels(image: PixelImage, options?: ClassifyOptions): Promise<ClassifyResult<PixelImage>>;
-  /** Releases the model session. */
+  /** Decodes and classifies one image. Throws ImageInputError / ModelError, or ABORTED. */
+  classify(input: WebImageInput, options?: ClassifyOptions): Promise<BlurPrediction>;
+  /**
+   * Classifies images one after another, yielding one result per input in input order. Image
+   * failures are `{status: 'error'}` results and the batch goes on; an abort ends it with ABORTED.
+   */
+  classifyMany<I extends WebImageInput>(
+    inputs: Iterable<I> | AsyncIterable<I>,
+    options?: ClassifyManyOptions,
+  ): AsyncIterable<ClassifyResult<I>>;
+  /** Classifies already decoded pixels (1 to 4 channels). Throws like `classify`. */
+  classifyPixels(image: PixelImage, options?: ClassifyOptions): Promise<BlurPrediction>;
+  /** Frees the model session. */
   dispose(): Promise<void>;
 }
 
@@ -64,6 +81,7 @@ export async function createBlurGate(options: BlurGateOptions): Promise<BlurGate
   const runtime = options.runtime ?? createWebRuntime();
   const bytes = await loadModelBytes(options.model, { onProgress: options.onProgress, signal: options.signal });
   throwIfAborted(options.signal);
+  const sha256 = await sha256Hex(bytes);
   const session = await runtime.loadModel(bytes);
   let classifier: BlurClassifier;
   try {
@@ -72,58 +90,73 @@ export async function createBlurGate(options: BlurGateOptions): Promise<BlurGate
     await session.dispose();
     throw error;
   }
-  return gateFromClassifier(session, classifier, runtime.name, options.maxPixels);
-}
-
-function gateFromClassifier(session: ModelSession, classifier: BlurClassifier, runtimeName: string, maxPixels?: number): BlurGate {
-  let disposed = false;
-  const assertUsable = (signal?: AbortSignal) => {
-    if (disposed) throw new BlurgateError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.');
-    throwIfAborted(signal);
+  const url = typeof options.model === 'string' || options.model instanceof URL ? String(options.model) : null;
+  const model: BlurGateModelInfo = {
+    name: url ? (url.split(/[?#]/)[0]!.split('/').pop() ?? url) : 'in-memory',
+    version: 'unversioned',
+    sha256,
+    inputChannels: session.inputChannels,
+    path: url,
+    manifest: null,
   };
 
-  async function run<Input>(input: Input, load: () => Promise<PixelImage>, signal?: AbortSignal): Promise<ClassifyResult<Input>> {
-    assertUsable(signal);
-    try {
-      const image = await load();
-      assertUsable(signal);
-      const prediction = await whileNotAborted(classifier.classify(image), signal);
-      return { status: 'ok', input, ...prediction };
-    } catch (error) {
-      if (error instanceof BlurgateError && error.code === 'ABORTED') throw error;
-      if (disposed) throw error;
-      return { status: 'error', input, error: failureOf(error) };
-    }
+  let disposed = false;
+  const usable = (signal?: AbortSignal) => {
+    if (disposed) throw new ModelError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.');
+    throwIfAborted(signal);
+  };
+  const decodeOptions = (signal?: AbortSignal): DecodeImageOptions => ({ maxPixels: options.maxPixels, signal });
+
+  async function classifyPixels(image: PixelImage, classifyOptions: ClassifyOptions = {}): Promise<BlurPrediction> {
+    usable(classifyOptions.signal);
+    // The session's own queue serialises runs; this only stops waiting when the caller aborts.
+    return whileNotAborted(classifier.classify(image), classifyOptions.signal);
   }
 
-  const decodeOptions = (signal?: AbortSignal): DecodeImageOptions => ({ maxPixels, signal });
+  async function classify(input: WebImageInput, classifyOptions: ClassifyOptions = {}): Promise<BlurPrediction> {
+    usable(classifyOptions.signal);
+    const image = await decodeImage(input, decodeOptions(classifyOptions.signal));
+    return classifyPixels(image, classifyOptions);
+  }
 
   return {
+    model,
     scales: classifier.scales,
     thresholds: classifier.thresholds,
-    modelInputChannels: session.inputChannels,
-    runtimeName,
-    classify(input, options = {}) {
-      return run(input, () => decodeImage(input, decodeOptions(options.signal)), options.signal);
-    },
-    async classifyMany(inputs, options = {}) {
-      const results: ClassifyResult<WebImageInput>[] = [];
-      for (const [index, input] of inputs.entries()) {
-        const result = await run(input, () => decodeImage(input, decodeOptions(options.signal)), options.signal);
-        results.push(result);
-        options.onResult?.(result, index);
-      }
-      return results;
-    },
-    classifyPixels(image, options = {}) {
-      return run(image, async () => image, options.signal);
-    },
+    runtimeName: runtime.name,
+    classify,
+    classifyMany: (inputs, manyOptions = {}) => resultsOf(inputs, classify, manyOptions.signal),
+    classifyPixels,
     async dispose() {
       if (disposed) return;
       disposed = true;
       await session.dispose();
     },
   };
+}
+
+/** Ordered per-input results of `classify`; image failures become results, aborts and disposal end the batch. */
+export async function* resultsOf<I extends WebImageInput>(
+  inputs: Iterable<I> | AsyncIterable<I>,
+  classify: (input: I, options: ClassifyOptions) => Promise<BlurPrediction>,
+  signal?: AbortSignal,
+): AsyncIterable<ClassifyResult<I>> {
+  for await (const input of inputs) {
+    throwIfAborted(signal);
+    try {
+      yield { status: 'ok', input, ...(await classify(input, { signal })) };
+    } catch (error) {
+      if (!isPerImageFailure(error)) throw error;
+      yield { status: 'error', input, error: failureOf(error) };
+    }
+  }
+}
+
+/** Aborts and a disposed gate stop a batch; everything else is about one image. */
+function isPerImageFailure(error: unknown): boolean {
+  if (!(error instanceof BlurgateError)) return true;
+  if (error.code === 'ABORTED') return false;
+  return !(error.code === 'RUNTIME_FAILED' && /disposed/.test(error.message));
 }
 
 /** Resolves like `promise`, or rejects with ABORTED as soon as the signal fires (the run finishes unseen). */
@@ -137,7 +170,15 @@ function whileNotAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<
   });
 }
 
-function failureOf(error: unknown): { code: string; message: string } {
+/** The `{code, message}` of a per-image failure (code `UNEXPECTED` for errors blurgate did not type, as in node). */
+export function failureOf(error: unknown): ClassifyFailure {
   if (error instanceof BlurgateError) return { code: error.code, message: error.message };
-  return { code: 'RUNTIME_FAILED', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'UNEXPECTED', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** sha256 of the model; empty where WebCrypto is missing (pages that are not a secure context). */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  if (!globalThis.crypto?.subtle) return '';
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -6,6 +6,7 @@ export {
   createBlurGate,
   type BlurGate,
   type BlurGateOptions,
+  type BlurGateModelInfo,
   type ClassifyOptions,
   type ClassifyManyOptions,
 } from './blur-gate.js';

@@ -38,15 +38,15 @@ afterAll(async () => {
 async function classifyInBrowser(model: string, images: readonly string[], options: Record<string, unknown> = {}) {
   return page.evaluate(
     async ({ model, images, options, ortDist, fixtures }) => {
-      const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+      const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
       const gate = await web.createBlurGate({
         model: `${fixtures}models/${model}`,
         runtime: web.createWebRuntime({ wasmPaths: ortDist }),
         ...options,
       });
       const blobs = await Promise.all(images.map(async (name) => (await fetch(`${fixtures}images/${name}`)).blob()));
-      const results = await gate.classifyMany(blobs);
-      const info = { runtimeName: gate.runtimeName, channels: gate.modelInputChannels, isolated: crossOriginIsolated };
+      const results = await collect(gate.classifyMany(blobs));
+      const info = { runtimeName: gate.runtimeName, channels: gate.model.inputChannels, isolated: crossOriginIsolated };
       await gate.dispose();
       return { info, results: results.map(({ input: _input, ...rest }) => rest) as PageResult[] };
     },
@@ -97,7 +97,7 @@ describe('browser decoding', () => {
   it('applies EXIF orientation and reads every input kind', async () => {
     const facts = await page.evaluate(
       async ({ fixtures }) => {
-        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const at = (p: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(p.data.subarray((y * p.width + x) * 4, (y * p.width + x) * 4 + 3));
         const jpeg = await web.decodeImage(`${fixtures}images/exif-orientation-6.jpg`);
         const png = await (await fetch(`${fixtures}images/flower.png`)).blob();
@@ -140,7 +140,7 @@ describe('browser decoding', () => {
   it('loses RGB under transparent pixels (canvas premultiplies alpha): documented, not hidden', async () => {
     const zeroed = await page.evaluate(
       async ({ fixtures }) => {
-        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const image = await web.decodeImage(`${fixtures}images/rgba.png`);
         let transparent = 0;
         let black = 0;
@@ -164,7 +164,7 @@ describe('bad input in the browser', () => {
   it('comes back as per-image errors, never as a rejection or page error', async () => {
     const outcome = await page.evaluate(
       async ({ model, fixtures, ortDist }) => {
-        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const gate = await web.createBlurGate({ model: `${fixtures}models/${model}`, runtime: web.createWebRuntime({ wasmPaths: ortDist }), fast: true });
         // A PNG header claiming 30000×30000 pixels: refused from its first bytes, nothing is decoded.
         const huge = new Uint8Array(64);
@@ -186,7 +186,7 @@ describe('bad input in the browser', () => {
           tiny,
           new File([png], 'china.png', { type: 'image/png' }),
         ];
-        const results = await gate.classifyMany(inputs);
+        const results = await collect(gate.classifyMany(inputs));
         const controller = new AbortController();
         controller.abort();
         const aborted = await gate.classify(inputs[6]!, { signal: controller.signal }).then(
@@ -216,7 +216,7 @@ describe('Web Worker entry', () => {
   it('classifies Blobs, URLs and pixels off the main thread with the main-thread results', async () => {
     const outcome = await page.evaluate(
       async ({ model, fixtures, ortDist }) => {
-        const { worker } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const { worker, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const progress: number[] = [];
         const gate = await worker.createBlurGateWorker({
           model: `${fixtures}models/${model}`,
@@ -229,10 +229,10 @@ describe('Web Worker entry', () => {
         const context = canvas.getContext('2d')!;
         context.drawImage(bitmap, 0, 0);
         const imageData = context.getImageData(0, 0, bitmap.width, bitmap.height);
-        const results = await gate.classifyMany([blob, `${fixtures}images/texture-blurred.png`, imageData, new Blob(['nope'])]);
+        const results = await collect(gate.classifyMany([blob, `${fixtures}images/texture-blurred.png`, imageData, new Blob(['nope'])]));
         await gate.dispose();
         return {
-          channels: gate.modelInputChannels,
+          channels: gate.model.inputChannels,
           progress,
           results: results.map((r) => (r.status === 'ok' ? { label: r.label, probBlurred: r.probBlurred } : { code: r.error.code })),
         };
@@ -260,10 +260,10 @@ describe('cross-origin isolated page (COOP/COEP)', () => {
       await isolatedPage.waitForFunction(() => 'blurgate' in globalThis);
       const outcome = await isolatedPage.evaluate(
         async ({ model, fixtures, ortDist, images }) => {
-          const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+          const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
           const runtime = web.createWebRuntime({ wasmPaths: ortDist, numThreads: 2 });
           const gate = await web.createBlurGate({ model: `${fixtures}models/${model}`, runtime });
-          const results = await gate.classifyMany(images.map((name) => `${fixtures}images/${name}`));
+          const results = await collect(gate.classifyMany(images.map((name) => `${fixtures}images/${name}`)));
           await gate.dispose();
           return { isolated: crossOriginIsolated, threads: runtime.threads, results: results.map((r) => (r.status === 'ok' ? r.probBlurred : -1)) };
         },

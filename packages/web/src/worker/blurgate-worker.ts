@@ -3,8 +3,8 @@
  * Built as one self-contained module (core and onnxruntime-web bundled in) because import maps
  * do not apply inside workers.
  */
-import { BlurgateError, type ClassifyFailure } from '@blurgate/core';
-import { type BlurGate, createBlurGate } from '../blur-gate.js';
+import { BlurgateError } from '@blurgate/core';
+import { type BlurGate, createBlurGate, failureOf } from '../blur-gate.js';
 import { createWebRuntime } from '../web-runtime.js';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol.js';
 
@@ -31,7 +31,7 @@ scope.onmessage = (event) => {
           scope.postMessage({
             type: 'ready',
             id: message.id,
-            info: { scales: g.scales, thresholds: g.thresholds, modelInputChannels: g.modelInputChannels, runtimeName: g.runtimeName },
+            info: { scales: g.scales, thresholds: g.thresholds, model: g.model, runtimeName: g.runtimeName },
           }),
         (error: unknown) => scope.postMessage({ type: 'failed', id: message.id, error: failureOf(error) }),
       );
@@ -55,14 +55,13 @@ async function classify(id: number, input: WorkerInput): Promise<void> {
     if (!gate) throw new BlurgateError('RUNTIME_FAILED', 'The worker received classify before init.');
     const g = await gate;
     const options = { signal: controller.signal };
-    const result =
+    const prediction =
       input instanceof Blob
         ? await g.classify(input, options)
         : 'url' in input
           ? await g.classify(input.url, options)
           : await g.classifyPixels(input, options);
-    const { input: _input, ...outcome } = result;
-    scope.postMessage({ type: 'result', id, outcome });
+    scope.postMessage({ type: 'result', id, prediction });
   } catch (error) {
     scope.postMessage({ type: 'failed', id, error: failureOf(error) });
   } finally {
@@ -77,9 +76,4 @@ async function dispose(id: number): Promise<void> {
     // A gate that never loaded has nothing to free.
   }
   scope.postMessage({ type: 'done', id });
-}
-
-function failureOf(error: unknown): ClassifyFailure {
-  if (error instanceof BlurgateError) return { code: error.code, message: error.message };
-  return { code: 'RUNTIME_FAILED', message: error instanceof Error ? error.message : String(error) };
 }

@@ -1,8 +1,16 @@
-import { BlurgateError, type ClassifyFailure, type ClassifyResult, ModelError, OptionError, type PixelImage } from '@blurgate/core';
-import type { BlurGate, BlurGateOptions, ClassifyManyOptions, ClassifyOptions } from '../blur-gate.js';
+import {
+  BlurgateError,
+  type BlurgateErrorCode,
+  type BlurPrediction,
+  type ClassifyFailure,
+  ImageInputError,
+  ModelError,
+  OptionError,
+} from '@blurgate/core';
+import { type BlurGate, type BlurGateOptions, type ClassifyOptions, resultsOf } from '../blur-gate.js';
 import { abortedError, decodeImage, throwIfAborted, type WebImageInput } from '../decode-image.js';
 import type { WasmPaths, WebRuntimeOptions } from '../web-runtime.js';
-import type { FromWorker, GateInfo, ToWorker, WorkerInput, WorkerOutcome } from './protocol.js';
+import type { FromWorker, GateInfo, ToWorker, WorkerInput } from './protocol.js';
 
 export interface BlurGateWorkerOptions extends Omit<BlurGateOptions, 'runtime'> {
   /**
@@ -14,17 +22,17 @@ export interface BlurGateWorkerOptions extends Omit<BlurGateOptions, 'runtime'> 
   readonly worker?: Worker | string | URL;
 }
 
-/** A blur gate whose decoding of Blobs/URLs and whose inference run in a Web Worker. */
+/** A blur gate whose decoding (Blobs, URLs) and inference run in a Web Worker. */
 export interface BlurGateWorker extends Omit<BlurGate, 'classifyPixels'> {
   /** The worker; terminated by `dispose()`. */
   readonly worker: Worker;
 }
 
-type Pending = {
+interface Pending {
   resolve(message: FromWorker): void;
   reject(error: BlurgateError): void;
   onProgress?: BlurGateOptions['onProgress'];
-};
+}
 
 /**
  * Starts the worker, loads the model in it and returns a gate with the same methods and results as
@@ -64,7 +72,7 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
 
   const request = (message: ToWorker, transfer: Transferable[] = [], signal?: AbortSignal, onProgress?: Pending['onProgress']) =>
     new Promise<FromWorker>((resolve, reject) => {
-      if (disposed) return reject(new BlurgateError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.'));
+      if (disposed) return reject(new ModelError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.'));
       if (signal?.aborted) return reject(abortedError(signal));
       const onAbort = () => {
         pending.delete(message.id);
@@ -88,7 +96,8 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
     });
 
   const model = options.model;
-  const modelForWorker = typeof model === 'string' || model instanceof URL ? absolute(model) : model instanceof ArrayBuffer ? new Uint8Array(model) : model;
+  const modelForWorker =
+    typeof model === 'string' || model instanceof URL ? absolute(model) : model instanceof ArrayBuffer ? new Uint8Array(model) : model;
   let info: GateInfo;
   try {
     const ready = await request(
@@ -116,36 +125,21 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
     throw error;
   }
 
-  async function classify(input: WebImageInput, classifyOptions: ClassifyOptions = {}): Promise<ClassifyResult<WebImageInput>> {
+  async function classify(input: WebImageInput, classifyOptions: ClassifyOptions = {}): Promise<BlurPrediction> {
     const { signal } = classifyOptions;
-    let forWorker: WorkerInput;
-    try {
-      forWorker = await toWorkerInput(input, options.maxPixels, signal);
-    } catch (error) {
-      if (error instanceof BlurgateError && error.code !== 'ABORTED') {
-        return { status: 'error', input, error: { code: error.code, message: error.message } };
-      }
-      throw error;
-    }
+    if (disposed) throw new ModelError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.');
+    const forWorker = await toWorkerInput(input, options.maxPixels, signal);
     const transfer = 'data' in forWorker ? [forWorker.data.buffer as ArrayBuffer] : [];
     const answer = await request({ type: 'classify', id: nextId++, input: forWorker }, transfer, signal);
     if (answer.type !== 'result') throw new ModelError('RUNTIME_FAILED', 'The worker answered classify unexpectedly.');
-    return withInput(answer.outcome, input);
+    return answer.prediction;
   }
 
   return {
     ...info,
     worker,
     classify,
-    async classifyMany(inputs: readonly WebImageInput[], manyOptions: ClassifyManyOptions = {}) {
-      const results: ClassifyResult<WebImageInput>[] = [];
-      for (const [index, input] of inputs.entries()) {
-        const result = await classify(input, manyOptions);
-        results.push(result);
-        manyOptions.onResult?.(result, index);
-      }
-      return results;
-    },
+    classifyMany: (inputs, manyOptions = {}) => resultsOf(inputs, classify, manyOptions.signal),
     async dispose() {
       if (disposed) return;
       try {
@@ -169,16 +163,18 @@ function startWorker(worker: Worker | string | URL | undefined): Worker {
 async function toWorkerInput(input: WebImageInput, maxPixels: number | undefined, signal?: AbortSignal): Promise<WorkerInput> {
   if (typeof input === 'string' || input instanceof URL) return { url: absolute(input) };
   if (input instanceof Blob) return input;
-  const pixels: PixelImage = await decodeImage(input, { maxPixels, signal });
-  return pixels;
+  return decodeImage(input, { maxPixels, signal });
 }
 
-function withInput(outcome: WorkerOutcome, input: WebImageInput): ClassifyResult<WebImageInput> {
-  return outcome.status === 'ok' ? { ...outcome, input } : { status: 'error', input, error: outcome.error };
-}
+const IMAGE_CODES: readonly string[] = ['INVALID_IMAGE', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'INPUT_NOT_FOUND'];
+const MODEL_CODES: readonly string[] = ['UNSUPPORTED_MODEL', 'MODEL_NOT_FOUND', 'INVALID_MANIFEST', 'CHECKSUM_MISMATCH', 'RUNTIME_FAILED'];
 
+/** Rebuilds the typed error the worker reported, so callers can branch on class and code as on the main thread. */
 function errorOf(failure: ClassifyFailure): BlurgateError {
-  return new BlurgateError(failure.code as BlurgateError['code'], failure.message);
+  if (IMAGE_CODES.includes(failure.code)) return new ImageInputError(failure.code as ConstructorParameters<typeof ImageInputError>[0], failure.message);
+  if (MODEL_CODES.includes(failure.code)) return new ModelError(failure.code as ConstructorParameters<typeof ModelError>[0], failure.message);
+  if (failure.code === 'INVALID_OPTION') return new OptionError(failure.message);
+  return new BlurgateError(failure.code as BlurgateErrorCode, failure.message);
 }
 
 function absolute(url: string | URL): string {

@@ -1,5 +1,6 @@
 import type { ClassifyFailure, PixelImage, RoutingThresholds } from '@blurgate/core';
 import type { BlurPrediction } from '@blurgate/core';
+import type { BlurGateModelInfo } from '../blur-gate.js';
 import type { ModelLoadProgress } from '../load-model-bytes.js';
 import type { WebRuntimeOptions } from '../web-runtime.js';
 
@@ -26,15 +27,14 @@ export type ToWorker =
 export interface GateInfo {
   readonly scales: readonly number[];
   readonly thresholds: RoutingThresholds;
-  readonly modelInputChannels: 3 | 4;
+  readonly model: BlurGateModelInfo;
   readonly runtimeName: string;
 }
 
-export type WorkerOutcome = ({ readonly status: 'ok' } & BlurPrediction) | { readonly status: 'error'; readonly error: ClassifyFailure };
 
 export type FromWorker =
   | { readonly type: 'progress'; readonly id: number; readonly progress: ModelLoadProgress }
   | { readonly type: 'ready'; readonly id: number; readonly info: GateInfo }
-  | { readonly type: 'result'; readonly id: number; readonly outcome: WorkerOutcome }
+  | { readonly type: 'result'; readonly id: number; readonly prediction: BlurPrediction }
   | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'failed'; readonly id: number; readonly error: ClassifyFailure };

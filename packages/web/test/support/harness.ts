@@ -21,7 +21,12 @@ export const HARNESS_HTML = `<!doctype html>
 import * as web from '@blurgate/web';
 import * as worker from '@blurgate/web/worker';
 import * as core from '@blurgate/core';
-Object.assign(window, { blurgate: { web, worker, core } });
+const collect = async (iterable) => {
+  const out = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+};
+Object.assign(window, { blurgate: { web, worker, core, collect } });
 </script></head><body></body></html>`;
 
 export const HARNESS_ROUTES = { '/harness.html': { type: 'text/html; charset=utf-8', body: HARNESS_HTML } };
@@ -31,6 +36,8 @@ export interface HarnessGlobals {
   readonly web: typeof import('../../src/index.js');
   readonly worker: typeof import('../../src/worker.js');
   readonly core: typeof import('@blurgate/core');
+  /** Gathers an async iterable (classifyMany) into an array. */
+  collect<T>(iterable: AsyncIterable<T>): Promise<T[]>;
 }
 
 /** The harness modules, for use inside page.evaluate callbacks. */

@@ -75,7 +75,8 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
 
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes).metadata();
+    // Header only: the size check below is ours, with a clearer message than libvips'.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (cause) {
     throw decodeFailure(where, cause);
   }

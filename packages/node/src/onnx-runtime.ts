@@ -16,7 +16,7 @@ function describe(cause: unknown): string {
 /** The channel dimension of the model's first input: 3 or 4, or a ModelError. */
 function readInputChannels(session: ort.InferenceSession): 3 | 4 {
   const meta = session.inputMetadata[0];
-  if (!meta || !meta.isTensor) {
+  if (!meta?.isTensor) {
     throw new ModelError('UNSUPPORTED_MODEL', 'the model has no tensor input; expected one NCHW float32 input');
   }
   if (meta.type !== 'float32') {

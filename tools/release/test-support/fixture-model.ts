@@ -12,21 +12,32 @@ export const FIXTURE_MODEL_NAME = 'blurgate-synth';
 export const FIXTURE_MODEL_VERSION = '1.0.0';
 export const FIXTURE_CARD_PROSE = 'Hand-written text of the fixture model card: it must survive regeneration.';
 
-/** The tiny test model of the node package, relative to the repository root. */
-const TINY_MODEL_DIR = 'packages/node/test/fixtures/models/store/blurgate-tiny-4ch/0.1.0';
+/** The tiny 4-channel test model of the node package, relative to the repository root. */
+const TINY_MODEL = 'packages/node/test/fixtures/models/tiny-4ch.onnx';
 
 /** Writes `models/<name>/<version>/` into `repoRoot` (replacing any existing versions of that model). */
 export async function writeFixtureModel(repoRoot: string, sourceRoot = repoRoot): Promise<string> {
-  const source = join(sourceRoot, TINY_MODEL_DIR);
-  const onnx = await readFile(join(source, 'model.onnx'));
-  const tiny = JSON.parse(await readFile(join(source, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const onnx = await readFile(join(sourceRoot, TINY_MODEL));
   const manifest = {
-    ...tiny,
+    schemaVersion: 1,
     name: FIXTURE_MODEL_NAME,
     version: FIXTURE_MODEL_VERSION,
     description: 'RELEASE TEST FIXTURE: the tiny 4-channel test model under the default model name.',
+    architecture: 'mobilenet_v3_small',
+    inputChannels: 4,
     file: 'model.onnx',
     sha256: createHash('sha256').update(onnx).digest('hex'),
+    preprocessing: {
+      resize: 'pillow-bilinear-squash',
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      freqAux: 'core',
+    },
+    scales: [256, 320, 384, 448, 512],
+    thresholds: { confidence: 0.6, blur: 0.5 },
+    labels: ['sharp', 'blurred'],
+    source: { kind: 'training', recipe: 'tools/fixtures/make_onnx_fixtures.py', checkpointSha256: null },
+    license: 'MIT',
     metrics: [
       {
         dataset: 'release-fixture test images (4 images)',

@@ -2,7 +2,7 @@ import { ImageInputError, OptionError } from './errors.js';
 import { assertPixelImage } from './image-validation.js';
 import type { PixelImage } from './pixel-image.js';
 import { type BlurPrediction, DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
-import { predictTta, validateScales } from './predict-tta.js';
+import { checkSessionChannels, predictTta, validateScales } from './predict-tta.js';
 import { resolveThresholds, routePrediction } from './routing.js';
 import type { ModelSession } from './runtime.js';
 import { toRgb } from './to-rgb.js';
@@ -30,8 +30,12 @@ export interface BlurClassifier {
   classify(image: PixelImage): Promise<BlurPrediction>;
 }
 
-/** Binds a model session to scales and thresholds; options are checked here, once. */
+/**
+ * Binds a model session to scales and thresholds. Options and the session's input channels are
+ * checked here, once (`OptionError` / `ModelError`), so `classify` only fails for its image or the runtime.
+ */
 export function createBlurClassifier(session: ModelSession, options: BlurClassifierOptions = {}): BlurClassifier {
+  checkSessionChannels(session);
   if (options.fast && options.scales !== undefined) {
     throw new OptionError('pass either scales or fast, not both (fast means scales [384])');
   }

@@ -25,7 +25,8 @@ export function validateScales(scales: readonly number[], name = 'scales'): read
   return Object.freeze([...scales]);
 }
 
-function checkSessionChannels(session: ModelSession): 3 | 4 {
+/** The session's input channel count, or `ModelError('UNSUPPORTED_MODEL')` unless it is 3 or 4. */
+export function checkSessionChannels(session: ModelSession): 3 | 4 {
   const channels = session.inputChannels;
   if (channels !== 3 && channels !== 4) {
     throw new ModelError(

@@ -126,9 +126,10 @@ describe('createBlurClassifier options', () => {
     expect(() => createBlurClassifier(fixedSession([0, 0]), options)).toThrow(OptionError);
     expect(() => createBlurClassifier(fixedSession([0, 0]), options)).toThrow(message);
   });
-  it('refuses a session that takes neither 3 nor 4 channels', async () => {
-    const classifier = createBlurClassifier(fixedSession([0, 0], 1 as 3), { scales: [16] });
-    await expect(classifier.classify(small)).rejects.toThrow(ModelError);
+  it('refuses a session that takes neither 3 nor 4 channels, at creation', async () => {
+    expect(() => createBlurClassifier(fixedSession([0, 0], 1 as 3))).toThrow(ModelError);
+    expect(() => createBlurClassifier(fixedSession([0, 0], 1 as 3))).toThrow(/takes 1 input channels/);
+    await expect(predictTta(fixedSession([0, 0], 5 as 4), small, [16])).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL' });
   });
 });
 

@@ -113,8 +113,8 @@ export function buildReport(records: readonly PredictionRecord[], context: Repor
   const perScale = new Map<number, number[]>();
   for (const r of ok) {
     for (const s of r.scales) {
-      let list = perScale.get(s.scale);
-      if (!list) perScale.set(s.scale, (list = []));
+      const list = perScale.get(s.scale) ?? [];
+      if (list.length === 0) perScale.set(s.scale, list);
       list.push(s.prob_blurred);
     }
   }

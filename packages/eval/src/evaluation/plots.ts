@@ -28,7 +28,7 @@ function lineChart(title: string, values: object[], x: { field: string; title: s
     encoding: {
       x: { field: x.field, type: 'quantitative', title: x.title, scale: { domain: [0, 1] } },
       y: { field: y.field, type: 'quantitative', title: y.title, scale: { domain: [0, 1] } },
-      ...(color ? { color: { field: color, type: 'nominal', title: null, legend: { orient: 'bottom' } } } : {}),
+      ...(color ? { color: { field: color, type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 0, direction: 'vertical' } } } : {}),
     },
   } as TopLevelSpec;
 }
@@ -80,7 +80,7 @@ export function reportPlotSpecs(report: EvaluationReport): { id: string; title: 
           x: { field: 'scales', type: 'nominal', title: 'scale', sort: scaleOrder },
           xOffset: { field: 'metric' },
           y: { field: 'value', type: 'quantitative', title: 'value', scale: { domain: [0, 1] } },
-          color: { field: 'metric', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+          color: { field: 'metric', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 0 } },
         },
       } as TopLevelSpec,
     },

@@ -22,7 +22,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1d1d1f}
 h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.25rem}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f6}
+th:first-child,td:first-child{text-align:left}td{white-space:nowrap}thead th{background:#f4f4f6}
 .plots{display:flex;flex-wrap:wrap;gap:1rem}.plot{border:1px solid #eee;padding:.5rem}
 .mistakes{display:flex;flex-wrap:wrap;gap:.75rem}.mistake{width:170px;font-size:12px;word-break:break-all}
 .mistake img{display:block;max-width:160px;max-height:160px;border:1px solid #ccc}.muted{color:#666}code{font-size:12px}
@@ -60,7 +60,7 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
 <title>${title}</title><style>${STYLE}</style></head><body>
 <h1>${title}</h1>
 <p>${escapeHtml(r.date)} · model sha256 <code>${escapeHtml(r.model.sha256 ?? 'unknown')}</code><br>
-Dataset <code>${escapeHtml(r.dataset.path)}</code> (${escapeHtml(r.dataset.description)}): ${r.dataset.counts.total} images, ${r.dataset.counts.blurred} blurred, ${r.dataset.counts.sharp} sharp, ${r.dataset.errors} errors<br>
+Dataset <code>${escapeHtml(r.dataset.path)}</code>, ${escapeHtml(r.dataset.description)}: ${r.dataset.counts.total} images, ${r.dataset.counts.blurred} blurred, ${r.dataset.counts.sharp} sharp, ${r.dataset.errors} errors<br>
 Scales ${r.scales.join(', ')} · routing: confidence ${r.thresholds.confidence}, blur ${r.thresholds.blur} · an image counts as blurred for the metrics when p_blurred ≥ ${r.decisionThreshold}<br>
 <span class="muted">${escapeHtml(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(' · '))}</span></p>
 <h2>Metrics</h2>

@@ -25,7 +25,7 @@ export function renderMarkdown(report: EvaluationReport): string {
   lines.push(`# blurgate evaluation: ${r.model.name} ${r.model.version}`, '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Model: ${r.model.name} ${r.model.version}, sha256 \`${r.model.sha256 ?? 'unknown'}\``);
-  lines.push(`- Dataset: \`${r.dataset.path}\` (${r.dataset.description}): ${r.dataset.counts.total} images, ${r.dataset.counts.blurred} blurred, ${r.dataset.counts.sharp} sharp; ${r.dataset.errors} errors`);
+  lines.push(`- Dataset: \`${r.dataset.path}\`, ${r.dataset.description}: ${r.dataset.counts.total} images, ${r.dataset.counts.blurred} blurred, ${r.dataset.counts.sharp} sharp; ${r.dataset.errors} errors`);
   lines.push(`- Scales: ${r.scales.join(', ')}; routing thresholds: confidence ${r.thresholds.confidence}, blur ${r.thresholds.blur}`);
   lines.push(`- Metrics count an image as blurred when p_blurred >= ${r.decisionThreshold} (uncertain routing aside); positive class = blurred.`);
   lines.push(`- Intervals: ${r.bootstrap.level * 100}% ${r.bootstrap.method} bootstrap, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}.`);

@@ -1,0 +1,89 @@
+/**
+ * The two classes of the dataset, made from one clean tile:
+ * - blurred: one of camera-shake (random trajectory), linear motion, defocus (disk) or Gaussian blur, with a
+ *   log-uniform strength from barely visible to heavy;
+ * - sharp: changes that are not blur (brightness/contrast, mild noise, JPEG re-compression).
+ * Both classes get the same kinds of photometric change, so only blur separates them.
+ */
+import { convolveImage } from './convolve.ts';
+import { type BlurKernel, diskKernel, gaussianKernel, linearMotionKernel, trajectoryKernel } from './kernels.ts';
+import type { Rng } from './rng.ts';
+
+export type BlurKind = 'trajectory' | 'linear' | 'defocus' | 'gaussian';
+
+/** Strength ranges in pixels of the output tile, whatever its size (times `--blur-scale`). */
+export const BLUR_RANGES: Readonly<Record<BlurKind, { readonly lo: number; readonly hi: number; readonly unit: string }>> = {
+  trajectory: { lo: 4, hi: 36, unit: 'path length px' },
+  linear: { lo: 4, hi: 36, unit: 'length px' },
+  defocus: { lo: 1.5, hi: 10, unit: 'disk radius px' },
+  gaussian: { lo: 1.0, hi: 6, unit: 'sigma px' },
+};
+
+/** Relative frequency of each blur kind (camera shake is the main use case). */
+const KIND_WEIGHTS: readonly [BlurKind, number][] = [
+  ['trajectory', 0.4],
+  ['linear', 0.2],
+  ['defocus', 0.2],
+  ['gaussian', 0.2],
+];
+
+export interface BlurChoice {
+  readonly kind: BlurKind;
+  readonly strength: number;
+  readonly kernel: BlurKernel;
+}
+
+/** Draws a blur kind and a strength (pixels, times `scale`). */
+export function drawBlur(rng: Rng, scale = 1): BlurChoice {
+  let u = rng.next();
+  let kind: BlurKind = 'trajectory';
+  for (const [k, w] of KIND_WEIGHTS) {
+    kind = k;
+    if (u < w) break;
+    u -= w;
+  }
+  const range = BLUR_RANGES[kind];
+  const strength = rng.logUniform(range.lo, range.hi) * scale;
+  const kernel =
+    kind === 'trajectory'
+      ? trajectoryKernel(rng, { length: strength })
+      : kind === 'linear'
+        ? linearMotionKernel(strength, rng.uniform(0, Math.PI))
+        : kind === 'defocus'
+          ? diskKernel(strength)
+          : gaussianKernel(strength);
+  return { kind, strength, kernel };
+}
+
+export interface Photometric {
+  readonly brightness: number;
+  readonly contrast: number;
+  readonly noiseSigma: number;
+  readonly jpegQuality: number;
+}
+
+/** Draws the non-blur changes: brightness/contrast always, noise half the time, strong JPEG half the time. */
+export function drawPhotometric(rng: Rng): Photometric {
+  return {
+    brightness: rng.uniform(-15, 15),
+    contrast: rng.uniform(0.85, 1.15),
+    noiseSigma: rng.next() < 0.5 ? rng.uniform(0.5, 3) : 0,
+    jpegQuality: rng.next() < 0.5 ? rng.int(60, 90) : 95,
+  };
+}
+
+/** Applies brightness/contrast and Gaussian noise, rounding to 8 bits (JPEG is applied by the encoder). */
+export function applyPhotometric(pixels: Uint8Array | Float32Array, p: Photometric, rng: Rng): Uint8Array {
+  const out = new Uint8Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    let v = ((pixels[i] ?? 0) - 128) * p.contrast + 128 + p.brightness;
+    if (p.noiseSigma > 0) v += p.noiseSigma * rng.normal();
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+  }
+  return out;
+}
+
+/** Blurs an interleaved RGB tile with a drawn kernel. */
+export function blurTile(pixels: Uint8Array, width: number, height: number, kernel: BlurKernel): Float32Array {
+  return convolveImage(pixels, width, height, 3, kernel);
+}

@@ -1,0 +1,10 @@
+/** Worker thread: makes the tiles of the jobs it is sent (CPU-bound convolution runs here, not on main). */
+import { parentPort } from 'node:worker_threads';
+import { makeTiles, type TileJob } from './make-tiles.ts';
+
+parentPort?.on('message', (job: TileJob) => {
+  makeTiles(job).then(
+    (records) => parentPort?.postMessage({ ok: true, records }),
+    (error: unknown) => parentPort?.postMessage({ ok: false, file: job.file, error: String(error) }),
+  );
+});

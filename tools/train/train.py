@@ -1,0 +1,243 @@
+"""Train the FreqAux + MobileNetV3 blur classifier of the reference (SPEC section 1) from scratch.
+
+One command (see README.md):
+
+    /usr/bin/python3 tools/train/train.py --data /work/data/synth --out /work/data/runs/synth-small \
+        --arch mobilenet_v3_small --size 256 --deadline 21:05
+
+- data: `<data>/{train,val}/{sharp,blurred}/**` images (the layout `synth` writes and @blurgate/eval reads);
+- preprocessing exactly as the reference: Pillow RGB, Pillow bilinear squash resize to size x size, /255,
+  ImageNet normalisation; FreqAux is a module of the model (`freq_aux.*` buffers). Resized images are cached
+  once as uint8 tensors (`<out>/cache-<split>-<size>.pt`) so epochs cost only the network;
+- light augmentation: horizontal/vertical flips and 90-degree rotations (blur stays blur);
+- AdamW, cross-entropy, linear warm-up then cosine decay; the cosine runs on max(step progress, wall-clock
+  progress) so the schedule anneals fully even when --deadline stops training early;
+- wall-clock cap: stops after the epoch that would overrun --deadline (UTC HH:MM) or --budget-minutes;
+- saves `best.pt` (torch.save(model.state_dict()), reference key layout) by validation F1, `last.pt`
+  (resumable: model, optimiser, epoch, step, elapsed), and `log.jsonl` + `log.csv` (one row per epoch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import math
+import os
+import sys
+import time
+from typing import List, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from blurgate_reference import IMAGENET_MEAN, IMAGENET_STD, FreqAuxModel, build_backbone  # noqa: E402
+
+IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
+LABELS = {"sharp": 0, "blurred": 1}
+
+
+def list_split(root: str) -> List[Tuple[str, int]]:
+    items = []
+    for name, label in LABELS.items():
+        base = os.path.join(root, name)
+        for d, _, files in os.walk(base):
+            for f in files:
+                if os.path.splitext(f)[1].lower() in IMAGE_EXT:
+                    items.append((os.path.join(d, f), label))
+    items.sort()
+    return items
+
+
+def load_cache(items: List[Tuple[str, int]], size: int, path: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """uint8 (N, 3, size, size) after Pillow convert('RGB') + bilinear squash resize, and labels."""
+    if os.path.exists(path):
+        cached = torch.load(path)
+        if cached["files"] == [p for p, _ in items]:
+            return cached["x"], cached["y"]
+    x = torch.empty((len(items), 3, size, size), dtype=torch.uint8)
+    t0 = time.time()
+    for i, (p, _) in enumerate(items):
+        img = Image.open(p).convert("RGB").resize((size, size), Image.BILINEAR)
+        x[i] = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy()).permute(2, 0, 1)
+        if i % 1000 == 0:
+            print(f"  cache {path}: {i}/{len(items)} ({time.time() - t0:.0f}s)", flush=True)
+    y = torch.tensor([label for _, label in items], dtype=torch.long)
+    torch.save({"files": [p for p, _ in items], "x": x, "y": y}, path)
+    return x, y
+
+
+MEAN = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+STD = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+
+
+def normalise(batch_u8: torch.Tensor) -> torch.Tensor:
+    return (batch_u8.float() / 255.0 - MEAN) / STD
+
+
+def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Flips and 90-degree rotations: exact pixel permutations, so no resampling softness is added."""
+    if torch.rand(1, generator=gen).item() < 0.5:
+        batch = batch.flip(3)
+    if torch.rand(1, generator=gen).item() < 0.5:
+        batch = batch.flip(2)
+    k = int(torch.randint(0, 4, (1,), generator=gen).item())
+    return torch.rot90(batch, k, dims=(2, 3)) if k else batch
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int) -> dict:
+    from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
+
+    model.eval()
+    probs, losses = [], []
+    for i in range(0, len(x), batch):
+        logits = model(normalise(x[i : i + batch]))
+        losses.append(F.cross_entropy(logits, y[i : i + batch], reduction="sum").item())
+        probs.append(torch.softmax(logits, dim=1)[:, 1])
+    p = torch.cat(probs).numpy()
+    t = y.numpy()
+    pred = (p >= 0.5).astype(int)
+    return {
+        "val_loss": sum(losses) / len(x),
+        "val_accuracy": float((pred == t).mean()),
+        "val_precision": float(precision_score(t, pred, zero_division=0)),
+        "val_recall": float(recall_score(t, pred, zero_division=0)),
+        "val_f1": float(f1_score(t, pred, zero_division=0)),
+        "val_auc": float(roc_auc_score(t, p)),
+    }
+
+
+def deadline_seconds(args: argparse.Namespace, start: float) -> float:
+    budget = args.budget_minutes * 60 if args.budget_minutes else math.inf
+    if args.deadline:
+        now = dt.datetime.now(dt.timezone.utc)
+        hh, mm = (int(v) for v in args.deadline.split(":"))
+        end = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        if end < now:
+            end += dt.timedelta(days=1)
+        budget = min(budget, (end - now).total_seconds())
+    return budget
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="dataset root with train/ and val/")
+    ap.add_argument("--out", required=True, help="run folder: best.pt, last.pt, log.jsonl, log.csv, caches")
+    ap.add_argument("--arch", default="mobilenet_v3_small", choices=["mobilenet_v3_small", "mobilenet_v3_large"])
+    ap.add_argument("--size", type=int, default=256, help="training input size (square)")
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.02)
+    ap.add_argument("--warmup-steps", type=int, default=100)
+    ap.add_argument("--deadline", help="UTC HH:MM: stop after the epoch that would overrun it")
+    ap.add_argument("--budget-minutes", type=float, help="wall-clock budget for this invocation")
+    ap.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    start = time.time()
+    budget = deadline_seconds(args, start)
+    print(f"budget {budget / 60:.1f} min", flush=True)
+
+    train_items = list_split(os.path.join(args.data, "train"))
+    val_items = list_split(os.path.join(args.data, "val"))
+    print(f"train {len(train_items)} images, val {len(val_items)} images", flush=True)
+    xt, yt = load_cache(train_items, args.size, os.path.join(args.out, f"cache-train-{args.size}.pt"))
+    xv, yv = load_cache(val_items, args.size, os.path.join(args.out, f"cache-val-{args.size}.pt"))
+    print(f"caches ready in {time.time() - start:.0f}s", flush=True)
+
+    model = FreqAuxModel(build_backbone(args.arch, in_channels=4))
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps_per_epoch = len(xt) // args.batch
+    total_steps = steps_per_epoch * args.epochs
+    epoch0, step, trained_seconds, best_f1 = 0, 0, 0.0, -1.0
+    last_path = os.path.join(args.out, "last.pt")
+    if args.resume and os.path.exists(last_path):
+        state = torch.load(last_path)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        epoch0, step, trained_seconds, best_f1 = state["epoch"], state["step"], state["trained_seconds"], state["best_f1"]
+        print(f"resumed at epoch {epoch0}, step {step}, best val F1 {best_f1:.4f}", flush=True)
+    # Wall-clock schedule horizon: time already trained plus what this invocation may still use.
+    train_start = time.time()
+    horizon = trained_seconds + max(60.0, budget - (train_start - start))
+
+    def lr_at(step_: int, seconds: float) -> float:
+        if step_ < args.warmup_steps:
+            return args.lr * (step_ + 1) / args.warmup_steps
+        progress = min(1.0, max(step_ / max(1, total_steps), seconds / horizon))
+        return args.lr * 0.5 * (1 + math.cos(math.pi * progress))
+
+    log_jsonl = open(os.path.join(args.out, "log.jsonl"), "a")
+    csv_path = os.path.join(args.out, "log.csv")
+    new_csv = not os.path.exists(csv_path)
+    csv_file = open(csv_path, "a", newline="")
+    csv_writer = None
+    gen = torch.Generator().manual_seed(args.seed)
+    epoch_seconds = None
+    for epoch in range(epoch0, args.epochs):
+        elapsed_call = time.time() - start
+        if epoch_seconds is not None and elapsed_call + epoch_seconds > budget:
+            print(f"stopping before epoch {epoch + 1}: {epoch_seconds:.0f}s epoch would overrun the budget", flush=True)
+            break
+        t_epoch = time.time()
+        model.train()
+        perm = torch.randperm(len(xt), generator=gen)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for b in range(steps_per_epoch):
+            idx = perm[b * args.batch : (b + 1) * args.batch]
+            xb = normalise(augment(xt[idx], gen))
+            yb = yt[idx]
+            lr = lr_at(step, trained_seconds + time.time() - train_start)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            loss_sum += loss.item() * len(yb)
+            correct += int((logits.argmax(1) == yb).sum())
+            seen += len(yb)
+            if b % 50 == 0:
+                print(f"  epoch {epoch + 1} step {b}/{steps_per_epoch} loss {loss.item():.4f} lr {lr:.2e} "
+                      f"({time.time() - t_epoch:.0f}s)", flush=True)
+        metrics = evaluate(model, xv, yv, 64)
+        epoch_seconds = time.time() - t_epoch
+        trained_seconds += epoch_seconds
+        row = {"epoch": epoch + 1, "step": step, "lr": lr, "train_loss": loss_sum / seen,
+               "train_accuracy": correct / seen, **metrics, "epoch_seconds": round(epoch_seconds, 1),
+               "time_utc": dt.datetime.now(dt.timezone.utc).strftime("%H:%M:%S")}
+        improved = metrics["val_f1"] > best_f1
+        if improved:
+            best_f1 = metrics["val_f1"]
+            torch.save(model.state_dict(), os.path.join(args.out, "best.pt"))
+        row["best"] = improved
+        print(json.dumps(row), flush=True)
+        log_jsonl.write(json.dumps(row) + "\n")
+        log_jsonl.flush()
+        if csv_writer is None:
+            csv_writer = csv.DictWriter(csv_file, fieldnames=list(row.keys()))
+            if new_csv:
+                csv_writer.writeheader()
+        csv_writer.writerow(row)
+        csv_file.flush()
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1, "step": step,
+                    "trained_seconds": trained_seconds, "best_f1": best_f1,
+                    "args": vars(args)}, last_path)
+    print(f"done: best val F1 {best_f1:.4f}; {args.out}/best.pt", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,4 @@
-import {
-  averagePrecisionFromCurve,
-  binaryClfCurve,
-  type Confusion,
-  descendingOrder,
-  metricsFromConfusion,
-  prAucTrapezoidFromCurve,
-  rocAucFromCurve,
-} from './metrics.js';
+import { type Confusion, descendingOrder, metricsFromConfusion, weightedRankingMetrics } from './metrics.js';
 import { percentileOfSorted, seededRandom } from './random.js';
 
 /** A two-sided interval. */
@@ -86,13 +78,10 @@ export function bootstrapIntervals(
     samples.precision.push(m.precision);
     samples.recall.push(m.recall);
     samples.f1.push(m.f1);
-    const curve = binaryClfCurve(truth, scores, order, counts);
-    const auc = rocAucFromCurve(curve);
-    if (auc !== null) samples.roc_auc.push(auc);
-    const ap = averagePrecisionFromCurve(curve);
-    if (ap !== null) samples.pr_auc.push(ap);
-    const trapezoid = prAucTrapezoidFromCurve(curve);
-    if (trapezoid !== null) samples.pr_auc_trapezoid.push(trapezoid);
+    const ranking = weightedRankingMetrics(truth, scores, order, counts);
+    if (ranking.roc_auc !== null) samples.roc_auc.push(ranking.roc_auc);
+    if (ranking.pr_auc !== null) samples.pr_auc.push(ranking.pr_auc);
+    if (ranking.pr_auc_trapezoid !== null) samples.pr_auc_trapezoid.push(ranking.pr_auc_trapezoid);
   }
   const intervals = {} as Record<BootstrapMetric, Interval | null>;
   for (const name of BOOTSTRAP_METRICS) {

@@ -120,14 +120,18 @@ export function binaryClfCurve(
   const tps: number[] = [];
   let tp = 0;
   let fp = 0;
+  let groupWeight = 0;
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
     const w = weights ? weights[i] : 1;
+    groupWeight += w;
     if (truth[i] === 1) tp += w;
     else fp += w;
     const last = k === order.length - 1;
     // A threshold closes where the next score differs: ties move together (sklearn's distinct_value_indices).
-    if (last || scores[order[k + 1]] !== scores[i]) {
+    // A score whose samples all have weight 0 (absent from a bootstrap resample) is no threshold at all.
+    if ((last || scores[order[k + 1]] !== scores[i]) && groupWeight > 0) {
+      groupWeight = 0;
       thresholds.push(scores[i]);
       fps.push(fp);
       tps.push(tp);
@@ -174,8 +178,7 @@ export function rocAucFromCurve(curve: ClfCurve): number | null {
 
 /**
  * sklearn `precision_recall_curve`: one point per distinct score down to the first threshold that reaches full
- * recall, in sklearn's order (recall decreasing), ending with (precision 1, recall 0). Zero-weight samples (a
- * bootstrap resample) only add repeated points, which change no area.
+ * recall, in sklearn's order (recall decreasing), ending with (precision 1, recall 0).
  */
 export function precisionRecallCurve(curve: ClfCurve): PrPoint[] {
   const n = curve.thresholds.length;
@@ -244,5 +247,72 @@ export function binaryMetrics(truth: ArrayLike<number>, scores: ArrayLike<number
     pr_auc: averagePrecisionFromCurve(curve),
     pr_auc_trapezoid: prAucTrapezoidFromCurve(curve),
     confusion,
+  };
+}
+
+/** The three threshold-free metrics at once. */
+export interface RankingMetrics {
+  readonly roc_auc: number | null;
+  readonly pr_auc: number | null;
+  readonly pr_auc_trapezoid: number | null;
+}
+
+/**
+ * ROC AUC, average precision and PR AUC (trapezoids) in one pass over samples pre-sorted by `order`, weighted by
+ * `weights` (bootstrap resample counts), without allocating: the same arithmetic as the curve functions above.
+ */
+export function weightedRankingMetrics(
+  truth: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  order: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): RankingMetrics {
+  let totalTp = 0;
+  let totalFp = 0;
+  for (let i = 0; i < truth.length; i++) {
+    if (truth[i] === 1) totalTp += weights[i];
+    else totalFp += weights[i];
+  }
+  let tp = 0;
+  let fp = 0;
+  let groupWeight = 0;
+  let roc = 0;
+  let prevX = 0;
+  let prevY = 0;
+  let ap = 0;
+  let trapezoid = 0;
+  // sklearn's PR curve ends at (recall 0, precision 1); walking up in recall starts there.
+  let prevRecall = 0;
+  let prevPrecision = 1;
+  let reachedFullRecall = false;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    const w = weights[i];
+    groupWeight += w;
+    if (truth[i] === 1) tp += w;
+    else fp += w;
+    if (!((k === order.length - 1 || scores[order[k + 1]] !== scores[i]) && groupWeight > 0)) continue;
+    groupWeight = 0;
+    if (totalFp > 0 && totalTp > 0) {
+      const x = fp / totalFp;
+      const y = tp / totalTp;
+      roc += ((x - prevX) * (y + prevY)) / 2;
+      prevX = x;
+      prevY = y;
+    }
+    if (totalTp > 0 && !reachedFullRecall) {
+      const recall = tp / totalTp;
+      const precision = tp / (tp + fp);
+      ap += (recall - prevRecall) * precision;
+      trapezoid += ((recall - prevRecall) * (precision + prevPrecision)) / 2;
+      prevRecall = recall;
+      prevPrecision = precision;
+      if (tp === totalTp) reachedFullRecall = true;
+    }
+  }
+  return {
+    roc_auc: totalFp > 0 && totalTp > 0 ? roc : null,
+    pr_auc: totalTp > 0 ? ap : null,
+    pr_auc_trapezoid: totalTp > 0 ? trapezoid : null,
   };
 }

@@ -24,6 +24,8 @@ export interface WebRuntimeOptions {
    * Default: half the logical cores, at most 4.
    */
   readonly numThreads?: number;
+  /** onnxruntime graph optimisations; default `all`. */
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 /** The web runtime: core's InferenceRuntime plus what it decided about the browser. */
@@ -71,7 +73,7 @@ export function createWebRuntime(options: WebRuntimeOptions = {}): WebRuntime {
       try {
         session = await ort.InferenceSession.create(modelBytes, {
           executionProviders: backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
-          graphOptimizationLevel: 'all',
+          graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         });
       } catch (error) {
         throw new ModelError('RUNTIME_FAILED', `onnxruntime-web could not load the model: ${errorText(error)}`, { cause: error });

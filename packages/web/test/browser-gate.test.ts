@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createBlurGate as createNodeGate, decodeImage as decodeWithSharp } from '@blurgate/node';
+import { toRgb } from '@blurgate/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchTestBrowser, type TestBrowser } from './support/browser.js';
-import { IMAGE_FACTS, MODELS, OPAQUE_PNGS, REFERENCE } from './support/fixtures.js';
+import { FIXTURES_DIR, IMAGE_FACTS, MODELS, OPAQUE_PNGS, REFERENCE } from './support/fixtures.js';
 import { FIXTURES, HARNESS_ROUTES, type HarnessGlobals, ORT_DIST, REPO_ROOT } from './support/harness.js';
 import { type StaticServer, startStaticServer } from './support/static-server.js';
 
@@ -54,7 +57,38 @@ async function classifyInBrowser(model: string, images: readonly string[], optio
   );
 }
 
+async function classifyInNode(model: string, images: readonly string[]) {
+  const gate = await createNodeGate({ model: `${FIXTURES_DIR}models/${model}` });
+  const results = [];
+  for await (const result of gate.classifyMany(images.map((name) => `${FIXTURES_DIR}images/${name}`))) results.push(result);
+  await gate.dispose();
+  return results;
+}
+
 describe.each(MODELS)('@blurgate/web in Chromium with %s', (model) => {
+  it('gives @blurgate/node\'s TTA probabilities within 1e-4 and the same labels (5-scale TTA)', async () => {
+    const [{ results: web }, node] = await Promise.all([classifyInBrowser(model, OPAQUE_PNGS), classifyInNode(model, OPAQUE_PNGS)]);
+    let worst = 0;
+    let worstPerScale = 0;
+    for (const [i, name] of OPAQUE_PNGS.entries()) {
+      const w = web[i]!;
+      const n = node[i]!;
+      expect(n.status, name).toBe('ok');
+      expect(w.status, name).toBe('ok');
+      if (n.status !== 'ok') continue;
+      expect(w.label, name).toBe(n.label);
+      worst = Math.max(worst, Math.abs(w.probBlurred! - n.probBlurred), Math.abs(w.probSharp! - n.probSharp));
+      for (const [j, scale] of n.scales.entries()) {
+        worstPerScale = Math.max(worstPerScale, Math.abs(w.scales![j]!.probBlurred - scale.probBlurred));
+      }
+    }
+    expect(worst).toBeLessThan(1e-4);
+    // Per scale, the 3-channel model (FreqAux inside the graph) differs more: measured up to 1.5e-4 on grey.png,
+    // while node matches PyTorch to 4e-6, so onnxruntime-web's float32 arithmetic of that subgraph is the cause.
+    // With core computing FreqAux (4-channel models) web and node agree to 2e-7.
+    expect(worstPerScale).toBeLessThan(model === 'tiny-4ch.onnx' ? 1e-6 : 3e-4);
+  });
+
   it('matches the PyTorch reference within 3e-4 with the same labels (5-scale TTA)', async () => {
     const { info, results } = await classifyInBrowser(model, OPAQUE_PNGS);
     expect(info.channels).toBe(model.startsWith('tiny-4ch') ? 4 : 3);
@@ -76,7 +110,7 @@ describe.each(MODELS)('@blurgate/web in Chromium with %s', (model) => {
 });
 
 describe('browser decoding', () => {
-  it('gives Pillow-exact RGB for opaque PNGs (no colour conversion, no premultiplication)', async () => {
+  it('gives Pillow- and sharp-exact RGB for opaque PNGs (no colour conversion, no premultiplication)', async () => {
     const hashes = await page.evaluate(
       async ({ images, fixtures }) => {
         const { web, core } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
@@ -91,7 +125,11 @@ describe('browser decoding', () => {
       },
       { images: OPAQUE_PNGS, fixtures: FIXTURES },
     );
-    for (const name of OPAQUE_PNGS) expect(hashes[name], name).toBe(IMAGE_FACTS[name]!.pillowRgbSha256);
+    for (const name of OPAQUE_PNGS) {
+      expect(hashes[name], name).toBe(IMAGE_FACTS[name]!.pillowRgbSha256);
+      const sharpRgb = toRgb(await decodeWithSharp(`${FIXTURES_DIR}images/${name}`));
+      expect(createHash('sha256').update(sharpRgb.data).digest('hex'), `${name} (sharp)`).toBe(hashes[name]);
+    }
   });
 
   it('applies EXIF orientation and reads every input kind', async () => {

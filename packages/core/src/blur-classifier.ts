@@ -2,7 +2,7 @@ import { ImageInputError, OptionError } from './errors.js';
 import { assertPixelImage } from './image-validation.js';
 import type { PixelImage } from './pixel-image.js';
 import { type BlurPrediction, DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
-import { checkSessionChannels, predictTta, validateScales } from './predict-tta.js';
+import { checkSessionChannels, type PredictOptions, predictTta, validateScales } from './predict-tta.js';
 import { resolveThresholds, routePrediction } from './routing.js';
 import type { ModelSession } from './runtime.js';
 import { toRgb } from './to-rgb.js';
@@ -26,8 +26,11 @@ export interface BlurClassifierOptions {
 export interface BlurClassifier {
   readonly scales: readonly number[];
   readonly thresholds: RoutingThresholds;
-  /** Converts to RGB, runs TTA and routes the result. Throws ImageInputError for unusable images. */
-  classify(image: PixelImage): Promise<BlurPrediction>;
+  /**
+   * Converts to RGB, runs TTA and routes the result. Throws ImageInputError for unusable images,
+   * ModelError('RUNTIME_FAILED') when the model fails, BlurgateError('ABORTED') on `options.signal`.
+   */
+  classify(image: PixelImage, options?: PredictOptions): Promise<BlurPrediction>;
 }
 
 /**
@@ -51,7 +54,7 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
   return {
     scales,
     thresholds,
-    async classify(image: PixelImage): Promise<BlurPrediction> {
+    async classify(image: PixelImage, callOptions: PredictOptions = {}): Promise<BlurPrediction> {
       const valid = assertPixelImage(image);
       if (valid.width < minSide || valid.height < minSide) {
         throw new ImageInputError(
@@ -59,7 +62,7 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
           `image is ${valid.width}×${valid.height} pixels; blurgate needs at least ${minSide}×${minSide}`,
         );
       }
-      const tta = await predictTta(session, toRgb(valid), scales);
+      const tta = await predictTta(session, toRgb(valid), scales, callOptions);
       const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);
       return { label, confidence, probSharp: tta.probSharp, probBlurred: tta.probBlurred, scales: tta.scales };
     },

@@ -11,6 +11,7 @@ export * from './freq-aux.js';
 export * from './model-input-tensor.js';
 export * from './softmax.js';
 export * from './routing.js';
+export * from './abort.js';
 export * from './predict-tta.js';
 export * from './blur-classifier.js';
 export * from './laplacian-variance.js';

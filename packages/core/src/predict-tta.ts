@@ -1,3 +1,4 @@
+import { type AbortSignalLike, throwIfAborted } from './abort.js';
 import { ModelError, OptionError } from './errors.js';
 import { modelInputTensor } from './model-input-tensor.js';
 import type { PixelImage } from './pixel-image.js';
@@ -37,6 +38,12 @@ export function checkSessionChannels(session: ModelSession): 3 | 4 {
   return channels;
 }
 
+/** Per-call options of {@link predictTta} and `BlurClassifier.classify`. */
+export interface PredictOptions {
+  /** Checked before each scale: an abort rejects with `BlurgateError('ABORTED')`. */
+  readonly signal?: AbortSignalLike;
+}
+
 /**
  * Test-time augmentation (SPEC 1.5): for each scale, builds the model input (FreqAux appended only
  * when the session takes 4 channels), runs it as a batch of one, takes the softmax of the two
@@ -46,6 +53,7 @@ export async function predictTta(
   session: ModelSession,
   rgb: PixelImage,
   scales: readonly number[],
+  options: PredictOptions = {},
 ): Promise<TtaProbabilities> {
   const checkedScales = validateScales(scales);
   const channels = checkSessionChannels(session);
@@ -53,6 +61,7 @@ export async function predictTta(
   let sumSharp = 0;
   let sumBlurred = 0;
   for (const scale of checkedScales) {
+    throwIfAborted(options.signal);
     const input = modelInputTensor(rgb, scale, channels);
     let logits: Float32Array;
     try {

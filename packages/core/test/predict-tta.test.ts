@@ -149,6 +149,19 @@ describe('classify errors', () => {
   it('refuses malformed pixels', async () => {
     await expect(classifier.classify({ ...small, data: new Uint8Array(5) })).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
   });
+  it('stops between scales when the signal is aborted', async () => {
+    const controller = new AbortController();
+    const mock = new MeanFeatureSession(4, fixture.models['4'].weight, fixture.models['4'].bias);
+    const run = mock.run.bind(mock);
+    mock.run = async (input, dims) => {
+      controller.abort();
+      return run(input, dims);
+    };
+    const classify = createBlurClassifier(mock, { scales: [16, 24, 32] }).classify(small, { signal: controller.signal });
+    await expect(classify).rejects.toMatchObject({ code: 'ABORTED', message: 'classification was aborted' });
+    expect(mock.calls).toHaveLength(1);
+    await expect(predictTta(mock, small, [16], { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+  });
   it('wraps runtime failures and bad outputs as ModelError RUNTIME_FAILED', async () => {
     const failing: ModelSession = {
       ...fixedSession([0, 0]),

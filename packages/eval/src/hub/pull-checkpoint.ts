@@ -45,6 +45,8 @@ export interface PulledCheckpoint {
   readonly revision: string | null;
   /** What was asked for (`main` when unpinned). */
   readonly requestedRevision: string;
+  /** The download URL of what was asked for. */
+  readonly url: string;
   readonly sha256: string;
   readonly size: number;
   /** True when no download happened. */
@@ -82,8 +84,16 @@ function isUnreachable(error: unknown): boolean {
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const codes = errorCodes(error);
-  return codes.length > 0 ? `${error.message} (${[...new Set(codes)].join(', ')})` : error.message;
+  // undici hides the reason in `cause` ("fetch failed" -> "bad port", "other side closed").
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current.message && !messages.includes(current.message)) messages.push(current.message);
+    current = current.cause;
+  }
+  const text = messages.join(': ');
+  const codes = [...new Set(errorCodes(error))].filter((code) => !text.includes(code));
+  return `${text}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
 }
 
 function envOffline(): boolean {
@@ -176,6 +186,7 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
       path: pointer,
       revision: COMMIT_ID.test(commit) ? commit : null,
       requestedRevision,
+      url,
       sha256: actual,
       size: (await stat(pointer)).size,
       fromCache,

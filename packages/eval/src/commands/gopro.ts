@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { convertCheckpoint } from '../checkpoint/index.js';
 import { compareWithCard, formatCardComparison, GOPRO_CARD } from '../evaluation/index.js';
@@ -33,7 +33,7 @@ interface GoproArgs extends EvaluateCliArgs {
 
 /**
  * Resolves `--checkpoint` to an ONNX model on disk: an `.onnx` is used as is; a `.pt` (local or pulled from the
- * Hub into the Hugging Face cache) is converted into `<out>/model.onnx`.
+ * Hub into the Hugging Face cache) is converted into `<out>/<name>.onnx`.
  */
 async function checkpointToOnnx(argv: GoproArgs): Promise<{ onnx: string; source: string }> {
   if (argv.checkpoint.toLowerCase().endsWith('.onnx') && !argv.checkpoint.startsWith('hf:')) {
@@ -50,7 +50,9 @@ async function checkpointToOnnx(argv: GoproArgs): Promise<{ onnx: string; source
   }
   const converted = await convertCheckpoint(new Uint8Array(await readFile(checkpointPath)), { freqAuxInGraph: argv['freq-aux-in-graph'] ?? false });
   await mkdir(argv.out, { recursive: true });
-  const onnx = join(resolve(argv.out), 'model.onnx');
+  // The ONNX file's stem becomes the model name in the report: name it after the checkpoint.
+  const stem = hub ? `${hub.repo.split('/')[1]}-${basename(hub.file, extname(hub.file))}` : basename(checkpointPath, extname(checkpointPath));
+  const onnx = join(resolve(argv.out), `${stem}.onnx`);
   await writeFile(onnx, converted.onnx);
   process.stderr.write(`converted ${checkpointPath} (${converted.architecture}, ${converted.inputChannels}-channel input) to ${onnx}\n`);
   return { onnx, source };

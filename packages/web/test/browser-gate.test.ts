@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchTestBrowser, type TestBrowser } from './support/browser.js';
 import { FIXTURES_DIR, IMAGE_FACTS, MODELS, OPAQUE_PNGS, REFERENCE } from './support/fixtures.js';
-import { FIXTURES, HARNESS_ROUTES, type HarnessGlobals, ORT_DIST, REPO_ROOT } from './support/harness.js';
+import { FIXTURES, HARNESS_PATH, type HarnessGlobals, ORT_DIST, REPO_ROOT } from './support/harness.js';
 import { type StaticServer, startStaticServer } from './support/static-server.js';
 
 interface PageResult {
@@ -26,10 +26,10 @@ let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  server = await startStaticServer({ root: REPO_ROOT, routes: HARNESS_ROUTES });
+  server = await startStaticServer({ root: REPO_ROOT });
   browser = await launchTestBrowser();
   ({ page, pageErrors } = await browser.newPage());
-  await page.goto(`${server.url}/harness.html`);
+  await page.goto(`${server.url}${HARNESS_PATH}`);
   await page.waitForFunction(() => 'blurgate' in globalThis);
 });
 
@@ -291,10 +291,10 @@ describe('Web Worker entry', () => {
 
 describe('cross-origin isolated page (COOP/COEP)', () => {
   it('detects isolation, runs WASM multi-threaded and gives the same predictions', async () => {
-    const isolatedServer = await startStaticServer({ root: REPO_ROOT, routes: HARNESS_ROUTES, crossOriginIsolated: true });
+    const isolatedServer = await startStaticServer({ root: REPO_ROOT, crossOriginIsolated: true });
     try {
       const { page: isolatedPage, pageErrors: isolatedErrors } = await browser.newPage();
-      await isolatedPage.goto(`${isolatedServer.url}/harness.html`);
+      await isolatedPage.goto(`${isolatedServer.url}${HARNESS_PATH}`);
       await isolatedPage.waitForFunction(() => 'blurgate' in globalThis);
       const outcome = await isolatedPage.evaluate(
         async ({ model, fixtures, ortDist, images }) => {

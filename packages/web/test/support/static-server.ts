@@ -25,8 +25,6 @@ export interface StaticServerOptions {
   readonly root: string;
   /** Sends COOP/COEP so pages are cross-origin isolated (SharedArrayBuffer, WASM threads). */
   readonly crossOriginIsolated?: boolean;
-  /** Extra routes answered before files (exact path → body). */
-  readonly routes?: Readonly<Record<string, { readonly type: string; readonly body: string | Uint8Array }>>;
 }
 
 export interface StaticServer {
@@ -51,12 +49,6 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
     }
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    const route = options.routes?.[pathname];
-    if (route) {
-      response.writeHead(200, { ...headers, 'Content-Type': route.type });
-      response.end(route.body);
-      return;
-    }
     const file = path.join(root, path.normalize(pathname));
     if (!file.startsWith(root + path.sep)) {
       response.writeHead(403, headers).end();

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// Per-image latency of @blurgate/web in headless Chromium (WASM; threads off, and on via COOP/COEP)
+// beside @blurgate/node in the same run, single-scale (384) and 5-scale TTA. Not part of the tests.
+//
+//   node packages/web/bench/run.mjs [--model path.onnx] [--image path.png] [--runs 5] [--threads N]
+//
+// Needs built dist of core, node and web (`pnpm turbo run build --filter=@blurgate/web...`) and /usr/bin/chromium.
+// Default model: a full-size MobileNetV3-Large 4-channel ONNX with random weights if one has been generated
+// (`/usr/bin/python3 tools/fixtures/make_onnx_fixtures.py --bench-model packages/web/.cache/mnv3-large-4ch.onnx`),
+// else the tiny test model (then the figures say little about the real model).
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createBlurGate } from '@blurgate/node';
+import { chromium } from 'playwright-core';
+
+const WEB = fileURLToPath(new URL('../', import.meta.url));
+const REPO = path.resolve(WEB, '../..');
+const CHROMIUM = process.env.BLURGATE_CHROMIUM ?? '/usr/bin/chromium';
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    image: { type: 'string', default: path.join(REPO, 'packages/node/test/fixtures/images/china.png') },
+    runs: { type: 'string', default: '5' },
+    threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
+  },
+});
+const runs = Number(args.runs);
+const threads = Number(args.threads);
+const model =
+  args.model ??
+  [path.join(WEB, '.cache/mnv3-large-4ch.onnx'), path.join(REPO, 'packages/node/.cache/mnv3-large-4ch.onnx')].find(existsSync) ??
+  path.join(REPO, 'packages/node/test/fixtures/models/tiny-4ch.onnx');
+const image = path.resolve(args.image);
+for (const file of [model, image]) if (!file.startsWith(REPO + path.sep)) throw new Error(`${file}: must be inside the repository (it is served to the browser)`);
+if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium`);
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+
+/** A static server for the repo on 127.0.0.1, with COOP/COEP when `isolated` (cross-origin isolation -> WASM threads). */
+function serve(isolated) {
+  const server = createServer((request, response) => {
+    const headers = { 'Cache-Control': 'no-store' };
+    if (isolated) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+    const file = path.join(REPO, path.normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)));
+    if (!file.startsWith(REPO + path.sep) || !existsSync(file) || !statSync(file).isFile()) return response.writeHead(404, headers).end();
+    response.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(response);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function benchNode(fast) {
+  const gate = await createBlurGate({ model, fast });
+  await gate.classify(image); // warm-up
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await gate.classify(image);
+    times.push(performance.now() - start);
+  }
+  await gate.dispose();
+  return median(times);
+}
+
+async function benchBrowser(context, isolated, fast) {
+  const server = await serve(isolated);
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const page = await context.newPage();
+  try {
+    await page.goto(`${url}/packages/web/test/harness.html`);
+    await page.waitForFunction(() => 'blurgate' in globalThis);
+    return await page.evaluate(
+      async ({ modelUrl, imageUrl, fast, runs, threads }) => {
+        const { web } = globalThis.blurgate;
+        const runtime = web.createWebRuntime({ wasmPaths: '/packages/web/node_modules/onnxruntime-web/dist/', numThreads: threads });
+        const gate = await web.createBlurGate({ model: modelUrl, runtime, fast });
+        const blob = await (await fetch(imageUrl)).blob();
+        await gate.classify(blob); // warm-up
+        const times = [];
+        for (let i = 0; i < runs; i++) {
+          const start = performance.now();
+          await gate.classify(blob);
+          times.push(performance.now() - start);
+        }
+        await gate.dispose();
+        return { ms: times.sort((a, b) => a - b)[Math.floor(times.length / 2)], threads: runtime.threads, isolated: crossOriginIsolated };
+      },
+      { modelUrl: `/${path.relative(REPO, model)}`, imageUrl: `/${path.relative(REPO, image)}`, fast, runs, threads },
+    );
+  } finally {
+    await page.close();
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+const userDataDir = await mkdtemp(path.join(tmpdir(), 'blurgate-bench-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  console.log(`model ${path.relative(REPO, model)}, image ${path.relative(REPO, image)}, median of ${runs} runs after 1 warm-up, ${availableParallelism()} CPUs`);
+  console.log('mode            node ms   web 1 thread ms (x node)   web threaded ms (x node)');
+  for (const [name, fast] of [['single-scale', true], ['5-scale TTA', false]]) {
+    const node = await benchNode(fast);
+    const single = await benchBrowser(context, false, fast);
+    const multi = await benchBrowser(context, true, fast);
+    if (single.threads !== 1 || !multi.isolated) throw new Error('thread detection did not behave as expected');
+    const cell = (r) => `${r.ms.toFixed(1)} (${(r.ms / node).toFixed(2)}x, ${r.threads} thr)`;
+    console.log(`${name.padEnd(14)} ${node.toFixed(1).padStart(8)}   ${cell(single).padEnd(26)} ${cell(multi)}`);
+  }
+} finally {
+  await context.close();
+  await rm(userDataDir, { recursive: true, force: true });
+}

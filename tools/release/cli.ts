@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadCoreReleaseApi } from './core-api.js';
+import { CommandFailedError } from './exec.js';
 import { repositoryRoot } from './git.js';
 import { buildPackages, prepareRelease, regenerateModelCards } from './prepare-release.js';
 import { publishToNpm } from './publish-npm.js';
@@ -137,7 +138,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ReleaseError) console.error(`release: error: ${error.message}`);
+  if (error instanceof ReleaseError || error instanceof CommandFailedError) {
+    console.error(`release: error: ${error.message}`);
+  }
   else console.error(error instanceof Error ? `release: ${error.stack ?? error.message}` : error);
   process.exit(1);
 });

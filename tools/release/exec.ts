@@ -20,7 +20,7 @@ export class CommandFailedError extends Error {
     readonly stdout: string,
     readonly stderr: string,
   ) {
-    const tail = (stderr || stdout).trim().split('\n').slice(-20).join('\n');
+    const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-30).join('\n');
     super(`\`${command}\` failed with exit code ${exitCode}${tail ? `:\n${tail}` : ''}`);
     this.name = 'CommandFailedError';
   }

@@ -34,6 +34,11 @@ export function publishArgs(options: PublishNpmOptions): string[] {
  * from arguments, so they are not printed.
  */
 export async function publishToNpm(options: PublishNpmOptions): Promise<string> {
-  const { stdout, stderr } = await exec('pnpm', publishArgs(options), { cwd: options.repoRoot });
+  // pnpm sets these for the `release` script; npm (which pnpm publish runs) warns about each of them.
+  const env = { ...process.env };
+  for (const key of ['npm_config_verify_deps_before_run', 'npm_config_npm_globalconfig', 'npm_config__jsr_registry']) {
+    delete env[key];
+  }
+  const { stdout, stderr } = await exec('pnpm', publishArgs(options), { cwd: options.repoRoot, env });
   return `${stdout}${stderr}`.trim();
 }

@@ -27,6 +27,7 @@ let version: string;
 let manifest: ReleaseManifest;
 let registry: LocalRegistry | undefined;
 let hub: FakeHub | undefined;
+let tarballProject: { dir: string; env: NodeJS.ProcessEnv } | undefined;
 
 async function gitStatus(): Promise<string> {
   return (await runOk('git', ['status', '--porcelain', '--untracked-files=all'], clone.dir)).stdout.trim();
@@ -114,12 +115,18 @@ describe('pnpm release in a temporary clone', () => {
     const tarballs = ['core', 'node'].map((n) => join(clone.dir, 'releases', version, `blurgate-${n}-${version}.tgz`));
     await runOk('npm', ['install', ...NPM_FLAGS, ...tarballs], project.dir, project.env);
     await classify(project);
+    tarballProject = project;
+  }, 240_000);
+
+  it('`blurgate --version` of the installed package names the package and model versions and the model sha256', async () => {
+    expect(tarballProject, 'the tarball install test must pass first').toBeDefined();
+    const project = tarballProject!;
     const versionText = (await runOk('npx', ['--no-install', 'blurgate', '--version'], project.dir, project.env)).stdout;
     expect(versionText).toContain(version);
     expect(versionText).toContain(FIXTURE_MODEL_NAME);
     expect(versionText).toContain(FIXTURE_MODEL_VERSION);
     expect(versionText).toContain(manifest.defaultModel.sha256);
-  }, 240_000);
+  });
 
   it('--publish --no-dry-run publishes to a local registry and uploads the model to the fake hub', async () => {
     registry = await startLocalRegistry();
@@ -171,4 +178,20 @@ describe('pnpm release in a temporary clone', () => {
     expect(result.stderr).toContain(`sha256 mismatch for ${modelRel}`);
     expect(result.stdout).not.toContain('packed');
   }, 240_000);
+
+  it('`changeset version` bumps the four packages together and writes their changelogs', async () => {
+    await runOk('git', ['revert', '--no-edit', 'HEAD'], clone.dir);
+    await runOk('pnpm', ['changeset', 'version'], clone.dir);
+    const versions = new Set<string>();
+    for (const name of ['core', 'node', 'web', 'eval']) {
+      const dir = join(clone.dir, 'packages', name);
+      versions.add(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).version);
+      expect(await readFile(join(dir, 'CHANGELOG.md'), 'utf8')).toContain('First release of blurgate');
+    }
+    expect(versions.size).toBe(1);
+    expect([...versions][0]).not.toBe(version);
+    const tools = JSON.parse(await readFile(join(clone.dir, 'tools', 'package.json'), 'utf8'));
+    expect(tools.private).toBe(true);
+    expect(tools.version).toBe('0.0.0');
+  }, 60_000);
 });

@@ -1,6 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import yargs from 'yargs';
 import { calibrateCommand } from '../../src/commands/calibrate.js';
@@ -94,6 +97,23 @@ describe('blurgate-eval run / calibrate', () => {
     const found = blurred.filter((r) => r.prob_blurred >= file.blurThreshold).length;
     expect(file.provenance.achieved.recall).toBeCloseTo(blurred.length ? found / blurred.length : 0, 12);
     expect(file.provenance.achieved.recall).toBeGreaterThanOrEqual(0.75);
+  });
+
+  it("the thresholds file is what @blurgate/node's `blurgate classify --thresholds` reads", async () => {
+    // A file in calibrate's format whose blur threshold flips the default label of one image.
+    const { records } = await loadPredictions(join(root, 'run', 'predictions.jsonl'));
+    const record = records.find((r): r is OkPredictionRecord => r.status === 'ok')!;
+    const blurThreshold = record.prob_blurred < 0.5 ? record.prob_blurred / 2 : (record.prob_blurred + 1) / 2;
+    const expected = record.prob_blurred < 0.5 ? 'blurred' : 'sharp';
+    const generated = JSON.parse(await readFile(join(root, 'run', 'thresholds.json'), 'utf8'));
+    const thresholdsFile = join(root, 'run', 'flip-thresholds.json');
+    await writeFile(thresholdsFile, JSON.stringify({ ...generated, confidenceThreshold: 0.5, blurThreshold }));
+    const nodeCli = fileURLToPath(new URL('../../../node/dist/cli.js', import.meta.url));
+    const image = join(gopro, ...record.file.split('/'));
+    const { stdout } = await promisify(execFile)(process.execPath, [nodeCli, 'classify', '--model', model, '--scales', '64,96', '--thresholds', thresholdsFile, '--json', image], { timeout: 60_000 });
+    const line = JSON.parse(stdout.trim().split('\n')[0]);
+    expect(line.prob_blurred).toBeCloseTo(record.prob_blurred, 3);
+    expect(line.label).toBe(expected);
   });
 
   it('calibrate refuses conflicting or missing targets', async () => {

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Extensions sharp decodes that datasets use. */
@@ -13,7 +13,13 @@ export function isImageFile(name: string): boolean {
 export async function subdirectories(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    const names: string[] = [];
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const isDirectory = e.isSymbolicLink() ? await stat(join(dir, e.name)).then((s) => s.isDirectory(), () => false) : e.isDirectory();
+      if (isDirectory) names.push(e.name);
+    }
+    return names.sort();
   } catch {
     return [];
   }
@@ -29,7 +35,9 @@ export async function* walkImages(dir: string, prefix = ''): AsyncGenerator<stri
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) yield* walkImages(join(dir, entry.name), relative);
+    // Follow symbolic links (datasets are often assembled from links); a dangling one is skipped.
+    const isDirectory = entry.isSymbolicLink() ? await stat(join(dir, entry.name)).then((s) => s.isDirectory(), () => false) : entry.isDirectory();
+    if (isDirectory) yield* walkImages(join(dir, entry.name), relative);
     else if ((entry.isFile() || entry.isSymbolicLink()) && isImageFile(entry.name)) yield relative;
   }
 }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Interval } from './bootstrap.js';
 import { renderReportPlots } from './plots.js';
 import { METRIC_ROWS } from './report-markdown.js';
@@ -32,7 +32,8 @@ async function mistakeCards(report: EvaluationReport, mistakes: readonly Mistake
   if (mistakes.length === 0) return '<p class="muted">None.</p>';
   const cards: string[] = [];
   for (const m of mistakes) {
-    const uri = await thumbnailDataUri(join(report.dataset.root, ...m.file.split('/')));
+    // Manifest entries outside the manifest's folder keep absolute paths as their `file`.
+    const uri = await thumbnailDataUri(isAbsolute(m.file) ? m.file : join(report.dataset.root, ...m.file.split('/')));
     const image = uri ? `<img alt="${escapeHtml(m.file)}" src="${uri}">` : '<div class="muted">(image not found)</div>';
     cards.push(`<figure class="mistake">${image}<figcaption><code>${escapeHtml(m.file)}</code><br>truth ${m.truth}, p_blurred ${f(m.prob_blurred, 3)}, label ${escapeHtml(m.label)}</figcaption></figure>`);
   }

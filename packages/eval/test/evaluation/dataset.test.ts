@@ -61,6 +61,16 @@ describe('dataset layouts', () => {
     expect(listed.some((f) => f.endsWith('.txt'))).toBe(false);
   });
 
+  it('follows symbolic links to class folders', async () => {
+    const { symlink } = await import('node:fs/promises');
+    const generic = await writeGeneric(join(root, 'link-targets'), frames);
+    const linked = join(root, 'linked');
+    await mkdir(linked, { recursive: true });
+    await symlink(join(generic, 'sharp'), join(linked, 'sharp'));
+    await symlink(join(generic, 'blurred'), join(linked, 'blurred'));
+    expect(await countDataset(await openDataset(linked))).toEqual({ sharp: 6, blurred: 6, total: 12 });
+  });
+
   it('reads CSV and JSONL manifests with paths relative to the manifest', async () => {
     const { csv, jsonl } = await writeManifests(root, frames);
     for (const path of [csv, jsonl]) {

@@ -46,5 +46,4 @@ export default defineConfig({
   build: { outDir: here('dist'), emptyOutDir: true, target: 'es2022' },
   plugins: [selfHostedFiles()],
   preview: { host: '127.0.0.1', port: 4174, strictPort: false, headers: isolationHeaders },
-  logLevel: 'warn',
 });

@@ -250,6 +250,38 @@ describe('bad input in the browser', () => {
   });
 });
 
+describe('model loading', () => {
+  it('refuses a model whose input is not 3 or 4 channels, and a missing model, with typed errors; reports progress', async () => {
+    const outcome = await page.evaluate(
+      async ({ fixtures, ortDist }) => {
+        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const runtime = web.createWebRuntime({ wasmPaths: ortDist });
+        const failure = (error: { name?: string; code?: string; message?: string }) => ({ name: error.name, code: error.code, message: error.message });
+        const fiveChannels = await web
+          .createBlurGate({ model: '/packages/web/test/fixtures/five-channel.onnx', runtime })
+          .then(() => null, failure);
+        const missing = await web.createBlurGate({ model: `${fixtures}models/missing.onnx`, runtime }).then(() => null, failure);
+        const progress: { loadedBytes: number; totalBytes: number | null }[] = [];
+        const bytes = new Uint8Array(await (await fetch(`${fixtures}models/tiny-4ch.onnx`)).arrayBuffer());
+        const gate = await web.createBlurGate({ model: `${fixtures}models/tiny-4ch.onnx`, runtime, onProgress: (p) => progress.push(p) });
+        const fromBytes = await web.createBlurGate({ model: bytes.buffer, runtime, fast: true });
+        const info = { url: gate.model, bytes: fromBytes.model, scales: fromBytes.scales, size: bytes.length };
+        await gate.dispose();
+        await fromBytes.dispose();
+        return { fiveChannels, missing, last: progress.at(-1), first: progress[0], info };
+      },
+      { fixtures: FIXTURES, ortDist: ORT_DIST },
+    );
+    expect(outcome.fiveChannels).toMatchObject({ name: 'ModelError', code: 'UNSUPPORTED_MODEL', message: expect.stringContaining('5') });
+    expect(outcome.missing).toMatchObject({ name: 'ModelError', code: 'MODEL_NOT_FOUND', message: expect.stringContaining('404') });
+    expect(outcome.first).toEqual({ loadedBytes: 0, totalBytes: outcome.info.size });
+    expect(outcome.last).toEqual({ loadedBytes: outcome.info.size, totalBytes: outcome.info.size });
+    expect(outcome.info.url).toMatchObject({ name: 'tiny-4ch.onnx', inputChannels: 4, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(outcome.info.bytes).toMatchObject({ name: 'in-memory', path: null, sha256: outcome.info.url.sha256 });
+    expect(outcome.info.scales).toEqual([384]);
+  });
+});
+
 describe('Web Worker entry', () => {
   it('classifies Blobs, URLs and pixels off the main thread with the main-thread results', async () => {
     const outcome = await page.evaluate(

@@ -12,3 +12,5 @@ export {
   type MobileNetV3Architecture,
 } from './mobilenet-v3-architecture.js';
 export { OPSET } from './onnx-graph.js';
+export { convertedModelManifest, type ConvertedManifestOptions } from './converted-manifest.js';
+export { convertCheckpointFile, type ConvertFileOptions, type ConvertedFiles } from './convert-checkpoint-file.js';

@@ -111,9 +111,6 @@ const pullCommand: CommandModule<object, PullArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as Argv<PullArgs>,
   handler: async (args) => {
     const progress = progressPrinter();
-    // @huggingface/hub announces each download with console.debug on stdout; the CLI owns stdout.
-    const debug = console.debug;
-    console.debug = () => {};
     try {
       const token = process.env['HF_TOKEN'];
       const result = await pullModel(args.name, {
@@ -145,8 +142,6 @@ const pullCommand: CommandModule<object, PullArgs> = {
     } catch (error) {
       progress.finish();
       fail(error);
-    } finally {
-      console.debug = debug;
     }
   },
 };

@@ -126,11 +126,12 @@ export async function installModel(options: InstallModelOptions): Promise<Instal
     join(dir, 'manifest.json'),
   );
 
-  const parent = join(modelsDir, manifest.name);
-  await mkdir(parent, { recursive: true });
-  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = join(parent, `.${manifest.version}.installing-${suffix}`);
-  const old = join(parent, `.${manifest.version}.replaced-${suffix}`);
+  // Staging folders sit at the store's top level, holding files directly: a store listing
+  // (`<root>/<name>/<version>/manifest.json`) never mistakes one for a model, even after a crash.
+  await mkdir(join(modelsDir, manifest.name), { recursive: true });
+  const suffix = `${manifest.name}-${manifest.version}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = join(modelsDir, `.installing-${suffix}`);
+  const old = join(modelsDir, `.replaced-${suffix}`);
   try {
     await mkdir(temp);
     await writeFile(join(temp, MODEL_FILE), converted.onnx);

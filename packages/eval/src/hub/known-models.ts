@@ -9,7 +9,7 @@ export interface KnownModel {
   readonly present: boolean;
   /** The folder of the installed model, else of the manifest describing it. */
   readonly dir: string;
-  /** e.g. `huggingface bradduy/MagikaDocumentFromPixel best.pt @ unpinned` */
+  /** e.g. `huggingface bradduy/MagikaDocumentFromPixel best.pt @ unpinned`, or `@ <commit>, sha256 <first 12 hex>…` */
   readonly source: string;
   /** Why it cannot be used yet (e.g. not downloaded), or null. */
   readonly problem: string | null;
@@ -18,7 +18,8 @@ export interface KnownModel {
 /** A one-line description of where a model's weights come from. */
 export function describeSource(source: ModelSource): string {
   if (source.kind === 'huggingface') {
-    return `huggingface ${source.repo} ${source.file} @ ${source.revision ?? 'unpinned'}`;
+    const sha = source.sha256 ? `, sha256 ${source.sha256.slice(0, 12)}…` : '';
+    return `huggingface ${source.repo} ${source.file} @ ${source.revision ?? 'unpinned'}${sha}`;
   }
   return `training ${source.recipe}`;
 }

@@ -13,6 +13,7 @@ import {
   writeCachedRef,
 } from './hf-cache.js';
 import { DEFAULT_HUB_URL, hubFileUrl } from './hub-url.js';
+import { withConsoleDebugSilenced } from './quiet-console-debug.js';
 import { sha256File } from './sha256.js';
 
 export interface PullCheckpointOptions {
@@ -221,23 +222,31 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
   if (COMMIT_ID.test(requestedRevision) || offline) {
     const cached = await fromCache();
     if (cached) return cached;
-    if (offline) throw offlineError('offline mode is on (HF_HUB_OFFLINE)');
+    if (offline) throw offlineError('offline mode is on (--offline or HF_HUB_OFFLINE)');
   }
 
   let lastError: unknown;
+  // Set when a file body is fetched: downloadFileToCacheDir also returns cached files after asking the Hub
+  // which commit a branch is at, and those are reported as `fromCache`.
+  let bodyFetched = false;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const started = Date.now();
     let pointer: string;
     try {
-      pointer = await downloadFileToCacheDir({
-        repo,
-        path: file,
-        revision: requestedRevision,
-        hubUrl,
-        cacheDir,
-        ...(options.accessToken ? { accessToken: options.accessToken } : {}),
-        fetch: fetchWithProgress(file, options.onProgress),
-      });
+      pointer = await withConsoleDebugSilenced(() =>
+        downloadFileToCacheDir({
+          repo,
+          path: file,
+          revision: requestedRevision,
+          hubUrl,
+          cacheDir,
+          ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+          fetch: fetchWithProgress(file, (progress) => {
+            bodyFetched = true;
+            options.onProgress?.(progress);
+          }),
+        }),
+      );
     } catch (error) {
       lastError = error;
       await removeIncomplete(cacheDir, repo, started);
@@ -272,8 +281,11 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
       }
       continue;
     }
-    const result = await verified(pointer, false);
-    if (result === null) continue;
+    const result = await verified(pointer, !bodyFetched);
+    if (result === null) {
+      lastError = new Error('the cached copy had the wrong sha256 and was evicted');
+      continue;
+    }
     if (result.revision && !COMMIT_ID.test(requestedRevision)) {
       await writeCachedRef(cacheDir, repo, requestedRevision, result.revision);
     }

@@ -16,14 +16,11 @@ let hub: FakeHub;
 let cacheDir: string;
 
 beforeEach(async () => {
-  // @huggingface/hub logs "Downloading ..." with console.debug; keep test output readable.
-  vi.spyOn(console, 'debug').mockImplementation(() => {});
   hub = await startFakeHub({ repos: { [REPO]: [{ path: 'best.pt', content: CONTENT, lfs: true }] } });
   cacheDir = await mkdtemp(join(tmpdir(), 'blurgate-hf-cache-'));
 });
 
 afterEach(async () => {
-  vi.restoreAllMocks();
   await hub.close();
   await rm(cacheDir, { recursive: true, force: true });
 });
@@ -48,6 +45,8 @@ async function rejection(promise: Promise<unknown>): Promise<BlurgateError> {
 describe('pullCheckpoint against the fake hub', () => {
   it('downloads into the standard cache layout, reports progress and the commit it got', async () => {
     const progress: DownloadProgress[] = [];
+    // Library code never prints: @huggingface/hub's console.debug announcement is silenced, then restored.
+    const debug = vi.spyOn(console, 'debug');
     const pulled = await pullCheckpoint({
       repo: REPO,
       file: 'best.pt',
@@ -68,6 +67,9 @@ describe('pullCheckpoint against the fake hub', () => {
     // refs/main is written like Python's client does, so an offline pull of `main` finds it.
     expect((await readFile(join(cacheDir, 'models--test-org--blur-model', 'refs', 'main'), 'utf8')).trim()).toBe(head);
     expect(progress.at(-1)).toEqual({ file: 'best.pt', receivedBytes: CONTENT.byteLength, totalBytes: CONTENT.byteLength });
+    expect(debug).not.toHaveBeenCalled();
+    expect(console.debug).toBe(debug);
+    debug.mockRestore();
   });
 
   it('serves a pinned revision already in the cache with the hub stopped', async () => {
@@ -84,6 +86,14 @@ describe('pullCheckpoint against the fake hub', () => {
     expect(second.fromCache).toBe(true);
     expect(second.path).toBe(first.path);
     expect(second.sha256).toBe(SHA256);
+  });
+
+  it('asks the hub which commit an unpinned branch is at, then reuses the cached file', async () => {
+    await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    const again = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    expect(again.fromCache).toBe(true);
+    expect(hub.count('POST', '/paths-info/')).toBe(2);
+    expect(hub.requests.filter((r) => r.path.endsWith('/best.pt') && r.range === null)).toHaveLength(1);
   });
 
   it('serves an unpinned branch from the cache when the hub is unreachable (refs/main)', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlurgateError, type ModelManifest, parseModelManifest } from '@blurgate/core';
 import { loadModelFile, resolveModel } from '@blurgate/node';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CheckpointConverter,
   findModelManifest,
@@ -41,7 +41,6 @@ const convert: CheckpointConverter = async (bytes) => {
 };
 
 beforeEach(async () => {
-  vi.spyOn(console, 'debug').mockImplementation(() => {});
   hub = await startFakeHub({ repos: { [REPO]: [{ path: 'best.pt', content: CHECKPOINT }] } });
   dir = await mkdtemp(join(tmpdir(), 'blurgate-pull-'));
   modelsDir = join(dir, 'models');
@@ -50,7 +49,6 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  vi.restoreAllMocks();
   await hub.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -90,7 +88,8 @@ describe('pullModel', () => {
     // The node model store finds it by name and its sha256 checks out.
     const resolved = await resolveModel('test-model', { roots: [modelsDir] });
     expect((await loadModelFile(resolved)).sha256).toBe(written.sha256);
-    // No temporary folders are left next to it.
+    // No staging folders are left in the store.
+    expect(await readdir(modelsDir)).toEqual(['test-model']);
     expect(await readdir(join(modelsDir, 'test-model'))).toEqual(['1.0.0']);
   });
 
@@ -110,6 +109,7 @@ describe('pullModel', () => {
     const forced = await pullModel(manifest(), { ...opts(), force: true });
     expect(forced.status).toBe('installed');
     expect(converted).toHaveLength(2);
+    expect(await readdir(modelsDir)).toEqual(['test-model']);
     expect(await readdir(join(modelsDir, 'test-model'))).toEqual(['1.0.0']);
   });
 
@@ -146,7 +146,7 @@ describe('pullModel', () => {
     const mismatch = await rejection(pullModel(manifest(), { ...opts(), convert: small }));
     expect(mismatch.code).toBe('UNSUPPORTED_MODEL');
     expect(existsSync(join(modelsDir, 'test-model', '1.0.0'))).toBe(false);
-    const leftovers = existsSync(join(modelsDir, 'test-model')) ? await readdir(join(modelsDir, 'test-model')) : [];
+    const leftovers = existsSync(modelsDir) ? await readdir(modelsDir) : [];
     expect(leftovers).toEqual([]);
   });
 
@@ -180,7 +180,7 @@ describe('known models', () => {
     await pullModel('test-model', { ...opts(), roots });
     const [listed] = await listKnownModels(roots);
     expect(listed).toMatchObject({ present: true, dir: join(modelsDir, 'test-model', '1.0.0') });
-    expect(listed.source).toBe(`huggingface ${REPO} best.pt @ ${hub.head(REPO)}`);
+    expect(listed.source).toBe(`huggingface ${REPO} best.pt @ ${hub.head(REPO)}, sha256 ${CHECKPOINT_SHA.slice(0, 12)}…`);
   });
 
   it('the repo manifest of the reference model is valid and unpinned', () => {

@@ -42,9 +42,16 @@ function megapixels(pixels: number): string {
   return `${(pixels / 1e6).toFixed(pixels < 1e6 ? 2 : 0)} MP`;
 }
 
-/** Turns libvips' wording into a reason a person can act on. */
-function decodeFailure(where: string, cause: unknown): ImageInputError {
+/**
+ * Turns libvips' wording into a reason a person can act on. libvips keeps one error buffer for all
+ * threads, so with concurrent decodes its text can belong to another file: after a good header the
+ * message names the format only and the libvips text stays in `cause`.
+ */
+function decodeFailure(where: string, cause: unknown, format?: string): ImageInputError {
   const detail = cause instanceof Error ? cause.message : String(cause);
+  if (format !== undefined) {
+    return new ImageInputError('DECODE_FAILED', `${where}: the ${format.toUpperCase()} data is truncated or corrupt`, { cause });
+  }
   if (/unsupported image format|not a known file format/i.test(detail)) {
     return new ImageInputError(
       'DECODE_FAILED',
@@ -52,12 +59,7 @@ function decodeFailure(where: string, cause: unknown): ImageInputError {
       { cause },
     );
   }
-  if (/premature end|truncat|unexpected end|read error|out of data|short read|incomplete/i.test(detail)) {
-    return new ImageInputError('DECODE_FAILED', `${where}: the image is truncated or corrupt (${detail.trim()})`, {
-      cause,
-    });
-  }
-  return new ImageInputError('DECODE_FAILED', `${where}: the image cannot be decoded (${detail.trim()})`, { cause });
+  return new ImageInputError('DECODE_FAILED', `${where}: the image header cannot be read (${detail.trim()})`, { cause });
 }
 
 /**
@@ -121,6 +123,6 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
         { cause },
       );
     }
-    throw decodeFailure(where, cause);
+    throw decodeFailure(where, cause, metadata.format ?? 'image');
   }
 }

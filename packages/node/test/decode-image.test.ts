@@ -54,7 +54,9 @@ describe('decodeImage: formats', () => {
     const at = { topLeft: [16, 24], topRight: [48, 24], bottomLeft: [16, 72], bottomRight: [48, 72] } as const;
     for (const [where, [x, y]] of Object.entries(at)) {
       const got = pixel(decoded, x, y);
-      q[where].forEach((v, c) => expect(Math.abs(got[c] - v), `${where} channel ${c}`).toBeLessThan(12));
+      q[where].forEach((v, c) => {
+        expect(Math.abs(got[c] - v), `${where} channel ${c}`).toBeLessThan(12);
+      });
     }
   });
 

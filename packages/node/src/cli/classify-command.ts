@@ -76,7 +76,8 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
       )
     : null;
   const bar = bars?.create(files.length, 0);
-  // On one terminal the bar must be redrawn around each line; to a pipe, lines go straight out.
+  // When stdout is a terminal too (then usually the same one), lines go through the bar so it is
+  // redrawn below them; to a pipe or file they go straight to stdout.
   const out = (line: string): void => {
     if (bars && io.stdout.isTTY) bars.log(`${line}\n`);
     else io.stdout.write(`${line}\n`);
@@ -121,6 +122,8 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
       bar?.increment();
     }
   } finally {
+    // stop() does not flush lines logged since the last redraw; update() does.
+    bars?.update();
     bars?.stop();
     await gate.dispose();
   }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { calibrateThresholds, loadPredictions } from '../evaluation/index.js';
+import { reportErrors } from './run.js';
 
 interface CalibrateArgs {
   predictions: string;
@@ -34,26 +35,28 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         }
         return true;
       }) as never,
-  handler: async (argv) => {
-    const predictions = resolve(argv.predictions);
-    const { records } = await loadPredictions(predictions);
-    const thresholds = calibrateThresholds(
-      records,
-      {
-        targetPrecision: argv['target-precision'],
-        targetRecall: argv['target-recall'],
-        minCoverage: argv['min-coverage'],
-        confidenceThreshold: argv['confidence-threshold'],
-      },
-      predictions,
-    );
-    const out = resolve(argv.out ?? join(dirname(predictions), 'thresholds.json'));
-    await writeFile(out, `${JSON.stringify(thresholds, null, 2)}\n`);
-    const a = thresholds.provenance.achieved;
-    process.stdout.write(
-      `confidenceThreshold ${thresholds.confidenceThreshold}, blurThreshold ${thresholds.blurThreshold}\n` +
-        `on ${thresholds.provenance.images} images: coverage ${a.coverage.toFixed(4)}, precision ${a.precision.toFixed(4)}, recall ${a.recall.toFixed(4)}, accuracy ${a.accuracy.toFixed(4)} (decided images)\n` +
-        `wrote ${out}; use it with: blurgate classify --thresholds ${out} <images>\n`,
-    );
-  },
+  handler: (argv) => reportErrors('calibrate', () => calibrate(argv)),
 };
+
+async function calibrate(argv: CalibrateArgs): Promise<void> {
+  const predictions = resolve(argv.predictions);
+  const { records } = await loadPredictions(predictions);
+  const thresholds = calibrateThresholds(
+    records,
+    {
+      targetPrecision: argv['target-precision'],
+      targetRecall: argv['target-recall'],
+      minCoverage: argv['min-coverage'],
+      confidenceThreshold: argv['confidence-threshold'],
+    },
+    predictions,
+  );
+  const out = resolve(argv.out ?? join(dirname(predictions), 'thresholds.json'));
+  await writeFile(out, `${JSON.stringify(thresholds, null, 2)}\n`);
+  const a = thresholds.provenance.achieved;
+  process.stdout.write(
+    `confidenceThreshold ${thresholds.confidenceThreshold}, blurThreshold ${thresholds.blurThreshold}\n` +
+      `on ${thresholds.provenance.images} images: coverage ${a.coverage.toFixed(4)}, precision ${a.precision.toFixed(4)}, recall ${a.recall.toFixed(4)}, accuracy ${a.accuracy.toFixed(4)} (decided images)\n` +
+      `wrote ${out}; use it with: blurgate classify --thresholds ${out} <images>\n`,
+  );
+}

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { convertCheckpoint } from '../checkpoint/index.js';
 import { compareWithCard, formatCardComparison, GOPRO_CARD } from '../evaluation/index.js';
 import { pullCheckpoint } from '../hub/index.js';
-import { type EvaluateCliArgs, runFromCli, withEvaluateOptions } from './run.js';
+import { type EvaluateCliArgs, reportErrors, runFromCli, withEvaluateOptions } from './run.js';
 
 /** The reference checkpoint of the card. */
 export const REFERENCE_CHECKPOINT = 'hf:bradduy/MagikaDocumentFromPixel';
@@ -69,16 +69,18 @@ export const goproCommand: CommandModule<object, GoproArgs> = {
         .option('cache-dir', { type: 'string', describe: 'Hugging Face cache (default HF_HUB_CACHE or ~/.cache/huggingface/hub)' })
         .option('freq-aux-in-graph', { type: 'boolean', default: false, describe: 'convert with FreqAux inside the ONNX graph (3-channel input)' }),
     ) as Argv<GoproArgs>,
-  handler: async (argv) => {
-    const { onnx, source } = await checkpointToOnnx(argv);
-    const result = await runFromCli(onnx, argv);
-    const rows = compareWithCard(result.report);
-    const comparison = { checkpoint: source, model: onnx, card: GOPRO_CARD, rows, dataset: result.report.dataset.path, images: result.report.dataset.evaluated };
-    const path = join(resolve(argv.out), 'gopro-comparison.json');
-    await writeFile(path, `${JSON.stringify(comparison, null, 2)}\n`);
-    process.stdout.write(`\nGoPro Large test: the card's numbers beside ours\n${formatCardComparison(rows)}\nwrote ${path}\n`);
-    if (result.report.dataset.evaluated.total !== GOPRO_CARD.tp + GOPRO_CARD.fn + GOPRO_CARD.fp + GOPRO_CARD.tn) {
-      process.stdout.write(`note: the card's test set has 2222 images; this run evaluated ${result.report.dataset.evaluated.total}\n`);
-    }
-  },
+  handler: (argv) => reportErrors('gopro', () => gopro(argv)),
 };
+
+async function gopro(argv: GoproArgs): Promise<void> {
+  const { onnx, source } = await checkpointToOnnx(argv);
+  const result = await runFromCli(onnx, argv);
+  const rows = compareWithCard(result.report);
+  const comparison = { checkpoint: source, model: onnx, card: GOPRO_CARD, rows, dataset: result.report.dataset.path, images: result.report.dataset.evaluated };
+  const path = join(resolve(argv.out), 'gopro-comparison.json');
+  await writeFile(path, `${JSON.stringify(comparison, null, 2)}\n`);
+  process.stdout.write(`\nGoPro Large test: the card's numbers beside ours\n${formatCardComparison(rows)}\nwrote ${path}\n`);
+  if (result.report.dataset.evaluated.total !== GOPRO_CARD.tp + GOPRO_CARD.fn + GOPRO_CARD.fp + GOPRO_CARD.tn) {
+    process.stdout.write(`note: the card's test set has 2222 images; this run evaluated ${result.report.dataset.evaluated.total}\n`);
+  }
+}

@@ -8,6 +8,22 @@ import {
   METRIC_ROWS,
 } from '../evaluation/index.js';
 
+/**
+ * Runs a command handler, turning a thrown error into one line on stderr and exit code 2 (setup mistakes: wrong
+ * folder, missing model, unreachable target) instead of yargs' usage text and a stack trace. Set
+ * BLURGATE_DEBUG=1 for the stack.
+ */
+export async function reportErrors(command: string, handler: () => Promise<void>): Promise<void> {
+  try {
+    await handler();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`blurgate-eval ${command}: ${message}\n`);
+    if (process.env.BLURGATE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = 2;
+  }
+}
+
 /** Options shared by `run` and `gopro`. */
 export interface EvaluateCliArgs {
   data: string;
@@ -132,7 +148,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'evaluate a model on a labelled dataset: predictions.jsonl, report.json/.md/.html',
   builder: (yargs) =>
     withEvaluateOptions(yargs.option('model', { type: 'string', demandOption: true, describe: 'model name, model folder or .onnx path' })) as Argv<RunArgs>,
-  handler: async (argv) => {
-    await runFromCli(argv.model, argv);
-  },
+  handler: (argv) =>
+    reportErrors('run', async () => {
+      await runFromCli(argv.model, argv);
+    }),
 };

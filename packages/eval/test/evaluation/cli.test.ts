@@ -66,6 +66,14 @@ describe('blurgate-eval run / calibrate', () => {
     expect(report.bootstrap.resamples).toBe(100);
   });
 
+  it('a wrong folder is one line on stderr and exit code 2', async () => {
+    const { stdout, stderr, exitCode } = await cli(['run', '--model', model, '--data', root, '--out', join(root, 'never')]);
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^blurgate-eval run: no dataset layout recognised in .*Accepted layouts: .*Found: /);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('fits the baselines on --calibration when given', async () => {
     const calibration = await writeGoproLarge(join(root, 'cal'), await makeFrames(1, 2));
     const out = join(root, 'run-cal');

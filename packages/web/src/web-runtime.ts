@@ -1,4 +1,4 @@
-import { type InferenceRuntime, type ModelSession, ModelError, type TensorDims } from '@blurgate/core';
+import { type InferenceRuntime, type ModelSession, ModelError, OptionError, type TensorDims } from '@blurgate/core';
 import type * as OrtModule from 'onnxruntime-web';
 import { SerialQueue } from './serial-queue.js';
 
@@ -45,7 +45,7 @@ export function createWebRuntime(options: WebRuntimeOptions = {}): WebRuntime {
   const providers = options.executionProviders ?? ['wasm'];
   for (const provider of providers) {
     if (provider !== 'wasm' && provider !== 'webgpu') {
-      throw new ModelError('RUNTIME_FAILED', `Unknown execution provider "${String(provider)}": use 'wasm' or 'webgpu'.`);
+      throw new OptionError(`Unknown execution provider "${String(provider)}": use 'wasm' or 'webgpu'.`);
     }
   }
   let threads = 1;

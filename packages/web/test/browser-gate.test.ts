@@ -135,7 +135,7 @@ describe('browser decoding', () => {
   it('applies EXIF orientation and reads every input kind', async () => {
     const facts = await page.evaluate(
       async ({ fixtures }) => {
-        const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const at = (p: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(p.data.subarray((y * p.width + x) * 4, (y * p.width + x) * 4 + 3));
         const jpeg = await web.decodeImage(`${fixtures}images/exif-orientation-6.jpg`);
         const png = await (await fetch(`${fixtures}images/flower.png`)).blob();
@@ -178,7 +178,7 @@ describe('browser decoding', () => {
   it('loses RGB under transparent pixels (canvas premultiplies alpha): documented, not hidden', async () => {
     const zeroed = await page.evaluate(
       async ({ fixtures }) => {
-        const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const image = await web.decodeImage(`${fixtures}images/rgba.png`);
         let transparent = 0;
         let black = 0;
@@ -317,6 +317,53 @@ describe('Web Worker entry', () => {
       expect(Math.abs((result as { probBlurred: number }).probBlurred - reference.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
     }
     expect(outcome.results[3]).toEqual({ code: 'DECODE_FAILED' });
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('AbortSignal', () => {
+  it('ends a batch and an in-flight worker run with ABORTED; both gates stay usable', async () => {
+    const outcome = await page.evaluate(
+      async ({ fixtures, ortDist }) => {
+        const { web, worker } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const model = `${fixtures}models/tiny-4ch.onnx`;
+        const images = ['china.png', 'flower.png', 'texture.png'].map((name) => `${fixtures}images/${name}`);
+        const gate = await web.createBlurGate({ model, runtime: web.createWebRuntime({ wasmPaths: ortDist }), fast: true });
+        const controller = new AbortController();
+        const seen: string[] = [];
+        let batchError = '';
+        try {
+          for await (const result of gate.classifyMany(images, { signal: controller.signal })) {
+            seen.push(result.status);
+            controller.abort();
+          }
+        } catch (error) {
+          batchError = (error as { code: string }).code;
+        }
+        const afterBatch = (await gate.classify(images[0]!)).label;
+        await gate.dispose();
+
+        const inWorker = await worker.createBlurGateWorker({ model, runtime: { wasmPaths: ortDist } });
+        const running = new AbortController();
+        const pending = inWorker.classify(images[1]!, { signal: running.signal });
+        running.abort();
+        const workerError = await pending.then(
+          () => 'resolved',
+          (error: { code: string }) => error.code,
+        );
+        const afterAbort = (await inWorker.classify(images[1]!)).label;
+        await inWorker.dispose();
+        return { seen, batchError, afterBatch, workerError, afterAbort };
+      },
+      { fixtures: FIXTURES, ortDist: ORT_DIST },
+    );
+    expect(outcome).toEqual({
+      seen: ['ok'],
+      batchError: 'ABORTED',
+      afterBatch: REFERENCE.predictions['china.png']!.fast.label,
+      workerError: 'ABORTED',
+      afterAbort: REFERENCE.predictions['flower.png']!.label,
+    });
     expect(pageErrors).toEqual([]);
   });
 });

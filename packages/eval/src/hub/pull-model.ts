@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ModelError, type ModelManifest, OptionError, parseModelManifest } from '@blurgate/core';
 import { compareVersions, listInstalledModels, modelStoreRoots, userModelsDir } from '@blurgate/node';
 import type { DownloadProgressListener } from './download-progress.js';
@@ -49,22 +49,39 @@ async function readManifestFile(path: string): Promise<ModelManifest> {
   return parseModelManifest(json, path);
 }
 
+/** A manifest found by {@link findKnownModel}, with its folder and whether that folder holds the model. */
+export interface FoundManifest {
+  readonly manifest: ModelManifest;
+  /** The folder holding `manifest.json`. */
+  readonly dir: string;
+  /** True when the folder also holds the usable model file (e.g. a model shipped in the repo). */
+  readonly present: boolean;
+}
+
 /**
  * Finds the manifest of a model: a path to a `manifest.json` or to a model folder, or `name` /
- * `name@version` among the manifests in the model store roots (highest version wins).
+ * `name@version` among the manifests in the model store roots (highest version wins; for equal
+ * versions the earlier root, i.e. an installed copy before the repo's manifest).
  */
-export async function findModelManifest(spec: string, roots?: readonly string[]): Promise<ModelManifest> {
+export async function findKnownModel(spec: string, roots?: readonly string[]): Promise<FoundManifest> {
   if (existsSync(spec)) {
     const path = resolve(spec);
-    return readManifestFile(statSync(path).isDirectory() ? join(path, 'manifest.json') : path);
+    const dir = statSync(path).isDirectory() ? path : dirname(path);
+    const manifest = await readManifestFile(statSync(path).isDirectory() ? join(path, 'manifest.json') : path);
+    return { manifest, dir, present: manifest.file !== null && existsSync(join(dir, manifest.file)) };
   }
   const at = spec.lastIndexOf('@');
   const name = at > 0 ? spec.slice(0, at) : spec;
   const version = at > 0 ? spec.slice(at + 1) : null;
   const searched = roots ?? modelStoreRoots();
-  const known = (await listInstalledModels({ roots: searched })).filter(
-    (m) => m.manifest !== null && m.name === name && (version === null || m.version === version),
+  const entries = (await listInstalledModels({ roots: searched })).filter(
+    (m) => m.name === name && (version === null || m.version === version),
   );
+  const known = entries.filter((m) => m.manifest !== null);
+  const broken = entries.find((m) => m.manifest === null);
+  if (known.length === 0 && broken) {
+    throw new ModelError('INVALID_MANIFEST', `${broken.dir}: ${broken.problem}`);
+  }
   if (known.length === 0) {
     throw new ModelError(
       'MODEL_NOT_FOUND',
@@ -72,7 +89,13 @@ export async function findModelManifest(spec: string, roots?: readonly string[])
         'or pass the path of a manifest.json',
     );
   }
-  return [...known].sort((a, b) => compareVersions(b.version, a.version))[0].manifest!;
+  const best = [...known].sort((a, b) => compareVersions(b.version, a.version))[0];
+  return { manifest: best.manifest!, dir: best.dir, present: best.problem === null };
+}
+
+/** The manifest of a model, found as {@link findKnownModel} does. */
+export async function findModelManifest(spec: string, roots?: readonly string[]): Promise<ModelManifest> {
+  return (await findKnownModel(spec, roots)).manifest;
 }
 
 async function installedManifest(dir: string): Promise<ModelManifest | null> {
@@ -92,8 +115,8 @@ export async function pullModel(
   nameOrManifest: string | ModelManifest,
   options: PullModelOptions = {},
 ): Promise<PullModelResult> {
-  const manifest =
-    typeof nameOrManifest === 'string' ? await findModelManifest(nameOrManifest, options.roots) : nameOrManifest;
+  const found = typeof nameOrManifest === 'string' ? await findKnownModel(nameOrManifest, options.roots) : null;
+  const manifest = found?.manifest ?? (nameOrManifest as ModelManifest);
   const modelsDir = options.modelsDir ?? userModelsDir();
   const dir = installedModelDir(modelsDir, manifest.name, manifest.version);
   const done = (status: PullModelResult['status'], model: InstalledModelFolder | { dir: string; manifest: ModelManifest }, checkpoint: PulledCheckpoint | null): PullModelResult => ({
@@ -106,6 +129,8 @@ export async function pullModel(
   });
 
   if (!options.force) {
+    // Found by name in a store root with its model file (e.g. a model shipped in the repo): nothing to pull.
+    if (found?.present) return done('already-installed', { dir: found.dir, manifest }, null);
     const present = await installedManifest(dir);
     if (present) return done('already-installed', { dir, manifest: present }, null);
   }

@@ -183,6 +183,23 @@ describe('known models', () => {
     expect(listed.source).toBe(`huggingface ${REPO} best.pt @ ${hub.head(REPO)}, sha256 ${CHECKPOINT_SHA.slice(0, 12)}…`);
   });
 
+  it('a model shipped with its file in a store root needs no pull', async () => {
+    const shipped = join(dir, 'repo-models', 'shipped', '1.2.0');
+    await mkdir(shipped, { recursive: true });
+    await writeFile(join(shipped, 'model.onnx'), ONNX);
+    const sha = createHash('sha256').update(ONNX).digest('hex');
+    await writeFile(join(shipped, 'manifest.json'), JSON.stringify({ ...manifest(), name: 'shipped', version: '1.2.0', file: 'model.onnx', sha256: sha }));
+    const result = await pullModel('shipped', { ...opts(), roots: [modelsDir, join(dir, 'repo-models')] });
+    expect(result).toMatchObject({ status: 'already-installed', dir: shipped, version: '1.2.0' });
+    expect(hub.requests).toHaveLength(0);
+    expect(converted).toHaveLength(0);
+    // A manifest this core cannot run is reported as such, not as "no manifest".
+    const future = join(dir, 'repo-models', 'future', '9.0.0');
+    await mkdir(future, { recursive: true });
+    await writeFile(join(future, 'manifest.json'), JSON.stringify({ ...manifest(), name: 'future', version: '9.0.0' }));
+    await expect(pullModel('future', { ...opts(), roots: [join(dir, 'repo-models')] })).rejects.toThrow(/major version 9/);
+  });
+
   it('the repo manifest of the reference model is valid and unpinned', () => {
     const parsed = parseModelManifest(REPO_MANIFEST);
     expect(parsed).toMatchObject({

@@ -53,12 +53,14 @@ export function reportPlotSpecs(report: EvaluationReport): { id: string; title: 
     { metric: 'coverage', threshold: p.threshold, value: p.coverage },
     { metric: 'accuracy on decided', threshold: p.threshold, value: p.decided > 0 ? p.accuracy : null },
   ]);
+  const ttaName = report.scales.length === 1 ? `${report.scales[0]} (single scale)` : 'TTA average';
+  const rowName = (scales: string) => (scales === 'tta' ? ttaName : scales);
   const scales = report.ablation.flatMap((row) => [
-    { scales: row.scales === 'tta' ? 'TTA average' : row.scales, metric: 'F1', value: row.f1 },
-    { scales: row.scales === 'tta' ? 'TTA average' : row.scales, metric: 'ROC AUC', value: row.roc_auc ?? 0 },
-    { scales: row.scales === 'tta' ? 'TTA average' : row.scales, metric: 'accuracy', value: row.accuracy },
+    { scales: rowName(row.scales), metric: 'F1', value: row.f1 },
+    { scales: rowName(row.scales), metric: 'ROC AUC', value: row.roc_auc ?? 0 },
+    { scales: rowName(row.scales), metric: 'accuracy', value: row.accuracy },
   ]);
-  const scaleOrder = report.ablation.map((row) => (row.scales === 'tta' ? 'TTA average' : row.scales));
+  const scaleOrder = report.ablation.map((row) => rowName(row.scales));
   const confidenceSpec = lineChart('Coverage and accuracy vs confidence threshold', coverage, { field: 'threshold', title: 'confidence threshold' }, { field: 'value', title: 'share' }, 'metric');
   (confidenceSpec as { encoding: { x: { scale: object } } }).encoding.x.scale = { domain: [0.5, 1] };
   return [
@@ -77,7 +79,7 @@ export function reportPlotSpecs(report: EvaluationReport): { id: string; title: 
         data: { values: scales },
         mark: 'bar',
         encoding: {
-          x: { field: 'scales', type: 'nominal', title: 'scale', sort: scaleOrder },
+          x: { field: 'scales', type: 'nominal', title: 'scale', sort: scaleOrder, axis: { labelAngle: 0 } },
           xOffset: { field: 'metric' },
           y: { field: 'value', type: 'quantitative', title: 'value', scale: { domain: [0, 1] } },
           color: { field: 'metric', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 0 } },

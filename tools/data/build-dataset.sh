@@ -25,26 +25,28 @@ RAW="$DATA/raw"
 
 [ -d "$RAW/receipts" ] || "$TOOLS/node_modules/.bin/tsx" "$TOOLS/data/render-receipts.ts" --out "$RAW/receipts" --count 100 --seed "$SEED"
 
-train() { "${SYNTH[@]}" --tile-size 192 --split train --holdout 0.15 --holdout-split val "$@"; }
-test_() { "${SYNTH[@]}" --tile-size 384 --split test "$@"; }
+# Each call is skipped when its records file exists (re-running resumes after an interruption).
+done_() { [ -f "$OUT/$1/records-$2.jsonl" ] && echo "skip $2 ($1 exists)"; }
+train() { done_ train "$1" || "${SYNTH[@]}" --tile-size 192 --split train --holdout 0.15 --holdout-split val --prefix "$@" || echo "warning: $1 had failures"; }
+test_() { done_ test "$1" || "${SYNTH[@]}" --tile-size 384 --split test --prefix "$@" || echo "warning: $1 had failures"; }
 
 if [ "$PART" != test ]; then
 # Photos: halve the huge wallpapers first (softness and noise shrink), then crops up to 3x the tile.
-train --input "$RAW/plasma-workspace-wallpapers" --prefix plasma --downscale 0.5 --tiles 24 --max-zoom-out 4
-train --input "$RAW/lxqt-themes" --prefix lxqt --downscale 0.5 --tiles 20 --max-zoom-out 4
-train --input "$RAW/lomiri-wallpapers-20.04" --prefix lomiri --downscale 0.5 --tiles 30 --max-zoom-out 4
-train --input "$RAW/digikam-data" --prefix digikam --tiles 8 --max-zoom-out 4
+train plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 24 --max-zoom-out 4
+train lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 20 --max-zoom-out 4
+train lomiri --input "$RAW/lomiri-wallpapers-20.04" --downscale 0.5 --tiles 30 --max-zoom-out 4
+train digikam --input "$RAW/digikam-data" --tiles 8 --max-zoom-out 4
 # Documents and screenshots: a few tiles per page (text regions pass the texture test, margins do not).
-train --input "$RAW/texlive-publishers-doc" --prefix texpub --tiles 2 --max-zoom-out 2
-train --input "$RAW/texlive-latex-recommended-doc" --prefix texrec --tiles 2 --max-zoom-out 2
-train --input "$RAW/kstars-data" --prefix kstars --tiles 1 --max-zoom-out 2
-train --input "$RAW/receipts" --prefix receipt --tiles 3 --max-zoom-out 2.5
+train texpub --input "$RAW/texlive-publishers-doc" --tiles 2 --max-zoom-out 2
+train texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 2 --max-zoom-out 2
+train kstars --input "$RAW/kstars-data" --tiles 1 --max-zoom-out 2
+train receipt --input "$RAW/receipts" --tiles 3 --max-zoom-out 2.5
 fi
 
 if [ "$PART" != train ]; then
-test_ --input "$RAW/opencv-doc" --prefix opencv --tiles 3 --max-zoom-out 2
-test_ --input "$RAW/r-doc-pdf" --prefix rdoc --tiles 2 --max-zoom-out 2
-test_ --input "$RAW/marble-data" --prefix marble --tiles 1 --max-zoom-out 2
+test_ opencv --input "$RAW/opencv-doc" --tiles 3 --max-zoom-out 2
+test_ rdoc --input "$RAW/r-doc-pdf" --tiles 2 --max-zoom-out 2
+test_ marble --input "$RAW/marble-data" --tiles 1 --max-zoom-out 2
 fi
 
 for s in train val test; do

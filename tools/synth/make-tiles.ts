@@ -62,7 +62,7 @@ export async function makeTiles(job: TileJob): Promise<TileRecord[]> {
   await mkdir(join(job.outDir, 'blurred'), { recursive: true });
   const attempts = job.tiles * 4;
   for (let a = 0; a < attempts && records.length < job.tiles; a++) {
-    const crop = Math.round(rng.uniform(job.tileSize, Math.min(minSide, job.tileSize * job.maxZoomOut) + 1));
+    const crop = Math.min(minSide, Math.round(rng.uniform(job.tileSize, Math.min(minSide, job.tileSize * job.maxZoomOut))));
     const left = rng.int(0, width - crop);
     const top = rng.int(0, height - crop);
     const tile = await sharp(data, { raw: { width, height, channels } })

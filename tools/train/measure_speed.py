@@ -12,8 +12,9 @@ ap.add_argument("--archs", default="mobilenet_v3_small,mobilenet_v3_large")
 ap.add_argument("--sizes", default="192,256,320")
 ap.add_argument("--batch", type=int, default=32)
 ap.add_argument("--steps", type=int, default=3)
+ap.add_argument("--threads", type=int, default=2)
 a = ap.parse_args()
-torch.set_num_threads(2)
+torch.set_num_threads(a.threads)
 for arch in a.archs.split(","):
     for s in [int(v) for v in a.sizes.split(",")]:
         m = FreqAuxModel(build_backbone(arch, 4)); m.train()

@@ -132,8 +132,11 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const calibration = options.calibration && !options.noBaselines ? await calibrationScores(options.calibration, options) : undefined;
     const predictions = join(options.outDir, PREDICTIONS_FILE);
     const { records } = await loadPredictions(predictions);
+    // Report on this dataset's images only: a manifest may have lost entries since an earlier, resumed run.
+    const files = new Set<string>();
+    for await (const item of dataset.items()) files.add(item.file);
     const report = buildReport(
-      records,
+      records.filter((r) => files.has(r.file)),
       {
         model: { name: gate.model.name, version: gate.model.version, sha256: gate.model.sha256, inputChannels: gate.model.inputChannels },
         dataset: { path: dataset.input, root: dataset.root, layout: dataset.layout, description: dataset.description, includeBlurGamma: dataset.includeBlurGamma },
@@ -145,8 +148,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       },
       options.report,
     );
-    const files = await writeReportFiles(report, options.outDir);
-    return { run, report, files: { predictions, ...files }, counts };
+    const written = await writeReportFiles(report, options.outDir);
+    return { run, report, files: { predictions, ...written }, counts };
   } finally {
     if (ownsGate) await gate.dispose();
   }

@@ -53,6 +53,7 @@ export const PREDICTIONS_FILE = 'predictions.jsonl';
 function sameIdentity(a: RunIdentity, b: RunIdentity): string | null {
   if (a.model.sha256 !== b.model.sha256) return `model sha256 ${a.model.sha256} vs ${b.model.sha256}`;
   if (a.scales.join(',') !== b.scales.join(',')) return `scales ${a.scales.join(',')} vs ${b.scales.join(',')}`;
+  if (a.dataset !== b.dataset) return `dataset ${a.dataset} vs ${b.dataset}`;
   if (a.includeBlurGamma !== b.includeBlurGamma) return 'blur_gamma inclusion';
   return null;
 }

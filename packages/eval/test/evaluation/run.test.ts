@@ -126,6 +126,20 @@ describe('blurgate-eval run (library path)', () => {
     expect(gate.classified).toHaveLength(0);
     await gate.dispose();
     await expect(evaluateModel({ model, data: gopro, outDir: out, scales: [64] })).rejects.toThrow(/different run \(scales 64,96 vs 64\)/);
+    await expect(evaluateModel({ model, data: join(gopro, 'test'), outDir: out, scales: SCALES })).rejects.toThrow(/different run \(dataset /);
+  });
+
+  it('reports on the images the dataset lists now (a manifest that lost entries)', async () => {
+    const manifest = join(root, 'labels.csv');
+    const rows = ['path,label', 'GOPRO_Large/test/GOPR0384_11_00/blur/000001.png,blurred', 'GOPRO_Large/test/GOPR0384_11_00/sharp/000001.png,sharp'];
+    await writeFile(manifest, `${[...rows, 'GOPRO_Large/test/GOPR0384_11_00/blur/000002.png,blurred'].join('\n')}\n`);
+    const manifestOut = join(root, 'out-manifest');
+    const first = await evaluateModel({ model, data: manifest, outDir: manifestOut, scales: [64], noBaselines: true, report: { bootstrap: { resamples: 20 } } });
+    expect(first.report.dataset.counts.total).toBe(3);
+    await writeFile(manifest, `${rows.join('\n')}\n`);
+    const second = await evaluateModel({ model, data: manifest, outDir: manifestOut, scales: [64], noBaselines: true, report: { bootstrap: { resamples: 20 } } });
+    expect(second.run).toMatchObject({ resumed: 2, classified: 0 });
+    expect(second.report.dataset.counts).toEqual({ sharp: 1, blurred: 1, total: 2 });
   });
 
   it('records unreadable images as errors and goes on', async () => {

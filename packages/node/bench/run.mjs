@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// blurgate benchmark (not part of the tests): latency, throughput and where the time goes, for a
+// full-size MobileNetV3-Large 4-channel model. Runs the built package (pnpm --filter @blurgate/node build).
+//
+//   pnpm --filter @blurgate/node bench [-- --model file.onnx] [--images dir] [--runs 5] [--files 16]
+//
+// Without --model it uses packages/node/.cache/mnv3-large-4ch.onnx, written on first use by
+// tools/fixtures/make_onnx_fixtures.py --bench-model (random weights: fine for timing, never a model).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SCALES, FAST_SCALES, modelInputTensor, toRgb } from '@blurgate/core';
+import sharp from 'sharp';
+import { createBlurGate, createOnnxRuntime, decodeImage } from '../dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = resolve(here, '..');
+const repo = resolve(pkg, '..', '..');
+const cache = join(pkg, '.cache');
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    images: { type: 'string' },
+    runs: { type: 'string', default: '5' },
+    files: { type: 'string', default: '16' },
+  },
+});
+const runs = Number(args.runs);
+const fileCount = Number(args.files);
+
+async function benchModel() {
+  if (args.model) return resolve(args.model);
+  const path = join(cache, 'mnv3-large-4ch.onnx');
+  if (!existsSync(path)) {
+    console.error(`writing ${path} (full-size MobileNetV3-Large, random weights) with /usr/bin/python3 ...`);
+    execFileSync('/usr/bin/python3', [join(repo, 'tools/fixtures/make_onnx_fixtures.py'), '--bench-model', path], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  return path;
+}
+
+/** Real photos at camera-like sizes: scikit-learn's two sample photos (CC BY 2.0) resized, as JPEG. */
+async function benchImages() {
+  if (args.images) {
+    const dir = resolve(args.images);
+    return (await readdir(dir)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort().map((f) => join(dir, f));
+  }
+  const dir = join(cache, 'bench-images');
+  await mkdir(dir, { recursive: true });
+  const sklearn = '/usr/lib/python3/dist-packages/sklearn/datasets/images';
+  const sources = existsSync(join(sklearn, 'china.jpg'))
+    ? [join(sklearn, 'china.jpg'), join(sklearn, 'flower.jpg')]
+    : [join(pkg, 'test/fixtures/images/china.png'), join(pkg, 'test/fixtures/images/flower.png')];
+  const out = [];
+  for (const [i, src] of sources.entries()) {
+    for (const [w, h] of [
+      [640, 427],
+      [1280, 720],
+      [1920, 1080],
+    ]) {
+      const file = join(dir, `photo${i}-${w}x${h}.jpg`);
+      if (!existsSync(file)) await sharp(src).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(file);
+      out.push(file);
+    }
+  }
+  return out;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+const fmt = (x) => x.toFixed(1).padStart(8);
+
+function table(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+async function main() {
+  const modelPath = await benchModel();
+  const images = await benchImages();
+  const runtime = createOnnxRuntime();
+  console.log(`blurgate bench: ${runtime.name}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}`);
+  console.log(`model ${modelPath}; ${images.length} images; ${runs} timed runs per figure (median), 1 warm-up`);
+
+  // Where the time goes: decode (sharp), preprocessing (core: RGB, resize, normalise, FreqAux), inference (ORT).
+  const session = await runtime.loadModel(await readFile(modelPath));
+  if (session.inputChannels !== 4) console.log(`note: the model takes ${session.inputChannels} channels`);
+  const split = [];
+  for (const [name, scales] of [
+    ['single 384', FAST_SCALES],
+    ['TTA 5 scales', DEFAULT_SCALES],
+  ]) {
+    for (const file of images) {
+      const times = { decode: [], prep: [], infer: [] };
+      for (let r = 0; r <= runs; r++) {
+        let t = process.hrtime.bigint();
+        const decoded = await decodeImage(file);
+        const decode = ms(t);
+        let infer = 0;
+        t = process.hrtime.bigint();
+        const rgb = toRgb(decoded);
+        let prep = ms(t);
+        for (const s of scales) {
+          t = process.hrtime.bigint();
+          const input = modelInputTensor(rgb, s, session.inputChannels);
+          prep += ms(t);
+          t = process.hrtime.bigint();
+          await session.run(input, [1, session.inputChannels, s, s]);
+          infer += ms(t);
+        }
+        if (r === 0) continue; // warm-up
+        times.decode.push(decode);
+        times.prep.push(prep);
+        times.infer.push(infer);
+      }
+      const d = median(times.decode);
+      const p = median(times.prep);
+      const i = median(times.infer);
+      const total = d + p + i;
+      const pct = (x) => `${((100 * x) / total).toFixed(0)}%`;
+      const [, size] = /(\d+x\d+)/.exec(file) ?? [null, file.split('/').pop()];
+      split.push([name, size, fmt(total), fmt(d), fmt(p), fmt(i), pct(d), pct(p), pct(i)]);
+    }
+  }
+  await session.dispose();
+  table(
+    'Per-image latency (ms, median) and share of time: decode (sharp) / preprocessing (core) / inference (onnxruntime-node)',
+    ['mode', 'image', 'total', 'decode', 'prep', 'infer', 'decode%', 'prep%', 'infer%'],
+    split,
+  );
+
+  // End-to-end latency through the public API and throughput over a directory with classifyMany.
+  const dir = join(cache, 'bench-dir');
+  await mkdir(dir, { recursive: true });
+  const files = [];
+  for (let k = 0; k < fileCount; k++) {
+    const src = images[k % images.length];
+    const dst = join(dir, `${String(k).padStart(3, '0')}-${src.split('/').pop()}`);
+    if (!existsSync(dst)) await copyFile(src, dst);
+    files.push(dst);
+  }
+  const rows = [];
+  for (const [name, opts] of [
+    ['single 384', { fast: true }],
+    ['TTA 5 scales', {}],
+  ]) {
+    const gate = await createBlurGate({ model: modelPath, runtime, ...opts });
+    const lat = [];
+    for (let r = 0; r <= runs; r++) {
+      const t = process.hrtime.bigint();
+      await gate.classify(images[r % images.length]);
+      if (r > 0) lat.push(ms(t));
+    }
+    for (const concurrency of [1, 4]) {
+      const t = process.hrtime.bigint();
+      let n = 0;
+      for await (const res of gate.classifyMany(files, { concurrency })) {
+        if (res.status !== 'ok') throw new Error(`${res.input}: ${res.error.message}`);
+        n++;
+      }
+      const seconds = ms(t) / 1000;
+      rows.push([name, concurrency, n, fmt(median(lat)), fmt(seconds * 1000), (n / seconds).toFixed(2)]);
+    }
+    await gate.dispose();
+  }
+  table('createBlurGate: classify() latency and classifyMany() throughput over a directory of mixed-size JPEGs', ['mode', 'concurrency', 'images', 'classify ms', 'batch ms', 'images/s'], rows);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -31,8 +31,10 @@ export interface PullCheckpointOptions {
   readonly cacheDir?: string;
   readonly accessToken?: string;
   readonly onProgress?: DownloadProgressListener;
-  /** Download attempts after interrupted transfers (default 3). */
+  /** Download attempts after interrupted transfers or server errors (default 3). */
   readonly attempts?: number;
+  /** Pause before attempt n+1 is n times this (default 500 ms). */
+  readonly retryDelayMs?: number;
   /** Never touch the network (default: `HF_HUB_OFFLINE` is 1/true/yes/on). */
   readonly offline?: boolean;
   /** A sentence appended to the offline error, e.g. how to pass a local file instead. */
@@ -230,6 +232,7 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
   // which commit a branch is at, and those are reported as `fromCache`.
   let bodyFetched = false;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * (options.retryDelayMs ?? 500)));
     const started = Date.now();
     let pointer: string;
     try {

@@ -24,6 +24,7 @@ export interface PullModelOptions {
   readonly accessToken?: string;
   readonly onProgress?: DownloadProgressListener;
   readonly attempts?: number;
+  readonly retryDelayMs?: number;
   readonly offline?: boolean;
   readonly freqAuxInGraph?: boolean;
   readonly convert?: CheckpointConverter;
@@ -177,6 +178,7 @@ export async function pullModel(
     ...(options.accessToken !== undefined && { accessToken: options.accessToken }),
     ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     ...(options.attempts !== undefined && { attempts: options.attempts }),
+    ...(options.retryDelayMs !== undefined && { retryDelayMs: options.retryDelayMs }),
     ...(options.offline !== undefined && { offline: options.offline }),
     offlineHint: `For example: blurgate-eval models pull ${manifest.name} --checkpoint path/to/${basename(source.file)}`,
   });

@@ -151,7 +151,14 @@ describe('pullCheckpoint against the fake hub', () => {
 
   it('restarts cleanly after a connection dropped mid-file', async () => {
     hub.injectFault({ kind: 'drop-mid-file', path: 'best.pt' });
-    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', sha256: SHA256, hubUrl: hub.url, cacheDir });
+    const pulled = await pullCheckpoint({
+      repo: REPO,
+      file: 'best.pt',
+      sha256: SHA256,
+      hubUrl: hub.url,
+      cacheDir,
+      retryDelayMs: 0,
+    });
     expect(pulled.sha256).toBe(SHA256);
     expect((await readFile(pulled.path)).equals(CONTENT)).toBe(true);
     expect(await blobFiles()).toEqual([SHA256]);
@@ -162,11 +169,18 @@ describe('pullCheckpoint against the fake hub', () => {
   it('gives up after repeated drops and leaves no half-written file', async () => {
     hub.injectFault({ kind: 'drop-mid-file', path: 'best.pt', times: 5 });
     const error = await rejection(
-      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, attempts: 2 }),
+      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, attempts: 2, retryDelayMs: 0 }),
     );
     expect(error.code).toBe('DOWNLOAD_FAILED');
     expect(error.message).toContain('failed 2 times');
     expect(await blobFiles()).toEqual([]);
+  });
+
+  it('retries after a server error', async () => {
+    hub.injectFault({ kind: 'status', status: 503, match: '/paths-info/' });
+    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, retryDelayMs: 0 });
+    expect(pulled.sha256).toBe(SHA256);
+    expect(hub.count('POST', '/paths-info/')).toBe(2);
   });
 
   it('pulls an exact older commit after the branch moved on', async () => {

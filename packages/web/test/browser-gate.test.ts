@@ -377,17 +377,29 @@ describe('cross-origin isolated page (COOP/COEP)', () => {
       await isolatedPage.waitForFunction(() => 'blurgate' in globalThis);
       const outcome = await isolatedPage.evaluate(
         async ({ model, fixtures, ortDist, images }) => {
-          const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+          const { web, worker, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
           const runtime = web.createWebRuntime({ wasmPaths: ortDist, numThreads: 2 });
           const gate = await web.createBlurGate({ model: `${fixtures}models/${model}`, runtime });
           const results = await collect(gate.classifyMany(images.map((name) => `${fixtures}images/${name}`)));
           await gate.dispose();
-          return { isolated: crossOriginIsolated, threads: runtime.threads, results: results.map((r) => (r.status === 'ok' ? r.probBlurred : -1)) };
+          // The worker is isolated too (it inherits COEP), so its onnxruntime-web starts its own WASM threads.
+          const inWorker = await worker.createBlurGateWorker({ model: `${fixtures}models/${model}`, runtime: { wasmPaths: ortDist, numThreads: 2 } });
+          const workerResult = await inWorker.classify(`${fixtures}images/${images[0]}`);
+          await inWorker.dispose();
+          return {
+            isolated: crossOriginIsolated,
+            threads: runtime.threads,
+            results: results.map((r) => (r.status === 'ok' ? r.probBlurred : -1)),
+            workerRuntime: inWorker.runtimeName,
+            workerProb: workerResult.probBlurred,
+          };
         },
         { model: MODELS[0], fixtures: FIXTURES, ortDist: ORT_DIST, images: OPAQUE_PNGS.slice(0, 2) },
       );
       expect(outcome.isolated).toBe(true);
       expect(outcome.threads).toBe(2);
+      expect(outcome.workerRuntime).toMatch(/\(wasm, 2 threads\)/);
+      expect(Math.abs(outcome.workerProb - REFERENCE.predictions[OPAQUE_PNGS[0]]!.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
       for (const [i, name] of OPAQUE_PNGS.slice(0, 2).entries()) {
         expect(Math.abs(outcome.results[i]! - REFERENCE.predictions[name]!.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
       }

@@ -5,10 +5,10 @@
 //   node packages/web/bench/run.mjs [--model path.onnx] [--image path.png] [--runs 5] [--threads N]
 //
 // Needs built dist of core, node and web (`pnpm turbo run build --filter=@blurgate/web...`) and /usr/bin/chromium.
-// Default model: a full-size MobileNetV3-Large 4-channel ONNX with random weights if one has been generated
-// (`/usr/bin/python3 tools/fixtures/make_onnx_fixtures.py --bench-model packages/web/.cache/mnv3-large-4ch.onnx`),
-// else the tiny test model (then the figures say little about the real model).
-import { createReadStream, existsSync, statSync } from 'node:fs';
+// Default model: the full-size MobileNetV3-Large 4-channel ONNX with random weights that @blurgate/node's bench
+// uses (fine for timing, never a model), written on first use by tools/fixtures/make_onnx_fixtures.py --bench-model.
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -31,13 +31,25 @@ const { values: args } = parseArgs({
 });
 const runs = Number(args.runs);
 const threads = Number(args.threads);
-const model =
-  args.model ??
-  [path.join(WEB, '.cache/mnv3-large-4ch.onnx'), path.join(REPO, 'packages/node/.cache/mnv3-large-4ch.onnx')].find(existsSync) ??
-  path.join(REPO, 'packages/node/test/fixtures/models/tiny-4ch.onnx');
+const model = args.model ?? benchModel();
 const image = path.resolve(args.image);
 for (const file of [model, image]) if (!file.startsWith(REPO + path.sep)) throw new Error(`${file}: must be inside the repository (it is served to the browser)`);
 if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium`);
+
+/** The full-size random-weight model @blurgate/node's bench uses (same script, same seed), written on first use. */
+function benchModel() {
+  const candidates = [path.join(REPO, 'packages/node/.cache/mnv3-large-4ch.onnx'), path.join(WEB, '.cache/mnv3-large-4ch.onnx')];
+  const found = candidates.find(existsSync);
+  if (found) return found;
+  if (existsSync('/usr/bin/python3')) {
+    console.error(`writing ${candidates[1]} (full-size MobileNetV3-Large, random weights) with /usr/bin/python3 ...`);
+    mkdirSync(path.dirname(candidates[1]), { recursive: true });
+    execFileSync('/usr/bin/python3', [path.join(REPO, 'tools/fixtures/make_onnx_fixtures.py'), '--bench-model', candidates[1]], { stdio: 'inherit' });
+    return candidates[1];
+  }
+  console.error('no full-size bench model and no /usr/bin/python3 to write one: timing the tiny test model instead');
+  return path.join(REPO, 'packages/node/test/fixtures/models/tiny-4ch.onnx');
+}
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 

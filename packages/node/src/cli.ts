@@ -11,6 +11,12 @@ import { versionText } from './cli/version-text.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr };
 
+// `blurgate classify ... | head`: a closed pipe is the reader saying "enough", not a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  throw error;
+});
+
 function parseScales(value: string | undefined): number[] | undefined {
   if (value === undefined) return undefined;
   const parts = String(value)

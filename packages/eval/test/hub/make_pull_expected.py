@@ -1,11 +1,19 @@
 #!/usr/bin/python3
-"""PyTorch's predictions for the end-to-end pull test (packages/eval/test/hub/models-cli.test.ts).
+"""Fixtures of the end-to-end pull test (packages/eval/test/hub/models-cli.test.ts).
 
-The test serves the converter's fixture checkpoint `packages/eval/test/fixtures/checkpoints/large.pt`
-(FreqAux + MobileNetV3-Large at width 0.25, saved like the reference best.pt) from a fake hub, runs
-`blurgate-eval models pull`, then `blurgate classify --model ... --json` on a few of the node package's
-fixture images, and compares with what the shared Python reference (`tools/reference`) predicts here:
-Pillow decode + convert("RGB"), Pillow bilinear squash-resize, FreqAux inside the model, 5-scale TTA.
+Writes, into packages/eval/test/hub/fixtures/:
+  e2e-large.pt          a FreqAux + torchvision MobileNetV3-Large checkpoint at reduced width, saved exactly
+                        the way the reference best.pt is (`torch.save(model.state_dict(), path)`), with
+                        non-trivial weights: seeded random init, random BatchNorm affine, BatchNorm running
+                        statistics calibrated (train mode) on the node package's fixture images at every TTA
+                        scale, the head scaled and centred so the probabilities are spread out;
+  pull-expected.json    what the shared Python reference (tools/reference) predicts with it for those images:
+                        Pillow decode + convert("RGB"), Pillow bilinear squash-resize, FreqAux inside the
+                        model, 5-scale TTA, routing at 0.60 / 0.50.
+
+The test serves e2e-large.pt from a fake hub, runs `blurgate-eval models pull`, then
+`blurgate classify --model ... --json`, and compares with pull-expected.json. The checkpoint is this test's
+own (not the converter's fixtures), so regenerating those does not invalidate these numbers.
 
 Usage: /usr/bin/python3 packages/eval/test/hub/make_pull_expected.py
 """
@@ -18,52 +26,87 @@ import sys
 from pathlib import Path
 
 import torch
+import torch.nn as nn
 
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT / "tools" / "reference"))
-from blurgate_reference import DEFAULT_SCALES, FreqAuxModel, build_backbone, load_rgb, predict  # noqa: E402
+from blurgate_reference import (  # noqa: E402
+    DEFAULT_SCALES,
+    FreqAuxModel,
+    build_backbone,
+    load_rgb,
+    normalised_tensor,
+    predict,
+)
 
-CHECKPOINT = ROOT / "packages" / "eval" / "test" / "fixtures" / "checkpoints" / "large.pt"
+OUT = Path(__file__).resolve().parent / "fixtures"
+CHECKPOINT = OUT / "e2e-large.pt"
 IMAGES = ROOT / "packages" / "node" / "test" / "fixtures" / "images"
 # Plain RGB files without EXIF orientation (where blurgate intentionally differs from Pillow).
 NAMES = ("china.png", "china-blurred.png", "flower.png", "flower-blurred.png", "texture.png", "texture-blurred.png")
-OUT = Path(__file__).resolve().parent / "fixtures" / "pull-expected.json"
+WIDTH = 0.2
+SEED = 20261125
+
+
+@torch.no_grad()
+def make_model(images) -> FreqAuxModel:
+    torch.manual_seed(SEED)
+    model = FreqAuxModel(build_backbone("mobilenet_v3_large", 4, WIDTH))
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.uniform_(0.6, 1.4)
+            m.bias.normal_(0.0, 0.2)
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the calibration batches
+    model.train()
+    for s in DEFAULT_SCALES:
+        model(torch.cat([normalised_tensor(im, s) for im in images]))
+    model.eval()
+    # Spread and centre the logit differences over the test inputs, so probabilities are not all 0 or 1.
+    diffs = torch.cat([model(torch.cat([normalised_tensor(im, s) for im in images])) for s in DEFAULT_SCALES])
+    diffs = diffs[:, 1] - diffs[:, 0]
+    head = model.backbone.classifier[-1]
+    head.weight.mul_(1.5 / float(diffs.std().clamp(min=1e-6)))
+    head.bias.zero_()
+    diffs = torch.cat([model(torch.cat([normalised_tensor(im, s) for im in images])) for s in DEFAULT_SCALES])
+    centre = float((diffs[:, 1] - diffs[:, 0]).median())
+    head.bias[1] = -centre / 2
+    head.bias[0] = centre / 2
+    return model
 
 
 def main() -> None:
-    model = FreqAuxModel(build_backbone("mobilenet_v3_large", 4, 0.25))
+    images = [load_rgb(str(IMAGES / name)) for name in NAMES]
+    OUT.mkdir(parents=True, exist_ok=True)
+    torch.save(make_model(images).state_dict(), CHECKPOINT)
+
+    # Predict from the saved file, as a user of best.pt would.
+    model = FreqAuxModel(build_backbone("mobilenet_v3_large", 4, WIDTH))
     model.load_state_dict(torch.load(CHECKPOINT, map_location="cpu"))
     model.eval()
-    images = []
-    for name in NAMES:
-        p = predict(model, load_rgb(str(IMAGES / name)), DEFAULT_SCALES)
-        images.append(
-            {
-                "file": name,
-                "label": p.label,
-                "prob_sharp": p.prob_sharp,
-                "prob_blurred": p.prob_blurred,
-                "per_scale": p.per_scale,
-            }
+    results = []
+    for name, image in zip(NAMES, images):
+        p = predict(model, image, DEFAULT_SCALES)
+        results.append(
+            {"file": name, "label": p.label, "prob_sharp": p.prob_sharp, "prob_blurred": p.prob_blurred, "per_scale": p.per_scale}
         )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
+    (OUT / "pull-expected.json").write_text(
         json.dumps(
             {
-                "checkpoint": "packages/eval/test/fixtures/checkpoints/large.pt",
-                # the test refuses to compare against a regenerated checkpoint: re-run this script then
+                "checkpoint": "packages/eval/test/hub/fixtures/e2e-large.pt",
                 "checkpointSha256": hashlib.sha256(CHECKPOINT.read_bytes()).hexdigest(),
                 "architecture": "mobilenet_v3_large",
-                "widthMult": 0.25,
+                "widthMult": WIDTH,
                 "scales": list(DEFAULT_SCALES),
-                "images": images,
+                "images": results,
             },
             indent=2,
         )
         + "\n"
     )
-    for image in images:
-        print(image["file"], image["label"], round(image["prob_blurred"], 6))
+    print(f"wrote {CHECKPOINT} ({CHECKPOINT.stat().st_size} bytes)")
+    for r in results:
+        print(r["file"], r["label"], round(r["prob_blurred"], 6))
 
 
 if __name__ == "__main__":

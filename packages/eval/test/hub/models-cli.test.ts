@@ -1,6 +1,7 @@
 // End to end through the built command lines, as a user runs them: `blurgate-eval models pull` against a
-// fake hub serving a converter fixture checkpoint, then `blurgate classify --model <name> --json`, compared
-// with PyTorch's predictions (test/hub/fixtures/pull-expected.json, written by make_pull_expected.py).
+// fake hub serving a reduced-width MobileNetV3-Large checkpoint saved like best.pt, then
+// `blurgate classify --model <name> --json`, compared with PyTorch's predictions. Both fixtures
+// (test/hub/fixtures/e2e-large.pt, pull-expected.json) are written by test/hub/make_pull_expected.py.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,7 +18,7 @@ const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const evalCli = join(here, '..', '..', 'dist', 'cli.js');
 const nodeCli = join(dirname(createRequire(import.meta.url).resolve('@blurgate/node/package.json')), 'dist', 'cli.js');
-const checkpointPath = join(here, '..', 'fixtures', 'checkpoints', 'large.pt');
+const checkpointPath = join(here, 'fixtures', 'e2e-large.pt');
 const imagesDir = join(here, '..', '..', '..', 'node', 'test', 'fixtures', 'images');
 const REPO = 'test-org/blurgate-e2e';
 
@@ -82,7 +83,7 @@ beforeAll(async () => {
     JSON.stringify({
       ...reference,
       name: 'e2e-large',
-      description: 'converter fixture large.pt (MobileNetV3-Large, width 0.25) served by a fake hub',
+      description: 'test checkpoint e2e-large.pt (MobileNetV3-Large, width 0.2) served by a fake hub',
       source: { kind: 'huggingface', repo: REPO, file: 'best.pt', revision: null, sha256: null },
       metrics: [],
     }),

@@ -225,11 +225,20 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     filePath: string,
   ): void {
     const repo = repos.get(repoName);
-    if (!repo) return sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+    if (!repo) {
+      sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+      return;
+    }
     const snapshot = snapshotAt(repoName, revision);
-    if (!snapshot) return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    if (!snapshot) {
+      sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+      return;
+    }
     const file = snapshot.files.get(filePath);
-    if (!file) return sendError(res, 404, 'EntryNotFound', `${filePath} does not exist on "${revision}"`);
+    if (!file) {
+      sendError(res, 404, 'EntryNotFound', `${filePath} does not exist on "${revision}"`);
+      return;
+    }
 
     const etag = `"${file.lfs ? file.sha256 : file.gitOid}"`;
     const common: Record<string, string> = {
@@ -284,9 +293,15 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
   }
 
   function pathsInfo(res: ServerResponse, repoName: string, revision: string, body: Buffer): void {
-    if (!repos.has(repoName)) return sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+    if (!repos.has(repoName)) {
+      sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+      return;
+    }
     const snapshot = snapshotAt(repoName, revision);
-    if (!snapshot) return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    if (!snapshot) {
+      sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+      return;
+    }
     const request = JSON.parse(body.toString('utf8') || '{}') as { paths?: unknown; expand?: unknown };
     const paths = Array.isArray(request.paths) ? request.paths.filter((p): p is string => typeof p === 'string') : [];
     const expand = request.expand === true;
@@ -309,7 +324,10 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
 
   function tree(res: ServerResponse, repoName: string, revision: string): void {
     const snapshot = snapshotAt(repoName, revision);
-    if (!snapshot) return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    if (!snapshot) {
+      sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+      return;
+    }
     sendJson(
       res,
       200,
@@ -350,10 +368,14 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       } else if (entry.key === 'deletedFile') {
         deleted.push(String(entry.value['path']));
       } else {
-        return sendError(res, 400, 'BadRequest', `fake hub: unsupported commit entry ${entry.key} (LFS/xet uploads)`);
+        sendError(res, 400, 'BadRequest', `fake hub: unsupported commit entry ${entry.key} (LFS/xet uploads)`);
+        return;
       }
     }
-    if (!repos.has(repoName)) return sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+    if (!repos.has(repoName)) {
+      sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+      return;
+    }
     const id = addCommit(repoName, branch, title, added, deleted);
     commits.push({
       repo: repoName,
@@ -378,7 +400,8 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     });
     const statusFault = takeFault((f) => f.kind === 'status' && url.pathname.includes(f.match));
     if (statusFault?.kind === 'status') {
-      return sendError(res, statusFault.status, 'Injected', `fake hub: injected status ${statusFault.status}`);
+      sendError(res, statusFault.status, 'Injected', `fake hub: injected status ${statusFault.status}`);
+      return;
     }
     const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
 
@@ -390,29 +413,59 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       const body = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
       if (action === undefined && method === 'GET') {
         const repo = repos.get(repoName);
-        if (!repo) return sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
-        return sendJson(res, 200, { id: repoName, name: repoName, sha: repo.branches.get('main') ?? null, private: false });
+        if (!repo) {
+          sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+          return;
+        }
+        sendJson(res, 200, { id: repoName, name: repoName, sha: repo.branches.get('main') ?? null, private: false });
+        return;
       }
-      if (action === 'paths-info' && method === 'POST') return pathsInfo(res, repoName, revision, body);
-      if (action === 'tree' && method === 'GET') return tree(res, repoName, revision);
+      if (action === 'paths-info' && method === 'POST') {
+        pathsInfo(res, repoName, revision, body);
+        return;
+      }
+      if (action === 'tree' && method === 'GET') {
+        tree(res, repoName, revision);
+        return;
+      }
       if (action === 'preupload' || action === 'commit') {
-        if (!authorised(req)) return sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
-        if (action === 'preupload' && method === 'POST') return preupload(res, body);
-        if (action === 'commit' && method === 'POST') return commitEndpoint(res, repoName, revision, body);
+        if (!authorised(req)) {
+          sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
+          return;
+        }
+        if (action === 'preupload' && method === 'POST') {
+          preupload(res, body);
+          return;
+        }
+        if (action === 'commit' && method === 'POST') {
+          commitEndpoint(res, repoName, revision, body);
+          return;
+        }
       }
     }
     if (segments[0] === 'api' && segments[1] === 'repos' && segments[2] === 'create' && method === 'POST') {
-      if (!authorised(req)) return sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
+      if (!authorised(req)) {
+        sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
+        return;
+      }
       const request = JSON.parse((await readBody(req)).toString('utf8')) as { name: string; organization?: string };
       const repoName = `${request.organization ?? 'user'}/${request.name}`;
-      if (repos.has(repoName)) return sendError(res, 409, 'RepoExists', 'You already created this model repo');
+      if (repos.has(repoName)) {
+        sendError(res, 409, 'RepoExists', 'You already created this model repo');
+        return;
+      }
       ensureRepo(repoName);
-      return sendJson(res, 200, { url: `http://127.0.0.1/${repoName}`, id: repoName });
+      sendJson(res, 200, { url: `http://127.0.0.1/${repoName}`, id: repoName });
+      return;
     }
     // /{org}/{name}/resolve|raw/{rev}/{path...}
     if (segments.length >= 5 && (segments[2] === 'resolve' || segments[2] === 'raw')) {
-      if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'MethodNotAllowed', method);
-      return serveFile(req, res, `${segments[0]}/${segments[1]}`, segments[3], segments.slice(4).join('/'));
+      if (method !== 'GET' && method !== 'HEAD') {
+        sendError(res, 405, 'MethodNotAllowed', method);
+        return;
+      }
+      serveFile(req, res, `${segments[0]}/${segments[1]}`, segments[3], segments.slice(4).join('/'));
+      return;
     }
     sendError(res, 404, 'NotFound', `fake hub: no route for ${method} ${url.pathname}`);
   }

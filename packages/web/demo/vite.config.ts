@@ -43,7 +43,13 @@ export default defineConfig({
     },
   },
   worker: { format: 'es' },
-  build: { outDir: here('dist'), emptyOutDir: true, target: 'es2022' },
+  build: {
+    outDir: here('dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // main-thread.html checks that the main entry works bundled with its default runtime (no wasmPaths).
+    rollupOptions: { input: { index: here('index.html'), 'main-thread': here('main-thread.html') } },
+  },
   plugins: [selfHostedFiles()],
   preview: { host: '127.0.0.1', port: 4174, strictPort: false, headers: isolationHeaders },
 });

@@ -85,4 +85,16 @@ describe('demo page', () => {
     expect(await card('texture-blurred.png').locator('.label').textContent()).toBe('uncertain');
     expect(pageErrors).toEqual([]);
   });
+
+  it('bundled by Vite, the main entry runs with its default runtime (no wasmPaths: Vite serves the .wasm)', async () => {
+    const { page, pageErrors } = await browser.newPage();
+    await page.goto(`${server.url}/main-thread.html`);
+    await page.waitForSelector('#out[data-state]', { timeout: 30_000 });
+    const out = await page.textContent('#out');
+    expect(await page.getAttribute('#out', 'data-state'), out ?? '').toBe('done');
+    const result = JSON.parse(out!) as { label: string; probBlurred: number; runtime: string };
+    expect(result.label).toBe(REFERENCE.predictions['texture-blurred.png']!.fast.label);
+    expect(Math.abs(result.probBlurred - REFERENCE.predictions['texture-blurred.png']!.fast.probBlurred)).toBeLessThan(3e-4);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -56,6 +56,8 @@ export interface ClassifyManyOptions {
 
 export interface BlurGate {
   readonly model: BlurGateModelInfo;
+  /** The inference runtime, for reports, e.g. `onnxruntime-node 1.30.0`. */
+  readonly runtimeName: string;
   readonly scales: readonly number[];
   readonly thresholds: RoutingThresholds;
   /** Decodes and classifies one image. Throws ImageInputError / ModelError. */
@@ -143,6 +145,7 @@ export async function createBlurGate(options: BlurGateOptions = {}): Promise<Blu
         path: loaded.modelPath || null,
         manifest,
       },
+      runtimeName: runtime.name,
       scales: classifier.scales,
       thresholds: classifier.thresholds,
       classify,

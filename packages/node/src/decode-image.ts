@@ -66,8 +66,9 @@ function decodeFailure(where: string, cause: unknown, format?: string): ImageInp
  * Decodes a JPEG, PNG, WebP, AVIF, TIFF or GIF (first frame) with sharp into an 8-bit
  * {@link PixelImage}. EXIF orientation is applied (the one intended difference from Pillow);
  * 16-bit images keep their high byte, CMYK is converted to sRGB, grey is expanded to RGB, alpha is
- * kept (core drops it the way Pillow's `convert("RGB")` does). For 8-bit PNGs without an ICC profile
- * the pixels equal Pillow's `convert("RGB")`. Throws {@link ImageInputError}.
+ * kept (core drops it the way Pillow's `convert("RGB")` does), and embedded ICC profiles are ignored
+ * as Pillow ignores them. For 8-bit PNGs the pixels equal Pillow's `convert("RGB")`. Throws
+ * {@link ImageInputError}.
  */
 export async function decodeImage(input: ImageSource, options: DecodeImageOptions = {}): Promise<PixelImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
@@ -97,7 +98,14 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
   }
 
   try {
-    let pipeline = sharp(bytes, { autoOrient: true, limitInputPixels: maxPixels, pages: 1, failOn: 'error' });
+    // ignoreIcc: Pillow does not colour-manage, so neither do we (CMYK aside, which needs a profile).
+    let pipeline = sharp(bytes, {
+      autoOrient: true,
+      limitInputPixels: maxPixels,
+      pages: 1,
+      failOn: 'error',
+      ignoreIcc: metadata.space !== 'cmyk',
+    });
     // CMYK needs a colour conversion, and 16-bit needs a cast that keeps the high byte; everything
     // else stays as stored so 8-bit pixels are bit-identical to Pillow's.
     if (metadata.space === 'cmyk' || metadata.depth === 'ushort') {

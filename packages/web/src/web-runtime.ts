@@ -43,6 +43,9 @@ export interface WebRuntime extends InferenceRuntime {
  */
 export function createWebRuntime(options: WebRuntimeOptions = {}): WebRuntime {
   const providers = options.executionProviders ?? ['wasm'];
+  if (options.numThreads !== undefined && !(Number.isInteger(options.numThreads) && options.numThreads >= 1)) {
+    throw new OptionError(`numThreads must be a positive integer, got ${String(options.numThreads)}`);
+  }
   for (const provider of providers) {
     if (provider !== 'wasm' && provider !== 'webgpu') {
       throw new OptionError(`Unknown execution provider "${String(provider)}": use 'wasm' or 'webgpu'.`);
@@ -97,7 +100,7 @@ function configureWasm(ort: Ort, options: WebRuntimeOptions): number {
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
   const wanted = options.numThreads ?? Math.min(4, Math.max(1, Math.ceil(cores / 2)));
   // SharedArrayBuffer (and with it WASM threads) exists only in cross-origin isolated pages.
-  const threads = isolated ? Math.max(1, Math.floor(wanted)) : 1;
+  const threads = isolated ? wanted : 1;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;

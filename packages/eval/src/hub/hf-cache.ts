@@ -41,8 +41,14 @@ export async function cachedSnapshotFile(
   return (await isFile(path)) ? path : null;
 }
 
+// A branch or tag name usable as a path under refs/ (no `..` segments, no absolute paths).
+function safeRef(ref: string): boolean {
+  return /^[\w.\-/]+$/.test(ref) && !ref.startsWith('/') && !ref.split('/').some((part) => part === '..' || part === '');
+}
+
 /** The commit a branch or tag pointed at when last seen online (`refs/<name>`), or null. */
 export async function readCachedRef(cacheDir: string, repo: string, ref: string): Promise<string | null> {
+  if (!safeRef(ref)) return null;
   try {
     const text = (await readFile(join(repoCacheFolder(cacheDir, repo), 'refs', ref), 'utf8')).trim();
     return COMMIT_ID.test(text) ? text : null;
@@ -56,6 +62,7 @@ export async function readCachedRef(cacheDir: string, repo: string, ref: string)
  * offline pull of a branch name (ours or Python's `HF_HUB_OFFLINE=1`) finds the snapshot.
  */
 export async function writeCachedRef(cacheDir: string, repo: string, ref: string, commit: string): Promise<void> {
+  if (!safeRef(ref) || !COMMIT_ID.test(commit)) return;
   const path = join(repoCacheFolder(cacheDir, repo), 'refs', ref);
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlurgateError } from '@blurgate/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type DownloadProgress, pullCheckpoint } from '../../src/hub/index.js';
+import { type DownloadProgress, pullCheckpoint, readCachedRef, writeCachedRef } from '../../src/hub/index.js';
 import { type FakeHub, startFakeHub } from '../../test-support/fake-hub.js';
 
 const REPO = 'test-org/blur-model';
@@ -102,6 +102,15 @@ describe('pullCheckpoint against the fake hub', () => {
     const again = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
     expect(again.fromCache).toBe(true);
     expect(again.sha256).toBe(SHA256);
+  });
+
+  it('records refs only for safe branch names', async () => {
+    const commit = 'c'.repeat(40);
+    await writeCachedRef(cacheDir, REPO, '../../escape', commit);
+    await writeCachedRef(cacheDir, REPO, 'refs/pr/1', commit);
+    expect(await readdir(cacheDir)).toEqual(['models--test-org--blur-model']);
+    expect(await readCachedRef(cacheDir, REPO, 'refs/pr/1')).toBe(commit);
+    expect(await readCachedRef(cacheDir, REPO, '../../escape')).toBeNull();
   });
 
   it('with no network and no cache, says what to download and where to put it', async () => {

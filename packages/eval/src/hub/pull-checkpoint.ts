@@ -268,7 +268,8 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
             { cause: error },
           );
         }
-        if (error.statusCode < 500) {
+        // 429 (rate limited) and 5xx are worth another attempt; other refusals are final.
+        if (error.statusCode < 500 && error.statusCode !== 429) {
           throw new BlurgateError('DOWNLOAD_FAILED', `The Hub refused ${url}: ${error.message}`, { cause: error });
         }
       } else if (error instanceof Error && error.message.startsWith('cannot get path info')) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlurgateError } from '@blurgate/core';
@@ -102,6 +102,22 @@ describe('pullCheckpoint against the fake hub', () => {
     const again = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
     expect(again.fromCache).toBe(true);
     expect(again.sha256).toBe(SHA256);
+  });
+
+  it('reuses a cache laid out by Python huggingface_hub (blob, snapshot symlink, refs/main), online or offline', async () => {
+    const folder = join(cacheDir, 'models--test-org--blur-model');
+    const head = hub.head(REPO);
+    await mkdir(join(folder, 'blobs'), { recursive: true });
+    await mkdir(join(folder, 'snapshots', head), { recursive: true });
+    await mkdir(join(folder, 'refs'), { recursive: true });
+    await writeFile(join(folder, 'blobs', SHA256), CONTENT);
+    await symlink(join('..', '..', 'blobs', SHA256), join(folder, 'snapshots', head, 'best.pt'));
+    await writeFile(join(folder, 'refs', 'main'), head);
+    const online = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    expect(online).toMatchObject({ fromCache: true, revision: head, sha256: SHA256 });
+    const offline = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, offline: true });
+    expect(offline).toMatchObject({ fromCache: true, revision: head, sha256: SHA256 });
+    expect(hub.requests.filter((r) => r.path.endsWith('/best.pt') && r.range === null)).toHaveLength(0);
   });
 
   it('records refs only for safe branch names', async () => {

@@ -1,6 +1,7 @@
 /**
- * Runs async tasks one after another. onnxruntime-web sessions must not run concurrently
- * (the WASM backend rejects overlapping `run` calls), so every session owns one queue.
+ * Runs async tasks one after another. Every web session owns one: runs start in call order and never
+ * compete for onnxruntime-web's single WASM heap and thread pool (a queued run's tensors are made
+ * only when its turn comes, so a burst of calls does not pile up copies of the input in WASM memory).
  */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();

@@ -266,9 +266,13 @@ describe('model loading', () => {
         const gate = await web.createBlurGate({ model: `${fixtures}models/tiny-4ch.onnx`, runtime, onProgress: (p) => progress.push(p) });
         const fromBytes = await web.createBlurGate({ model: bytes.buffer, runtime, fast: true });
         const info = { url: gate.model, bytes: fromBytes.model, scales: fromBytes.scales, size: bytes.length };
+        // Overlapping calls: the session's queue runs them one at a time, each gets its own answer.
+        const concurrent = await Promise.all(
+          ['china-blurred.png', 'flower.png', 'texture.png'].map((name) => fromBytes.classify(`${fixtures}images/${name}`)),
+        );
         await gate.dispose();
         await fromBytes.dispose();
-        return { fiveChannels, missing, last: progress.at(-1), first: progress[0], info };
+        return { fiveChannels, missing, last: progress.at(-1), first: progress[0], info, concurrent: concurrent.map((p) => p.label) };
       },
       { fixtures: FIXTURES, ortDist: ORT_DIST },
     );
@@ -279,6 +283,7 @@ describe('model loading', () => {
     expect(outcome.info.url).toMatchObject({ name: 'tiny-4ch.onnx', inputChannels: 4, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(outcome.info.bytes).toMatchObject({ name: 'in-memory', path: null, sha256: outcome.info.url.sha256 });
     expect(outcome.info.scales).toEqual([384]);
+    expect(outcome.concurrent).toEqual(['china-blurred.png', 'flower.png', 'texture.png'].map((name) => REFERENCE.predictions[name]!.fast.label));
   });
 });
 

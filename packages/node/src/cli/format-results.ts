@@ -1,8 +1,12 @@
 import type { BlurLabel, ClassifyResult } from '@blurgate/core';
 
-/** Rounds to 4 decimals like the reference CLI (`round(x, 4)`). */
+/**
+ * Rounds to 4 decimals like the reference CLI's Python `round(x, 4)`: both round the exact binary
+ * value correctly (`toFixed` does; `Math.round(x * 1e4)` can double-round). Exact binary ties such
+ * as 0.03125, where Python picks the even digit, are the only difference.
+ */
 export function round4(value: number): number {
-  return Math.round(value * 1e4) / 1e4;
+  return Number(value.toFixed(4));
 }
 
 /** The `--json` line of one result: the reference's fields plus status, error and per-scale probabilities. */

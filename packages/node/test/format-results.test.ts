@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { jsonRecord, round4 } from '../src/cli/format-results.js';
+
+describe('round4', () => {
+  it('rounds like Python round(x, 4) on the exact binary value', () => {
+    // Values from /usr/bin/python3: round(x, 4)
+    const cases: [number, number][] = [
+      [0.12345, 0.1235], // the double is slightly above ...45
+      [0.00015, 0.0001], // the double is slightly below ...15
+      [0.99995, 1],
+      // Math.round(x * 1e4) / 1e4 gets these wrong (0.0004, 0.0005, 0.0011):
+      [0.00035, 0.0003],
+      [0.00045, 0.0004],
+      [0.00105, 0.001],
+      [0.5, 0.5],
+      [1, 1],
+      [0.071055687531702, 0.0711],
+      [1e-9, 0],
+    ];
+    for (const [x, expected] of cases) expect(round4(x), String(x)).toBe(expected);
+  });
+});
+
+describe('jsonRecord', () => {
+  it('keeps the reference field names first and nulls them for errors', () => {
+    const ok = jsonRecord({
+      status: 'ok',
+      input: 'a.png',
+      label: 'sharp',
+      confidence: 0.91234567,
+      probSharp: 0.91234567,
+      probBlurred: 0.08765433,
+      scales: [{ scale: 384, probSharp: 0.91234567, probBlurred: 0.08765433 }],
+    });
+    expect(ok).toEqual({
+      file: 'a.png',
+      label: 'sharp',
+      confidence: 0.9123,
+      prob_sharp: 0.9123,
+      prob_blurred: 0.0877,
+      status: 'ok',
+      error: null,
+      scales: [{ scale: 384, prob_sharp: 0.9123, prob_blurred: 0.0877 }],
+    });
+    const bad = jsonRecord({ status: 'error', input: 'b.jpg', error: { code: 'DECODE_FAILED', message: 'm' } });
+    expect(Object.keys(bad).slice(0, 5)).toEqual(['file', 'label', 'confidence', 'prob_sharp', 'prob_blurred']);
+    expect(bad).toMatchObject({ status: 'error', label: null, error: { code: 'DECODE_FAILED', message: 'm' } });
+  });
+});

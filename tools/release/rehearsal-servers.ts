@@ -7,7 +7,7 @@ import { startLocalRegistry } from './local-registry.js';
 export interface RehearsalServers {
   readonly registryUrl: string;
   readonly hubUrl: string;
-  /** Shell file exporting the URLs, HF_TOKEN and an npm userconfig holding the registry token. */
+  /** Shell file exporting the URLs, HF_TOKEN, an npm userconfig holding the registry token and the servers' pid. */
   readonly envFile: string;
   close(): Promise<void>;
 }
@@ -34,6 +34,7 @@ export async function startRehearsalServers(repoRoot: string): Promise<Rehearsal
       `export BLURGATE_HUB_URL=${hub.url}`,
       `export HF_TOKEN=${hubToken}`,
       `export NPM_CONFIG_USERCONFIG=${npmrc}`,
+      `export BLURGATE_REHEARSAL_PID=${process.pid}`,
       '',
     ].join('\n'),
   );

@@ -11,7 +11,8 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'NODE_ENV' || key.startsWith('TEST')) continue;
-    if (key.toLowerCase().startsWith('npm_')) continue;
+    // pnpm's and turbo's per-task variables describe the outer run, not the clone's.
+    if (key.toLowerCase().startsWith('npm_') || key.startsWith('PNPM_') || key.startsWith('TURBO_')) continue;
     env[key] = value;
   }
   env['COREPACK_INTEGRITY_KEYS'] = '0';

@@ -1,7 +1,7 @@
 import { readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { BlurgateError, OptionError } from '@blurgate/core';
-import { HubApiError, downloadFileToCacheDir } from '@huggingface/hub';
+import { HubApiError, downloadFileToCacheDir, getRepoFolderName } from '@huggingface/hub';
 import { type DownloadProgressListener, fetchWithProgress } from './download-progress.js';
 import {
   COMMIT_ID,
@@ -13,6 +13,7 @@ import {
   writeCachedRef,
 } from './hf-cache.js';
 import { DEFAULT_HUB_URL, hubFileUrl } from './hub-url.js';
+import { withPullLock } from './pull-lock.js';
 import { withConsoleDebugSilenced } from './quiet-console-debug.js';
 import { sha256File } from './sha256.js';
 
@@ -157,6 +158,7 @@ async function expectedSha256(pointer: string, pinned: string | null): Promise<s
  * - A file whose sha256 is wrong is evicted from the cache and refused with `CHECKSUM_MISMATCH`.
  * - With the Hub unreachable, a branch whose commit is recorded in `refs/` is served from the cache;
  *   otherwise `DOWNLOAD_FAILED` says exactly what to download.
+ * - Concurrent pulls of one file into one cache take turns (a lock under `<cache>/.locks/`).
  */
 export async function pullCheckpoint(options: PullCheckpointOptions): Promise<PulledCheckpoint> {
   const { repo, file } = options;
@@ -227,78 +229,84 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
     if (offline) throw offlineError('offline mode is on (--offline or HF_HUB_OFFLINE)');
   }
 
-  let lastError: unknown;
-  // Set when a file body is fetched: downloadFileToCacheDir also returns cached files after asking the Hub
-  // which commit a branch is at, and those are reported as `fromCache`.
-  let bodyFetched = false;
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * (options.retryDelayMs ?? 500)));
-    const started = Date.now();
-    let pointer: string;
-    try {
-      pointer = await withConsoleDebugSilenced(() =>
-        downloadFileToCacheDir({
-          repo,
-          path: file,
-          revision: requestedRevision,
-          hubUrl,
-          cacheDir,
-          ...(options.accessToken ? { accessToken: options.accessToken } : {}),
-          fetch: fetchWithProgress(file, (progress) => {
-            bodyFetched = true;
-            options.onProgress?.(progress);
+  // One download of a file into a cache at a time (across processes); a waiter then finds it cached.
+  // The lock sits under `.locks/`, which Python's huggingface_hub also uses and cache scans skip.
+  const lockName = `${file.replace(/[^\w.-]/g, '_')}.blurgate.lock`;
+  const lock = join(cacheDir, '.locks', getRepoFolderName({ type: 'model', name: repo }), lockName);
+  return withPullLock(lock, async () => {
+    let lastError: unknown;
+    // Set when a file body is fetched: downloadFileToCacheDir also returns cached files after asking the Hub
+    // which commit a branch is at, and those are reported as `fromCache`.
+    let bodyFetched = false;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * (options.retryDelayMs ?? 500)));
+      const started = Date.now();
+      let pointer: string;
+      try {
+        pointer = await withConsoleDebugSilenced(() =>
+          downloadFileToCacheDir({
+            repo,
+            path: file,
+            revision: requestedRevision,
+            hubUrl,
+            cacheDir,
+            ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+            fetch: fetchWithProgress(file, (progress) => {
+              bodyFetched = true;
+              options.onProgress?.(progress);
+            }),
           }),
-        }),
-      );
-    } catch (error) {
-      lastError = error;
-      await removeIncomplete(cacheDir, repo, started);
-      if (error instanceof HubApiError) {
-        if (error.statusCode === 404) {
-          throw new BlurgateError(
-            'DOWNLOAD_FAILED',
-            `Not found on the Hub: ${url} (${error.message}). Check the repo, revision and file.`,
-            { cause: error },
-          );
-        }
-        if (error.statusCode === 401 || error.statusCode === 403) {
-          throw new BlurgateError(
-            'DOWNLOAD_FAILED',
-            `The Hub refused ${url} (HTTP ${error.statusCode}); for a private or gated repo set HF_TOKEN.`,
-            { cause: error },
-          );
-        }
-        // 429 (rate limited) and 5xx are worth another attempt; other refusals are final.
-        if (error.statusCode < 500 && error.statusCode !== 429) {
-          throw new BlurgateError('DOWNLOAD_FAILED', `The Hub refused ${url}: ${error.message}`, { cause: error });
-        }
-      } else if (error instanceof Error && error.message.startsWith('cannot get path info')) {
-        throw new BlurgateError(
-          'DOWNLOAD_FAILED',
-          `Not found on the Hub: ${url} (the repo has no ${file} at ${requestedRevision}).`,
-          { cause: error },
         );
-      } else if (isUnreachable(error)) {
-        const cached = await fromCache();
-        if (cached) return cached;
-        throw offlineError(`the Hub at ${hubUrl} is unreachable (${describe(error)})`, error);
+      } catch (error) {
+        lastError = error;
+        await removeIncomplete(cacheDir, repo, started);
+        if (error instanceof HubApiError) {
+          if (error.statusCode === 404) {
+            throw new BlurgateError(
+              'DOWNLOAD_FAILED',
+              `Not found on the Hub: ${url} (${error.message}). Check the repo, revision and file.`,
+              { cause: error },
+            );
+          }
+          if (error.statusCode === 401 || error.statusCode === 403) {
+            throw new BlurgateError(
+              'DOWNLOAD_FAILED',
+              `The Hub refused ${url} (HTTP ${error.statusCode}); for a private or gated repo set HF_TOKEN.`,
+              { cause: error },
+            );
+          }
+          // 429 (rate limited) and 5xx are worth another attempt; other refusals are final.
+          if (error.statusCode < 500 && error.statusCode !== 429) {
+            throw new BlurgateError('DOWNLOAD_FAILED', `The Hub refused ${url}: ${error.message}`, { cause: error });
+          }
+        } else if (error instanceof Error && error.message.startsWith('cannot get path info')) {
+          throw new BlurgateError(
+            'DOWNLOAD_FAILED',
+            `Not found on the Hub: ${url} (the repo has no ${file} at ${requestedRevision}).`,
+            { cause: error },
+          );
+        } else if (isUnreachable(error)) {
+          const cached = await fromCache();
+          if (cached) return cached;
+          throw offlineError(`the Hub at ${hubUrl} is unreachable (${describe(error)})`, error);
+        }
+        continue;
       }
-      continue;
+      const result = await verified(pointer, !bodyFetched);
+      if (result === null) {
+        lastError = new Error('the cached copy had the wrong sha256 and was evicted');
+        continue;
+      }
+      if (result.revision && !COMMIT_ID.test(requestedRevision)) {
+        await writeCachedRef(cacheDir, repo, requestedRevision, result.revision);
+      }
+      return result;
     }
-    const result = await verified(pointer, !bodyFetched);
-    if (result === null) {
-      lastError = new Error('the cached copy had the wrong sha256 and was evicted');
-      continue;
-    }
-    if (result.revision && !COMMIT_ID.test(requestedRevision)) {
-      await writeCachedRef(cacheDir, repo, requestedRevision, result.revision);
-    }
-    return result;
-  }
-  throw new BlurgateError(
-    'DOWNLOAD_FAILED',
-    `Downloading ${url} failed ${attempts} times; last error: ${describe(lastError)}. ` +
-      'Nothing was kept; run the pull again, or download the file yourself and pass it with --checkpoint.',
-    { cause: lastError },
-  );
+    throw new BlurgateError(
+      'DOWNLOAD_FAILED',
+      `Downloading ${url} failed ${attempts} times; last error: ${describe(lastError)}. ` +
+        'Nothing was kept; run the pull again, or download the file yourself and pass it with --checkpoint.',
+      { cause: lastError },
+    );
+  });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlurgateError } from '@blurgate/core';
@@ -118,6 +118,28 @@ describe('pullCheckpoint against the fake hub', () => {
     const offline = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, offline: true });
     expect(offline).toMatchObject({ fromCache: true, revision: head, sha256: SHA256 });
     expect(hub.requests.filter((r) => r.path.endsWith('/best.pt') && r.range === null)).toHaveLength(0);
+  });
+
+  it('two concurrent pulls into one cache download the file once', async () => {
+    const [a, b] = await Promise.all([
+      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir }),
+      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir }),
+    ]);
+    expect(a.sha256).toBe(SHA256);
+    expect(b.sha256).toBe(SHA256);
+    expect([a.fromCache, b.fromCache].sort()).toEqual([false, true]);
+    expect(hub.requests.filter((r) => r.path.endsWith('/best.pt') && r.range === null)).toHaveLength(1);
+    // The lock is gone afterwards.
+    expect(await readdir(join(cacheDir, '.locks', 'models--test-org--blur-model'))).toEqual([]);
+  });
+
+  it('takes over a stale lock left by a killed pull', async () => {
+    const lock = join(cacheDir, '.locks', 'models--test-org--blur-model', 'best.pt.blurgate.lock');
+    await mkdir(lock, { recursive: true });
+    const old = new Date(Date.now() - 10 * 60_000);
+    await utimes(lock, old, old);
+    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    expect(pulled.sha256).toBe(SHA256);
   });
 
   it('records refs only for safe branch names', async () => {

@@ -11,7 +11,7 @@ import receiptline from 'receiptline';
 import sharp from 'sharp';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { createRng, type Rng } from '../synth/rng.ts';
+import { createRng, type Rng } from '../synth/rng.js';
 
 const SHOPS = ['CORNER GROCERY', 'Bakery Blum', 'HARDWARE & CO', 'Café Lumen', 'Fresh Market 24', 'BOOKS+MORE', 'Pharmacy Nord'];
 const ITEMS = ['Milk 1L', 'Bread rye', 'Apples kg', 'Coffee beans', 'Screws M4 x50', 'Notebook A5', 'Tomatoes', 'Cheese',

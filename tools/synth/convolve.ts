@@ -3,7 +3,7 @@
  * Hand-written rather than sharp's `convolve`: motion PSFs are sparse, so iterating only over non-zero taps
  * is cheap even for 40-pixel shakes, and float weights stay exact (no integer mask rounding).
  */
-import type { BlurKernel } from './kernels.ts';
+import type { BlurKernel } from './kernels.js';
 
 /** Returns a new Float32Array (interleaved, `channels` per pixel) of the blurred image. */
 export function convolveImage(

@@ -5,9 +5,9 @@
  * - sharp: changes that are not blur (brightness/contrast, mild noise, JPEG re-compression).
  * Both classes get the same kinds of photometric change, so only blur separates them.
  */
-import { convolveImage } from './convolve.ts';
-import { type BlurKernel, diskKernel, gaussianKernel, linearMotionKernel, trajectoryKernel } from './kernels.ts';
-import type { Rng } from './rng.ts';
+import { convolveImage } from './convolve.js';
+import { type BlurKernel, diskKernel, gaussianKernel, linearMotionKernel, trajectoryKernel } from './kernels.js';
+import type { Rng } from './rng.js';
 
 export type BlurKind = 'trajectory' | 'linear' | 'defocus' | 'gaussian';
 

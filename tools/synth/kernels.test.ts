@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { convolveImage, isSeparable } from './convolve.ts';
-import { type BlurKernel, diskKernel, gaussianKernel, linearMotionKernel, trajectoryKernel } from './kernels.ts';
-import { createRng } from './rng.ts';
+import { convolveImage, isSeparable } from './convolve.js';
+import { type BlurKernel, diskKernel, gaussianKernel, linearMotionKernel, trajectoryKernel } from './kernels.js';
+import { createRng } from './rng.js';
 
 const sum = (k: BlurKernel): number => k.data.reduce((a, b) => a + b, 0);
 const at = (k: BlurKernel, x: number, y: number): number => k.data[y * k.size + x] ?? Number.NaN;

@@ -4,7 +4,7 @@
  * restoration from motion blur" (IEEE TIP 2012): a particle with inertia, random Gaussian jitter, a
  * centripetal pull and occasional abrupt shakes, sampled over the exposure and splatted onto a grid.
  */
-import type { Rng } from './rng.ts';
+import type { Rng } from './rng.js';
 
 export interface BlurKernel {
   /** Odd side length. */

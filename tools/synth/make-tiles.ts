@@ -5,9 +5,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { applyPhotometric, blurTile, drawBlur, drawPhotometric } from './degrade.ts';
-import { createRng, hashString } from './rng.ts';
-import { laplacianVarianceRgb } from './texture.ts';
+import { applyPhotometric, blurTile, drawBlur, drawPhotometric } from './degrade.js';
+import { createRng, hashString } from './rng.js';
+import { laplacianVarianceRgb } from './texture.js';
 
 export interface TileJob {
   readonly file: string;

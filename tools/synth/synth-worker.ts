@@ -1,6 +1,6 @@
 /** Worker thread: makes the tiles of the jobs it is sent (CPU-bound convolution runs here, not on main). */
 import { parentPort } from 'node:worker_threads';
-import { makeTiles, type TileJob } from './make-tiles.ts';
+import { makeTiles, type TileJob } from './make-tiles.js';
 
 parentPort?.on('message', (job: TileJob) => {
   makeTiles(job).then(

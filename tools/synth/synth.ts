@@ -13,8 +13,8 @@ import { Worker } from 'node:worker_threads';
 import { SingleBar, Presets } from 'cli-progress';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { TileJob, TileRecord } from './make-tiles.ts';
-import { hashString } from './rng.ts';
+import type { TileJob, TileRecord } from './make-tiles.js';
+import { hashString } from './rng.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
 

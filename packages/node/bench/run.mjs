@@ -13,12 +13,16 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SCALES, FAST_SCALES, modelInputTensor, toRgb } from '@blurgate/core';
 import sharp from 'sharp';
-import { createBlurGate, createOnnxRuntime, decodeImage } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(here, '..');
+if (!existsSync(join(pkg, 'dist', 'index.js'))) {
+  console.error('build first: pnpm turbo run build --filter=@blurgate/node...');
+  process.exit(2);
+}
+const { DEFAULT_SCALES, FAST_SCALES, modelInputTensor, toRgb } = await import('@blurgate/core');
+const { createBlurGate, createOnnxRuntime, decodeImage } = await import('../dist/index.js');
 const repo = resolve(pkg, '..', '..');
 const cache = join(pkg, '.cache');
 

@@ -108,7 +108,10 @@ const pullCommand: CommandModule<object, PullArgs> = {
       .option('models-dir', { type: 'string', describe: 'install into this model store (default $BLURGATE_HOME/models or ~/.cache/blurgate/models)' })
       .option('freq-aux-in-graph', { type: 'boolean', default: false, describe: 'export FreqAux inside the ONNX graph (3-channel model)' })
       .option('offline', { type: 'boolean', default: false, describe: 'use the cache only (also: HF_HUB_OFFLINE=1)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as Argv<PullArgs>,
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+      .example('$0 models pull bradduy-magika-blur', 'download best.pt, verify, convert, install')
+      .example('$0 models pull bradduy-magika-blur --checkpoint ~/Downloads/best.pt', 'install from a local file (offline)')
+      .example('$0 models pull ./my-model/1.0.0/manifest.json --hub-url http://127.0.0.1:8080', 'a manifest by path, another Hub endpoint') as Argv<PullArgs>,
   handler: async (args) => {
     const progress = progressPrinter();
     try {

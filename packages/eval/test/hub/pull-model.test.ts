@@ -150,6 +150,18 @@ describe('pullModel', () => {
     expect(leftovers).toEqual([]);
   });
 
+  it('installs a 3-channel model with FreqAux in the graph when asked', async () => {
+    const byOption: CheckpointConverter = async (_bytes, options) => ({
+      onnx: ONNX,
+      architecture: 'mobilenet_v3_large',
+      inputChannels: options.freqAuxInGraph ? 3 : 4,
+    });
+    const result = await pullModel(manifest(), { ...opts(), convert: byOption, freqAuxInGraph: true });
+    const written = parseModelManifest(await readFile(join(result.dir, 'manifest.json'), 'utf8'));
+    expect(written.inputChannels).toBe(3);
+    expect(written.preprocessing.freqAux).toBe('in-graph');
+  });
+
   it('reports a missing file on the hub as DOWNLOAD_FAILED', async () => {
     const error = await rejection(pullModel(manifest({ file: 'missing.pt' }), opts()));
     expect(error.code).toBe('DOWNLOAD_FAILED');

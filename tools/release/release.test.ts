@@ -153,6 +153,16 @@ describe('pnpm release in a temporary clone', () => {
     }
     expect(await gitStatus()).toBe('');
 
+    // What npm serves is byte for byte what the release manifest recorded (pnpm pack is deterministic).
+    const published = JSON.parse(await readFile(join(clone.dir, 'releases', `${version}.json`), 'utf8')) as ReleaseManifest;
+    for (const pkg of published.packages) {
+      const doc = (await (await fetch(`${registry.url}${pkg.name.replace('/', '%2f')}`)).json()) as {
+        versions: Record<string, { dist: { tarball: string } }>;
+      };
+      const bytes = Buffer.from(await (await fetch(doc.versions[version]!.dist.tarball)).arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex'), pkg.name).toBe(pkg.sha256);
+    }
+
     const project = await emptyProject('from-registry');
     await runOk('npm', ['install', ...NPM_FLAGS, `--@blurgate:registry=${registry.url}`, '@blurgate/node'], project.dir, project.env);
     await classify(project);

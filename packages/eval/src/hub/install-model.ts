@@ -84,7 +84,7 @@ function pinnedSha256(source: ModelSource): string | null {
  * `README.md` into `<modelsDir>/<name>/<version>/`, where `blurgate classify --model <name>` finds it.
  *
  * The checkpoint's sha256 must match the manifest's pin (`CHECKSUM_MISMATCH` otherwise, nothing
- * installed). The folder appears atomically: it is written to a temporary sibling and renamed.
+ * installed). The folder appears atomically: it is written to a staging folder in the store and renamed.
  */
 export async function installModel(options: InstallModelOptions): Promise<InstalledModelFolder> {
   const { manifest, checkpoint } = options;

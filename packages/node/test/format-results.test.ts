@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRecord, round4 } from '../src/cli/format-results.js';
+import { jsonRecord, plainLine, ResultTally, round4, tableHeader, tableRow } from '../src/cli/format-results.js';
 
 describe('round4', () => {
   it('rounds like Python round(x, 4) on the exact binary value', () => {
@@ -45,5 +45,37 @@ describe('jsonRecord', () => {
     const bad = jsonRecord({ status: 'error', input: 'b.jpg', error: { code: 'DECODE_FAILED', message: 'm' } });
     expect(Object.keys(bad).slice(0, 5)).toEqual(['file', 'label', 'confidence', 'prob_sharp', 'prob_blurred']);
     expect(bad).toMatchObject({ status: 'error', label: null, error: { code: 'DECODE_FAILED', message: 'm' } });
+  });
+});
+
+describe('human output', () => {
+  const ok = {
+    status: 'ok' as const,
+    input: 'dir/a.png',
+    label: 'blurred' as const,
+    confidence: 0.87654,
+    probSharp: 0.12346,
+    probBlurred: 0.87654,
+    scales: [],
+  };
+  const bad = { status: 'error' as const, input: 'b.jpg', error: { code: 'DECODE_FAILED', message: 'm' } };
+
+  it('table rows line up under the header', () => {
+    const header = tableHeader();
+    const row = tableRow(ok);
+    expect(row.indexOf('dir/a.png')).toBe(header.indexOf('FILE'));
+    expect(tableRow(bad).indexOf('b.jpg')).toBe(header.indexOf('FILE'));
+    expect(row).toMatch(/^blurred\s+0\.8765\s+0\.8765\s+dir\/a\.png$/);
+  });
+
+  it('plain lines are tab-separated file, label, confidence, p_blurred', () => {
+    expect(plainLine(ok)).toBe('dir/a.png\tblurred\t0.8765\t0.8765');
+    expect(plainLine(bad)).toBe('b.jpg\terror\t-\t-');
+  });
+
+  it('the summary counts labels and errors', () => {
+    const tally = new ResultTally();
+    for (const outcome of ['sharp', 'sharp', 'blurred', 'error'] as const) tally.add(outcome);
+    expect(tally.summary()).toBe('4 inputs: 2 sharp, 1 blurred, 0 uncertain, 1 error');
   });
 });

@@ -56,7 +56,11 @@ export class FileSorter {
       }
       throw new Error(`${source}: no free name in ${dir}`);
     }
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new Error(`${source}: cannot create ${dir} (${(error as Error).message}); the source is unchanged`);
+    }
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const target = join(dir, candidateName(name, attempt));
       try {

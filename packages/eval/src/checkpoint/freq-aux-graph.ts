@@ -25,7 +25,7 @@ export function buildFreqAux(graph: OnnxGraph, sd: StateDictReader, input: strin
   const mean = buffer(sd, 'mean', [1, 3, 1, 1]);
   const std = buffer(sd, 'std', [1, 3, 1, 1]);
   const gray = buffer(sd, 'rgb2gray', [1, 3, 1, 1]);
-  const c = (hint: string, dims: readonly number[], values: Float32Array): string => graph.constant(hint, dims, values, false);
+  const c = (hint: string, dims: readonly number[], values: Float32Array): string => graph.constant(hint, dims, values);
 
   // rgb = x * std + mean (undo the ImageNet normalisation)
   const rgb = graph.node('Add', [graph.node('Mul', [input, c('freq_aux_std', [1, 3, 1, 1], std)]), c('freq_aux_mean', [1, 3, 1, 1], mean)], {}, 'rgb');

@@ -23,8 +23,6 @@ export class OnnxGraph {
   private readonly inputs: OnnxNamespace.IValueInfoProto[] = [];
   private readonly outputs: OnnxNamespace.IValueInfoProto[] = [];
   private counter = 0;
-  /** Parameters stored as initializers (float32 element count). */
-  parameterCount = 0;
 
   /** A fresh, unique value name that reads like the layer it belongs to. */
   name(hint: string): string {
@@ -33,7 +31,7 @@ export class OnnxGraph {
   }
 
   /** Adds a float32 constant tensor and returns its name. */
-  constant(hint: string, dims: readonly number[], values: Float32Array, countsAsParameter = true): string {
+  constant(hint: string, dims: readonly number[], values: Float32Array): string {
     const name = this.name(hint);
     this.initializers.push({
       name,
@@ -42,7 +40,6 @@ export class OnnxGraph {
       // raw little-endian bytes: the compact encoding ORT reads fastest (all supported hosts are little-endian)
       rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
     });
-    if (countsAsParameter) this.parameterCount += values.length;
     return name;
   }
 

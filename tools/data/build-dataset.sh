@@ -36,6 +36,12 @@ train plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 
 train lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 20 --max-zoom-out 4
 train lomiri --input "$RAW/lomiri-wallpapers-20.04" --downscale 0.5 --tiles 30 --max-zoom-out 4
 train digikam --input "$RAW/digikam-data" --tiles 8 --max-zoom-out 4
+# The same photos at (near) native resolution: zoom 1-1.5x, no halving, so that the slight softness of
+# real photos at their pixel scale is learned as "sharp" too (added after epoch 5 of the shipped run: tiles
+# of soft native webcam photos in the test split were being called blurred).
+train plasmanative --input "$RAW/plasma-workspace-wallpapers" --tiles 8 --max-zoom-out 1.5 --min-texture 150
+train lxqtnative --input "$RAW/lxqt-themes" --tiles 8 --max-zoom-out 1.5 --min-texture 150
+train lomirinative --input "$RAW/lomiri-wallpapers-20.04" --tiles 12 --max-zoom-out 1.5 --min-texture 150
 # Documents and screenshots: a few tiles per page (text regions pass the texture test, margins do not).
 train texpub --input "$RAW/texlive-publishers-doc" --tiles 2 --max-zoom-out 2
 train texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 2 --max-zoom-out 2

@@ -13,6 +13,8 @@ One command (see README.md):
 - AdamW, cross-entropy, linear warm-up then cosine decay; the cosine runs on max(step progress, wall-clock
   progress) so the schedule anneals fully even when --deadline stops training early;
 - wall-clock cap: stops after the epoch that would overrun --deadline (UTC HH:MM) or --budget-minutes;
+- before each validation, BatchNorm statistics are recomputed exactly over a sample of training batches
+  (see recalibrate_bn), so validation and best.pt use settled statistics;
 - saves `best.pt` (torch.save(model.state_dict()), reference key layout) by validation F1, `last.pt`
   (resumable: model, optimiser, epoch, step, elapsed), and `log.jsonl` + `log.csv` (one row per epoch).
 """
@@ -94,6 +96,28 @@ def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 
 @torch.no_grad()
+def recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, batch: int, batches: int, gen: torch.Generator) -> None:
+    """Re-estimates BatchNorm running statistics as exact averages over `batches` training batches.
+
+    torchvision's MobileNetV3 uses BN momentum 0.01: from scratch, with a few hundred steps per epoch, the
+    running statistics lag far behind the fast-changing weights and the eval-mode model is useless
+    (measured: validation AUC ~0.5 while training accuracy was 0.89). Batch statistics do not affect the
+    training gradients, so recomputing them is free of side effects on training.
+    """
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average = exact mean over the batches seen
+    model.train()
+    idx = torch.randperm(len(x), generator=gen)[: batch * batches]
+    for i in range(0, len(idx), batch):
+        model(normalise(x[idx[i : i + batch]]))
+    for m, momentum in zip(bns, saved):
+        m.momentum = momentum
+
+
+@torch.no_grad()
 def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int) -> dict:
     from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
@@ -143,6 +167,7 @@ def main() -> None:
     ap.add_argument("--budget-minutes", type=float, help="wall-clock budget for this invocation")
     ap.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bn-batches", type=int, default=20, help="training batches (of 64) for BN recalibration before validation")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 is fastest on a loaded machine)")
     args = ap.parse_args()
 
@@ -217,6 +242,7 @@ def main() -> None:
             if b % 50 == 0:
                 print(f"  epoch {epoch + 1} step {b}/{steps_per_epoch} loss {loss.item():.4f} lr {lr:.2e} "
                       f"({time.time() - t_epoch:.0f}s)", flush=True)
+        recalibrate_bn(model, xt, 64, args.bn_batches, gen)
         metrics = evaluate(model, xv, yv, 64)
         epoch_seconds = time.time() - t_epoch
         trained_seconds += epoch_seconds

@@ -27,3 +27,31 @@ $tta | tee "$DATA/eval/tta.txt"
   --scales "$SCALES" \
   --report "single-scale 384=$DATA/eval/single/report.json=$single" \
   --report "TTA $SCALES=$DATA/eval/tta/report.json=$tta"
+
+# Real blur sanity check: the three opencv-doc photos with real defocus/motion blur (not in any split).
+{
+  echo "The three photos of \`opencv-doc\` with real blur, classified by the shipped model (TTA, default thresholds; columns: file, label, confidence, p_blurred):"
+  echo
+  echo '```'
+  echo "\$ node packages/node/dist/cli.js classify <opencv-doc examples/data>/{text_defocus,text_motion,licenseplate_motion}.jpg --model models/blurgate-synth/1.0.0"
+  node packages/node/dist/cli.js classify "$DATA"/real-blur/*.jpg --model "$MODEL" --no-progress 2>&1 | sed "s#$DATA/real-blur/usr_share_doc_opencv-doc_examples_data_##"
+  echo '```'
+} > "$DATA/eval/real-blur.md"
+
+# Latency: @blurgate/node's benchmark on 8 test images (the machine is shared: figures are indicative).
+mkdir -p "$DATA/eval/bench-images"
+ls "$DATA"/synth/test/sharp/opencv_*_000.jpg | head -8 | xargs -I{} cp {} "$DATA/eval/bench-images/"
+(cd packages/node && node bench/run.mjs --model "$MODEL/model.onnx" --images "$DATA/eval/bench-images" --runs 3) > "$DATA/eval/bench.txt" 2>&1
+{
+  echo "Measured with \`cd packages/node && node bench/run.mjs --model ../../models/blurgate-synth/1.0.0/model.onnx --images <8 test tiles, 384x384 JPEG> --runs 3\`"
+  echo "on this 2-core machine while other jobs were running (load average $(cut -d' ' -f1-3 /proc/loadavg)), so indicative only:"
+  echo
+  echo '```'
+  grep -A6 "^createBlurGate" "$DATA/eval/bench.txt" || tail -8 "$DATA/eval/bench.txt"
+  echo '```'
+} > "$DATA/eval/latency.md"
+
+/usr/bin/python3 tools/train/write_model_card.py --model "$MODEL" --data "$DATA" \
+  --single "$DATA/eval/single/report.json" --tta "$DATA/eval/tta/report.json" \
+  --latency "$DATA/eval/latency.md" --real-blur "$DATA/eval/real-blur.md" ${NOTES:+--notes "$NOTES"}
+echo "released $MODEL"

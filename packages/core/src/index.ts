@@ -2,6 +2,7 @@ export * from './pixel-image.js';
 export * from './errors.js';
 export * from './runtime.js';
 export * from './prediction.js';
+export * from './blur-gate-model-info.js';
 export * from './model-manifest.js';
 export * from './image-validation.js';
 export * from './to-rgb.js';

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import {
+  type BlurClassifierOptions,
+  type BlurGateModelInfo,
   BlurgateError,
   type BlurPrediction,
   type ClassifyResult,
   createBlurClassifier,
   type InferenceRuntime,
-  type ModelManifest,
   ModelError,
   OptionError,
   type RoutingThresholds,
@@ -15,7 +16,10 @@ import { mapOrdered } from './map-ordered.js';
 import { type LoadedModel, loadModelFile, type ModelStoreOptions, resolveModel, sha256Hex } from './model-store.js';
 import { createOnnxRuntime } from './onnx-runtime.js';
 
-export interface BlurGateOptions {
+export type { BlurGateModelInfo } from '@blurgate/core';
+
+/** Routing and TTA options are core's `BlurClassifierOptions`; their defaults come from the model's manifest. */
+export interface BlurGateOptions extends Omit<BlurClassifierOptions, 'minSide'> {
   /**
    * A model spec (path to a .onnx file or a model folder, `name` or `name@version` from the model
    * store) or the ONNX bytes. Default: the installed default model.
@@ -23,29 +27,10 @@ export interface BlurGateOptions {
   readonly model?: string | Uint8Array;
   /** Default: {@link createOnnxRuntime}(). */
   readonly runtime?: InferenceRuntime;
-  /** TTA scales; default the manifest's, else 256, 320, 384, 448, 512. */
-  readonly scales?: readonly number[];
-  /** Single-scale 384 inference. */
-  readonly fast?: boolean;
-  /** Default: the manifest's, else 0.60. */
-  readonly confidenceThreshold?: number;
-  /** Default: the manifest's, else 0.50. */
-  readonly blurThreshold?: number;
   /** Decompression-bomb guard, default 100 MP. */
   readonly maxPixels?: number;
   /** Where named models are looked up. */
   readonly modelStore?: ModelStoreOptions;
-}
-
-/** What the gate runs. */
-export interface BlurGateModelInfo {
-  readonly name: string;
-  readonly version: string;
-  readonly sha256: string;
-  readonly inputChannels: 3 | 4;
-  /** The ONNX file, or null for bytes passed in. */
-  readonly path: string | null;
-  readonly manifest: ModelManifest | null;
 }
 
 export interface ClassifyManyOptions {

@@ -1,5 +1,7 @@
 import {
   type BlurClassifier,
+  type BlurClassifierOptions,
+  type BlurGateModelInfo,
   BlurgateError,
   type BlurPrediction,
   type ClassifyFailure,
@@ -14,37 +16,20 @@ import { abortedError, type DecodeImageOptions, decodeImage, throwIfAborted, typ
 import { loadModelBytes, type ModelInput, type ModelLoadProgress } from './load-model-bytes.js';
 import { createWebRuntime } from './web-runtime.js';
 
-export interface BlurGateOptions {
+export type { BlurGateModelInfo } from '@blurgate/core';
+
+/** Routing and TTA options are core's `BlurClassifierOptions`, as in `@blurgate/node`. */
+export interface BlurGateOptions extends Omit<BlurClassifierOptions, 'minSide'> {
   /** URL of the ONNX model (fetched with progress) or its bytes. */
   readonly model: ModelInput;
   /** Default: `createWebRuntime()` (WASM, threads when cross-origin isolated, wasm files beside onnxruntime-web). */
   readonly runtime?: InferenceRuntime;
-  /** TTA scales; default the card's [256, 320, 384, 448, 512]. Not together with `fast`. */
-  readonly scales?: readonly number[];
-  /** Single-scale inference at 384. */
-  readonly fast?: boolean;
-  /** Below this confidence the label is `uncertain` (default 0.60). */
-  readonly confidenceThreshold?: number;
-  /** At or above this p_blurred the label is `blurred` (default 0.50). */
-  readonly blurThreshold?: number;
   /** Images with more pixels are refused (IMAGE_TOO_LARGE). Default 50 MP (browser canvas memory). */
   readonly maxPixels?: number;
   /** Model download progress (URL models only). */
   readonly onProgress?: (progress: ModelLoadProgress) => void;
   /** Aborts model loading. */
   readonly signal?: AbortSignal;
-}
-
-/** What the gate runs; the same shape as `@blurgate/node`'s `BlurGateModelInfo`. */
-export interface BlurGateModelInfo {
-  /** The URL's file name, or `in-memory` for bytes. */
-  readonly name: string;
-  readonly version: string;
-  readonly sha256: string;
-  readonly inputChannels: 3 | 4;
-  /** The model URL, or null for bytes passed in. */
-  readonly path: string | null;
-  readonly manifest: null;
 }
 
 export interface ClassifyOptions {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the blurgate-synth dataset from the raw source folders made by fetch-sources.sh.
 #
-#   tools/data/build-dataset.sh [DATA_DIR] [all|train|test]   (default /work/data all; output: $DATA/synth/{train,val,test})
+#   tools/data/build-dataset.sh [DATA_DIR] [all|train|test|val384]   (default /work/data all; output: $DATA/synth/{train,val,test})
 #
 # Tile sizes: train/val tiles are 192x192 (the training input size, so training resizes nothing); test tiles
 # are 384x384 (the single-scale inference size, so the test measures the model at its default scale).
@@ -30,7 +30,7 @@ done_() { [ -f "$OUT/$1/records-$2.jsonl" ] && echo "skip $2 ($1 exists)"; }
 train() { done_ train "$1" || "${SYNTH[@]}" --tile-size 192 --split train --holdout 0.15 --holdout-split val --prefix "$@" || echo "warning: $1 had failures"; }
 test_() { done_ test "$1" || "${SYNTH[@]}" --tile-size 384 --split test --prefix "$@" || echo "warning: $1 had failures"; }
 
-if [ "$PART" != test ]; then
+if [ "$PART" = all ] || [ "$PART" = train ]; then
 # Photos: halve the huge wallpapers first (softness and noise shrink), then crops up to 3x the tile.
 train plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 24 --max-zoom-out 4
 train lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 20 --max-zoom-out 4
@@ -49,13 +49,26 @@ train kstars --input "$RAW/kstars-data" --tiles 1 --max-zoom-out 2
 train receipt --input "$RAW/receipts" --tiles 3 --max-zoom-out 2.5
 fi
 
-if [ "$PART" != train ]; then
+if [ "$PART" = val384 ]; then
+# The validation SOURCES again, as 384x384 tiles: to choose the default TTA scales on held-out data of the
+# training packages (val tiles are 192 like training; the test split is never used for choices).
+v384() { done_ val384 "$1" || "${SYNTH[@]}" --tile-size 384 --split unused --holdout 0.15 --holdout-split val384 --holdout-only --prefix "$@" || echo "warning: $1 had failures"; }
+v384 plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 6 --max-zoom-out 2
+v384 lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 6 --max-zoom-out 2
+v384 digikam --input "$RAW/digikam-data" --tiles 4 --max-zoom-out 2
+v384 texpub --input "$RAW/texlive-publishers-doc" --tiles 1 --max-zoom-out 2
+v384 texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 1 --max-zoom-out 2
+v384 kstars --input "$RAW/kstars-data" --tiles 1 --max-zoom-out 2
+v384 receipt --input "$RAW/receipts" --tiles 1 --max-zoom-out 2
+fi
+
+if [ "$PART" = all ] || [ "$PART" = test ]; then
 test_ opencv --input "$RAW/opencv-doc" --tiles 3 --max-zoom-out 2
 test_ rdoc --input "$RAW/r-doc-pdf" --tiles 2 --max-zoom-out 2
 test_ marble --input "$RAW/marble-data" --tiles 1 --max-zoom-out 2
 fi
 
-for s in train val test; do
+for s in train val val384 test; do
   [ -d "$OUT/$s" ] || continue
   echo "$s: $(ls "$OUT/$s/sharp" | wc -l) sharp, $(ls "$OUT/$s/blurred" | wc -l) blurred"
 done

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     .option('split', { type: 'string', default: 'train', describe: 'split name for the sources' })
     .option('holdout', { type: 'number', default: 0, describe: 'fraction of SOURCE images sent to --holdout-split' })
     .option('holdout-split', { type: 'string', default: 'val' })
+    .option('holdout-only', { type: 'boolean', default: false, describe: 'make tiles only for the held-out sources (e.g. a validation split at another tile size)' })
     .option('prefix', { type: 'string', describe: 'file name prefix (default: input folder name)' })
     .option('tiles', { type: 'number', default: 4, describe: 'tile pairs per source image' })
     .option('tile-size', { type: 'number', default: 384 })
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   let files = await listImages(input);
   if (argv.limit !== undefined) files = files.slice(0, argv.limit);
   if (files.length === 0) throw new Error(`no images found under ${input}`);
+  if (argv['holdout-only']) files = files.filter((file) => isHeldOut(relative(input, file), argv.holdout, argv.seed));
   const jobs: TileJob[] = files.map((file) => {
     const rel = relative(input, file);
     const split = argv.holdout > 0 && isHeldOut(rel, argv.holdout, argv.seed) ? argv['holdout-split'] : argv.split;

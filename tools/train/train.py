@@ -9,7 +9,8 @@ One command (see README.md):
 - preprocessing exactly as the reference: Pillow RGB, Pillow bilinear squash resize to size x size, /255,
   ImageNet normalisation; FreqAux is a module of the model (`freq_aux.*` buffers). Resized images are cached
   once as uint8 tensors (`<out>/cache-<split>-<size>.pt`) so epochs cost only the network;
-- light augmentation: horizontal/vertical flips and 90-degree rotations (blur stays blur);
+- light augmentation: horizontal/vertical flips and 90-degree rotations (blur stays blur), and for half the
+  batches an antialiased bilinear squash-resize to a random smaller size (what inference's resize does);
 - AdamW, cross-entropy, linear warm-up then cosine decay; the cosine runs on max(step progress, wall-clock
   progress) so the schedule anneals fully even when --deadline stops training early;
 - wall-clock cap: stops after the epoch that would overrun --deadline (UTC HH:MM) or --budget-minutes;
@@ -95,6 +96,21 @@ def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return torch.rot90(batch, k, dims=(2, 3)) if k else batch
 
 
+def rescale(batch: torch.Tensor, size: int, gen: torch.Generator, prob: float, min_ratio: float) -> torch.Tensor:
+    """With probability `prob`, squash-resizes the batch to a random smaller square with an antialiased
+    bilinear (triangle) filter, as inference's Pillow bilinear resize does at every TTA scale other than the
+    image's own size. Without it the model only ever saw un-resampled pixels and called resampled sharp images
+    blurred (measured on the 384-px validation tiles: F1 0.94 at scale 384, 0.75 at 256, 0.74 at 512).
+    """
+    if prob <= 0 or torch.rand(1, generator=gen).item() >= prob:
+        return batch
+    s = int(torch.randint(int(size * min_ratio), size + 1, (1,), generator=gen).item())
+    if s == size:
+        return batch
+    x = F.interpolate(batch.float(), size=(s, s), mode="bilinear", align_corners=False, antialias=True)
+    return x.round().clamp(0, 255).to(torch.uint8)
+
+
 @torch.no_grad()
 def recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, batch: int, batches: int, gen: torch.Generator) -> None:
     """Re-estimates BatchNorm running statistics as exact averages over `batches` training batches.
@@ -166,7 +182,10 @@ def main() -> None:
     ap.add_argument("--deadline", help="UTC HH:MM: stop after the epoch that would overrun it")
     ap.add_argument("--budget-minutes", type=float, help="wall-clock budget for this invocation")
     ap.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    ap.add_argument("--warm-restart", action="store_true", help="with --resume: start a new cosine cycle at --lr over the remaining budget")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rescale-prob", type=float, default=0.5, help="share of batches squash-resized smaller (bilinear, antialiased)")
+    ap.add_argument("--rescale-min", type=float, default=0.67, help="smallest rescale ratio")
     ap.add_argument("--bn-batches", type=int, default=20, help="training batches (of 64) for BN recalibration before validation")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 is fastest on a loaded machine)")
     args = ap.parse_args()
@@ -201,7 +220,13 @@ def main() -> None:
     train_start = time.time()
     horizon = trained_seconds + max(60.0, budget - (train_start - start))
 
+    restart_step = step
+
     def lr_at(step_: int, seconds: float) -> float:
+        if args.warm_restart:
+            # A new cosine cycle over what is left of this invocation's budget (SGDR-style warm restart).
+            local = (time.time() - train_start) / max(60.0, budget - (train_start - start))
+            return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, local))) if step_ >= restart_step + 20 else args.lr * (step_ - restart_step + 1) / 20
         if step_ < args.warmup_steps:
             return args.lr * (step_ + 1) / args.warmup_steps
         progress = min(1.0, max(step_ / max(1, total_steps), seconds / horizon))
@@ -225,7 +250,7 @@ def main() -> None:
         loss_sum, correct, seen = 0.0, 0, 0
         for b in range(steps_per_epoch):
             idx = perm[b * args.batch : (b + 1) * args.batch]
-            xb = normalise(augment(xt[idx], gen))
+            xb = normalise(rescale(augment(xt[idx], gen), args.size, gen, args.rescale_prob, args.rescale_min))
             yb = yt[idx]
             lr = lr_at(step, trained_seconds + time.time() - train_start)
             for g in opt.param_groups:

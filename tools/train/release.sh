@@ -12,15 +12,16 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 MODEL="$ROOT/models/blurgate-synth/1.0.0"
 EVAL=(node "$ROOT/packages/eval/dist/cli.js")
 SCALES="${SCALES:-256,320,384,448,512}"
+CKPT="${CKPT:-$RUN/best.pt}"   # the checkpoint to ship (default: best validation F1)
 cd "$ROOT"
 mkdir -p "$MODEL"
-"${EVAL[@]}" convert "$RUN/best.pt" --out "$MODEL/model.onnx" --name blurgate-synth --version 1.0.0
+"${EVAL[@]}" convert "$CKPT" --out "$MODEL/model.onnx" --name blurgate-synth --version 1.0.0
 cp "$RUN/log.csv" "$MODEL/training-log.csv"
 single="node packages/eval/dist/cli.js run --model models/blurgate-synth/1.0.0 --data $DATA/synth/test --out $DATA/eval/single --fast"
 tta="node packages/eval/dist/cli.js run --model models/blurgate-synth/1.0.0 --data $DATA/synth/test --out $DATA/eval/tta --scales $SCALES"
 $single | tee "$DATA/eval/single.txt"
 $tta | tee "$DATA/eval/tta.txt"
-/usr/bin/python3 tools/train/write_manifest.py --manifest "$MODEL/manifest.json" --checkpoint "$RUN/best.pt" \
+/usr/bin/python3 tools/train/write_manifest.py --manifest "$MODEL/manifest.json" --checkpoint "$CKPT" \
   --recipe "tools/train/run.sh (tools/data/build-dataset.sh seed 1, train.py --arch mobilenet_v3_small --size 192) at git $(git rev-parse --short HEAD)" \
   --dataset "blurgate-synth test split: 384x384 synthetic pairs from opencv-doc, r-doc-pdf, marble-data (packages not used in training)" \
   --description "Default blurgate model: FreqAux + MobileNetV3-Small trained from scratch on synthetic blur (camera-shake trajectories, linear motion, defocus, Gaussian) of photos, document pages, screenshots and receipts from Debian packages. See README.md." \
@@ -53,5 +54,5 @@ ls "$DATA"/synth/test/sharp/opencv_*_000.jpg | head -8 | xargs -I{} cp {} "$DATA
 
 /usr/bin/python3 tools/train/write_model_card.py --model "$MODEL" --data "$DATA" \
   --single "$DATA/eval/single/report.json" --tta "$DATA/eval/tta/report.json" \
-  --latency "$DATA/eval/latency.md" --real-blur "$DATA/eval/real-blur.md" ${NOTES:+--notes "$NOTES"}
+  --latency "$DATA/eval/latency.md" --real-blur "$DATA/eval/real-blur.md" ${NOTES:+--notes "$NOTES"} ${HISTORY:+--history "$HISTORY"}
 echo "released $MODEL"

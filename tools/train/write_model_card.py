@@ -64,6 +64,7 @@ def main() -> None:
     ap.add_argument("--latency", required=True)
     ap.add_argument("--real-blur", required=True)
     ap.add_argument("--notes", help="extra markdown (what was tried) appended under Targets")
+    ap.add_argument("--history", help="markdown: how the shipped run went (stages, resumes), under Training")
     a = ap.parse_args()
     manifest = json.load(open(os.path.join(a.model, "manifest.json")))
     single = json.load(open(a.single))
@@ -144,10 +145,7 @@ re-estimated on training batches before each validation. {len(log)} epochs logge
 {float(best['val_f1']):.4f} (ROC AUC {float(best['val_auc']):.4f}) at epoch {best['epoch']}, which is
 `best.pt`. Per-epoch log: [`training-log.csv`](training-log.csv).
 
-The run was done in stages on one machine (resumed from `last.pt`): epochs 1–3 without BatchNorm
-recalibration, epochs 4–6 with it, and from epoch 7 on with the native-resolution photo tiles added to the
-training set (`plasmanative`, `lxqtnative`, `lomirinative`), after the epoch-4 model called soft but sharp
-native webcam photos of the test split blurred. `tools/train/run.sh` reproduces the final recipe in one go.
+{open(a.history).read() if a.history else ''}
 
 ## Metrics on the held-out test set
 

@@ -11,14 +11,15 @@ RUN="${2:-$DATA/runs/blurgate-synth}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 MODEL="$ROOT/models/blurgate-synth/1.0.0"
 EVAL=(node "$ROOT/packages/eval/dist/cli.js")
-SCALES="${SCALES:-256,320,384,448,512}"
+SCALES="${SCALES:-256,320,384,448,512}"   # the default scales written to the manifest
 CKPT="${CKPT:-$RUN/best.pt}"   # the checkpoint to ship (default: best validation F1)
 cd "$ROOT"
 mkdir -p "$MODEL"
 "${EVAL[@]}" convert "$CKPT" --out "$MODEL/model.onnx" --name blurgate-synth --version 1.0.0
 cp "$RUN/log.csv" "$MODEL/training-log.csv"
+rm -rf "$DATA/eval/single" "$DATA/eval/tta"   # run resumes from predictions.jsonl: start clean for a new model
 single="node packages/eval/dist/cli.js run --model models/blurgate-synth/1.0.0 --data $DATA/synth/test --out $DATA/eval/single --fast"
-tta="node packages/eval/dist/cli.js run --model models/blurgate-synth/1.0.0 --data $DATA/synth/test --out $DATA/eval/tta --scales $SCALES"
+tta="node packages/eval/dist/cli.js run --model models/blurgate-synth/1.0.0 --data $DATA/synth/test --out $DATA/eval/tta --scales 256,320,384,448,512"
 $single | tee "$DATA/eval/single.txt"
 $tta | tee "$DATA/eval/tta.txt"
 /usr/bin/python3 tools/train/write_manifest.py --manifest "$MODEL/manifest.json" --checkpoint "$CKPT" \
@@ -27,11 +28,11 @@ $tta | tee "$DATA/eval/tta.txt"
   --description "Default blurgate model: FreqAux + MobileNetV3-Small trained from scratch on synthetic blur (camera-shake trajectories, linear motion, defocus, Gaussian) of photos, document pages, screenshots and receipts from Debian packages. See README.md." \
   --scales "$SCALES" \
   --report "single-scale 384=$DATA/eval/single/report.json=$single" \
-  --report "TTA $SCALES=$DATA/eval/tta/report.json=$tta"
+  --report "TTA 256,320,384,448,512 (the reference recipe)=$DATA/eval/tta/report.json=$tta"
 
 # Real blur sanity check: the three opencv-doc photos with real defocus/motion blur (not in any split).
 {
-  echo "The three photos of \`opencv-doc\` with real blur, classified by the shipped model (TTA, default thresholds; columns: file, label, confidence, p_blurred):"
+  echo "The three photos of \`opencv-doc\` with real blur, classified by the shipped model (its default scales and thresholds; columns: file, label, confidence, p_blurred):"
   echo
   echo '```'
   echo "\$ node packages/node/dist/cli.js classify <opencv-doc examples/data>/{text_defocus,text_motion,licenseplate_motion}.jpg --model models/blurgate-synth/1.0.0"

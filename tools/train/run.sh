@@ -11,7 +11,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 "$HERE/../data/build-dataset.sh" "$DATA" train
 # The test split is only needed for measuring; build it alongside training.
 "$HERE/../data/build-dataset.sh" "$DATA" test > "$DATA/build-test.log" 2>&1 &
-args=(--data "$DATA/synth" --out "$DATA/runs/blurgate-synth" --arch mobilenet_v3_small --size 192 --epochs 12)
+args=(--data "$DATA/synth" --out "$DATA/runs/blurgate-synth" --arch mobilenet_v3_small --size 192 --epochs 30)
 if [ -n "$DEADLINE" ]; then args+=(--deadline "$DEADLINE"); else args+=(--budget-minutes 95); fi
 /usr/bin/python3 "$HERE/train.py" "${args[@]}" --resume
 wait

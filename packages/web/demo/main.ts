@@ -3,7 +3,13 @@ import { decodeImage } from '@blurgate/web';
 import { type BlurGateWorker, createBlurGateWorker } from '@blurgate/web/worker';
 
 const HEAT_SIZE = 256;
-const SAMPLES = ['texture.png', 'texture-blurred.png', 'flower.png', 'china-blurred.png'];
+// The repo's samples/ (one sharp and one blurred copy of each crop), copied beside the page at build time.
+const SAMPLES = [
+  'sharp-opencv_board_000.jpg',
+  'blurred-opencv_board_000.jpg',
+  'sharp-rdoc_R-admin-04_001.jpg',
+  'blurred-rdoc_R-admin-04_001.jpg',
+];
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $<HTMLParagraphElement>('status');
@@ -171,7 +177,7 @@ dropZone.addEventListener('drop', (event) => {
 
 $<HTMLButtonElement>('samples').addEventListener('click', async () => {
   const files = await Promise.all(
-    SAMPLES.map(async (name) => new File([await (await fetch(`./samples/${name}`)).blob()], name, { type: 'image/png' })),
+    SAMPLES.map(async (name) => new File([await (await fetch(`./samples/${name}`)).blob()], name, { type: 'image/jpeg' })),
   );
   await classifyFiles(files);
 });
@@ -189,4 +195,12 @@ $<HTMLInputElement>('fast').addEventListener('change', () => {
   loadModel(url, url);
 });
 
-loadModel($<HTMLInputElement>('model-url').value, 'the test model');
+// `?model=<url>` loads another model (the demo test uses the test suite's model, whose outputs it knows);
+// the default is the shipped blurgate-synth, single scale 384 as its manifest says.
+const requestedModel = new URLSearchParams(location.search).get('model');
+if (requestedModel) {
+  $<HTMLInputElement>('model-url').value = requestedModel;
+  $<HTMLInputElement>('fast').checked = false;
+  $<HTMLParagraphElement>('model-notice').textContent = `Model from the page address: ${requestedModel}.`;
+}
+loadModel($<HTMLInputElement>('model-url').value, requestedModel ?? 'blurgate-synth 1.0.0');

@@ -1,21 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const ORT_DIST = here('../node_modules/onnxruntime-web/dist/');
 const FIXTURES = here('../../node/test/fixtures/');
+const DEFAULT_MODEL = here('../../../models/blurgate-synth/1.0.0/');
+const SAMPLES = here('../../../samples/');
+const SAMPLE_FILES = readdirSync(SAMPLES).filter((name) => /\.(jpe?g|png|webp)$/i.test(name));
 
 /** Files the page loads at run time, self-hosted beside it: onnxruntime-web's WASM, the model, sample photos. */
 const STATIC_FILES: Record<string, string> = {
   'ort/ort-wasm-simd-threaded.mjs': `${ORT_DIST}ort-wasm-simd-threaded.mjs`,
   'ort/ort-wasm-simd-threaded.wasm': `${ORT_DIST}ort-wasm-simd-threaded.wasm`,
-  // The test model until the trained default model exists (the page says so).
+  // The shipped default model, and the test suite's model (`?model=./models/tiny-4ch.onnx`, used by the demo test).
+  'models/blurgate-synth.onnx': `${DEFAULT_MODEL}model.onnx`,
   'models/tiny-4ch.onnx': `${FIXTURES}models/tiny-4ch.onnx`,
-  'samples/texture.png': `${FIXTURES}images/texture.png`,
-  'samples/texture-blurred.png': `${FIXTURES}images/texture-blurred.png`,
-  'samples/flower.png': `${FIXTURES}images/flower.png`,
-  'samples/china-blurred.png': `${FIXTURES}images/china-blurred.png`,
+  'fixtures/texture-blurred.png': `${FIXTURES}images/texture-blurred.png`,
+  ...Object.fromEntries(SAMPLE_FILES.map((name) => [`samples/${name}`, `${SAMPLES}${name}`])),
 };
 
 function selfHostedFiles(): Plugin {

@@ -29,10 +29,11 @@ describe('demo page', () => {
   it('classifies a sharp and a blurred photo, shows errors for bad files, re-routes with the slider', async () => {
     const { page, pageErrors } = await browser.newPage();
     await page.setViewportSize({ width: 1100, height: 1300 });
-    await page.goto(`${server.url}/index.html`);
+    // The test suite's model, whose PyTorch reference labels are known.
+    await page.goto(`${server.url}/index.html?model=./models/tiny-4ch.onnx`);
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
     expect(await page.textContent('#status')).toContain('4-channel');
-    expect(await page.textContent('#model-notice')).toContain('test model');
+    expect(await page.textContent('#model-notice')).toContain('tiny-4ch.onnx');
 
     // One photo through the file picker, one dropped on the drop zone.
     await page.setInputFiles('#file-input', path.join(FIXTURES_DIR, 'images/texture.png'));
@@ -83,6 +84,25 @@ describe('demo page', () => {
     await page.locator('#confidence').fill('0.99');
     expect(await card('texture.png').locator('.label').textContent()).toBe('uncertain');
     expect(await card('texture-blurred.png').locator('.label').textContent()).toBe('uncertain');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('with the shipped default model, labels the repo samples by their truth (sharp-*/blurred-*)', async () => {
+    const { page, pageErrors } = await browser.newPage();
+    await page.setViewportSize({ width: 1100, height: 1300 });
+    await page.goto(`${server.url}/index.html`);
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
+    expect(await page.textContent('#status')).toContain('blurgate-synth 1.0.0');
+    expect(await page.textContent('#status')).toContain('single scale 384');
+    await page.click('#samples');
+    await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 4, undefined, { timeout: 60_000 });
+    const shown = await page.locator('.result').evaluateAll((cards) =>
+      cards.map((card) => ({ name: card.querySelector('h2')?.textContent ?? '', label: card.querySelector('.label')?.textContent ?? '' })),
+    );
+    expect(shown).toHaveLength(4);
+    for (const { name, label } of shown) expect(label, name).toBe(name.startsWith('sharp-') ? 'sharp' : 'blurred');
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-default-model.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 

@@ -3,11 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ModelError, type ModelManifest, OptionError, parseModelManifest } from '@blurgate/core';
 import { compareVersions, listInstalledModels, modelStoreRoots, userModelsDir } from '@blurgate/node';
-import type { DownloadProgressListener } from './download-progress.js';
 import { type CheckpointConverter, type InstalledModelFolder, installModel, installedModelDir } from './install-model.js';
-import { type PulledCheckpoint, pullCheckpoint } from './pull-checkpoint.js';
+import { type PullCheckpointOptions, type PulledCheckpoint, pullCheckpoint } from './pull-checkpoint.js';
 
-export interface PullModelOptions {
+/** Download options are {@link PullCheckpointOptions}'s; the repo, file and pins come from the manifest. */
+export interface PullModelOptions
+  extends Pick<
+    PullCheckpointOptions,
+    'hubUrl' | 'cacheDir' | 'accessToken' | 'onProgress' | 'attempts' | 'retryDelayMs' | 'offline'
+  > {
   /** Branch, tag or commit to pull instead of the manifest's (a different revision drops its sha256 pin). */
   readonly revision?: string;
   /** Install from this local checkpoint instead of downloading (checked against a pinned sha256). */
@@ -18,14 +22,6 @@ export interface PullModelOptions {
   readonly modelsDir?: string;
   /** Where to look up manifests by name; default `@blurgate/node`'s `modelStoreRoots()` (includes the repo's `models/`). */
   readonly roots?: readonly string[];
-  readonly hubUrl?: string;
-  /** Hugging Face cache; default `HF_HUB_CACHE`, `HF_HOME/hub`, `~/.cache/huggingface/hub`. */
-  readonly cacheDir?: string;
-  readonly accessToken?: string;
-  readonly onProgress?: DownloadProgressListener;
-  readonly attempts?: number;
-  readonly retryDelayMs?: number;
-  readonly offline?: boolean;
   readonly freqAuxInGraph?: boolean;
   readonly convert?: CheckpointConverter;
 }

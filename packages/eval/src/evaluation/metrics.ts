@@ -63,19 +63,7 @@ export function confusionFromPredictions(truth: ArrayLike<number>, predicted: Ar
 
 /** Confusion counts when an image is called blurred at `score >= threshold`. */
 export function confusionAtThreshold(truth: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): Confusion {
-  let tp = 0;
-  let fp = 0;
-  let tn = 0;
-  let fn = 0;
-  for (let i = 0; i < truth.length; i++) {
-    const positive = truth[i] === 1;
-    if (scores[i] >= threshold) {
-      if (positive) tp++;
-      else fp++;
-    } else if (positive) fn++;
-    else tn++;
-  }
-  return { tp, fp, tn, fn };
+  return confusionFromPredictions(truth, Array.from(scores, (score) => score >= threshold));
 }
 
 /** Accuracy, precision, recall and F1 from counts, with sklearn's `zero_division=0`. */

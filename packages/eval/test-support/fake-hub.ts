@@ -174,6 +174,17 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     return id ? repo.commits.get(id) : undefined;
   }
 
+  /** The snapshot a request names, or a 404 the way the Hub answers (unknown repo, then unknown revision). */
+  function snapshotOrNotFound(res: ServerResponse, repoName: string, revision: string): Snapshot | undefined {
+    if (!repos.has(repoName)) {
+      sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
+      return undefined;
+    }
+    const snapshot = snapshotAt(repoName, revision);
+    if (!snapshot) sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    return snapshot;
+  }
+
   for (const [name, files] of Object.entries(options.repos ?? {})) {
     addCommit(name, 'main', 'Initial commit', files);
   }
@@ -224,16 +235,8 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     revision: string,
     filePath: string,
   ): void {
-    const repo = repos.get(repoName);
-    if (!repo) {
-      sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
-      return;
-    }
-    const snapshot = snapshotAt(repoName, revision);
-    if (!snapshot) {
-      sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
-      return;
-    }
+    const snapshot = snapshotOrNotFound(res, repoName, revision);
+    if (!snapshot) return;
     const file = snapshot.files.get(filePath);
     if (!file) {
       sendError(res, 404, 'EntryNotFound', `${filePath} does not exist on "${revision}"`);
@@ -293,15 +296,8 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
   }
 
   function pathsInfo(res: ServerResponse, repoName: string, revision: string, body: Buffer): void {
-    if (!repos.has(repoName)) {
-      sendError(res, 404, 'RepoNotFound', `Repository not found: ${repoName}`);
-      return;
-    }
-    const snapshot = snapshotAt(repoName, revision);
-    if (!snapshot) {
-      sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
-      return;
-    }
+    const snapshot = snapshotOrNotFound(res, repoName, revision);
+    if (!snapshot) return;
     const request = JSON.parse(body.toString('utf8') || '{}') as { paths?: unknown; expand?: unknown };
     const paths = Array.isArray(request.paths) ? request.paths.filter((p): p is string => typeof p === 'string') : [];
     const expand = request.expand === true;

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the blurgate-synth dataset from the raw source folders made by fetch-sources.sh.
 #
-#   tools/data/build-dataset.sh [DATA_DIR] [all|train|test|val384]   (default /work/data all; output: $DATA/synth/{train,val,test})
+#   tools/data/build-dataset.sh [DATA_DIR] [all|train|test]   (default /work/data all; output: $DATA/synth/{train,val,test})
 #
-# Tile sizes: train/val tiles are 192x192 (the training input size, so training resizes nothing); test tiles
-# are 384x384 (the single-scale inference size, so the test measures the model at its default scale).
-# Blur strengths are in pixels of the tile in both (see tools/synth/README.md).
+# Tile sizes: every split is made of 384x384 tiles with blur strengths in pixels of the tile, the same
+# procedure for train, val and test, so that the pixel statistics the model learns are the ones it is measured
+# on at its default scale (384). train.py trains on random 192x192 crops of the train tiles (no resampling, so
+# the blur in pixels is unchanged) and validates on the whole 384 tiles, as inference sees them.
 #
 # Split BY SOURCE PACKAGE for test, BY SOURCE IMAGE for validation:
 #   train/val: plasma-workspace-wallpapers, lxqt-themes, lomiri-wallpapers-20.04, digikam-data (photos),
@@ -27,39 +28,26 @@ RAW="$DATA/raw"
 
 # Each call is skipped when its records file exists (re-running resumes after an interruption).
 done_() { [ -f "$OUT/$1/records-$2.jsonl" ] && echo "skip $2 ($1 exists)"; }
-train() { done_ train "$1" || "${SYNTH[@]}" --tile-size 192 --split train --holdout 0.15 --holdout-split val --prefix "$@" || echo "warning: $1 had failures"; }
+train() { done_ train "$1" || "${SYNTH[@]}" --tile-size 384 --split train --holdout 0.15 --holdout-split val --prefix "$@" || echo "warning: $1 had failures"; }
 test_() { done_ test "$1" || "${SYNTH[@]}" --tile-size 384 --split test --prefix "$@" || echo "warning: $1 had failures"; }
 
 if [ "$PART" = all ] || [ "$PART" = train ]; then
-# Photos: halve the huge wallpapers first (softness and noise shrink), then crops up to 3x the tile.
-train plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 24 --max-zoom-out 4
-train lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 20 --max-zoom-out 4
-train lomiri --input "$RAW/lomiri-wallpapers-20.04" --downscale 0.5 --tiles 30 --max-zoom-out 4
-train digikam --input "$RAW/digikam-data" --tiles 8 --max-zoom-out 4
-# The same photos at (near) native resolution: zoom 1-1.5x, no halving, so that the slight softness of
-# real photos at their pixel scale is learned as "sharp" too (added after epoch 5 of the shipped run: tiles
-# of soft native webcam photos in the test split were being called blurred).
-train plasmanative --input "$RAW/plasma-workspace-wallpapers" --tiles 8 --max-zoom-out 1.5 --min-texture 150
-train lxqtnative --input "$RAW/lxqt-themes" --tiles 8 --max-zoom-out 1.5 --min-texture 150
-train lomirinative --input "$RAW/lomiri-wallpapers-20.04" --tiles 12 --max-zoom-out 1.5 --min-texture 150
+# Photos: halve the huge wallpapers first (their softness and noise shrink), then crops up to 2x the tile.
+train plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 40 --max-zoom-out 2
+train lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 30 --max-zoom-out 2
+train lomiri --input "$RAW/lomiri-wallpapers-20.04" --downscale 0.5 --tiles 60 --max-zoom-out 2
+train digikam --input "$RAW/digikam-data" --tiles 12 --max-zoom-out 2
+# The same photos at (near) native resolution: real photographs are slightly soft at their own pixel scale
+# (lens, demosaicing, JPEG), and such a photo is "sharp"; without these tiles the first model called the
+# soft native photos of the test packages blurred.
+train plasmanative --input "$RAW/plasma-workspace-wallpapers" --tiles 12 --max-zoom-out 1.25 --min-texture 150
+train lxqtnative --input "$RAW/lxqt-themes" --tiles 12 --max-zoom-out 1.25 --min-texture 150
+train lomirinative --input "$RAW/lomiri-wallpapers-20.04" --tiles 24 --max-zoom-out 1.25 --min-texture 150
 # Documents and screenshots: a few tiles per page (text regions pass the texture test, margins do not).
-train texpub --input "$RAW/texlive-publishers-doc" --tiles 2 --max-zoom-out 2
-train texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 2 --max-zoom-out 2
-train kstars --input "$RAW/kstars-data" --tiles 1 --max-zoom-out 2
-train receipt --input "$RAW/receipts" --tiles 3 --max-zoom-out 2.5
-fi
-
-if [ "$PART" = val384 ]; then
-# The validation SOURCES again, as 384x384 tiles: to choose the default TTA scales on held-out data of the
-# training packages (val tiles are 192 like training; the test split is never used for choices).
-v384() { done_ val384 "$1" || "${SYNTH[@]}" --tile-size 384 --split unused --holdout 0.15 --holdout-split val384 --holdout-only --prefix "$@" || echo "warning: $1 had failures"; }
-v384 plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 6 --max-zoom-out 2
-v384 lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 6 --max-zoom-out 2
-v384 digikam --input "$RAW/digikam-data" --tiles 4 --max-zoom-out 2
-v384 texpub --input "$RAW/texlive-publishers-doc" --tiles 1 --max-zoom-out 2
-v384 texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 1 --max-zoom-out 2
-v384 kstars --input "$RAW/kstars-data" --tiles 1 --max-zoom-out 2
-v384 receipt --input "$RAW/receipts" --tiles 1 --max-zoom-out 2
+train texpub --input "$RAW/texlive-publishers-doc" --tiles 3 --max-zoom-out 2
+train texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 3 --max-zoom-out 2
+train kstars --input "$RAW/kstars-data" --tiles 2 --max-zoom-out 2
+train receipt --input "$RAW/receipts" --tiles 4 --max-zoom-out 2
 fi
 
 if [ "$PART" = all ] || [ "$PART" = test ]; then
@@ -68,7 +56,7 @@ test_ rdoc --input "$RAW/r-doc-pdf" --tiles 2 --max-zoom-out 2
 test_ marble --input "$RAW/marble-data" --tiles 1 --max-zoom-out 2
 fi
 
-for s in train val val384 test; do
+for s in train val test; do
   [ -d "$OUT/$s" ] || continue
   echo "$s: $(ls "$OUT/$s/sharp" | wc -l) sharp, $(ls "$OUT/$s/blurred" | wc -l) blurred"
 done

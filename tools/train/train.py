@@ -3,13 +3,18 @@
 One command (see README.md):
 
     /usr/bin/python3 tools/train/train.py --data /work/data/synth --out /work/data/runs/synth-small \
-        --arch mobilenet_v3_small --size 256 --deadline 21:05
+        --arch mobilenet_v3_small --size 384 --crop 192 --deadline 21:05
 
 - data: `<data>/{train,val}/{sharp,blurred}/**` images (the layout `synth` writes and @blurgate/eval reads);
 - preprocessing exactly as the reference: Pillow RGB, Pillow bilinear squash resize to size x size, /255,
   ImageNet normalisation; FreqAux is a module of the model (`freq_aux.*` buffers). Resized images are cached
   once as uint8 tensors (`<out>/cache-<split>-<size>.pt`) so epochs cost only the network;
-- light augmentation: horizontal/vertical flips and 90-degree rotations (blur stays blur), and for half the
+- training sees random `--crop` x `--crop` crops of the cached `--size` images (no resampling: blur keeps its
+  size in pixels, so a model trained on 192 crops of 384 tiles sees the pixel statistics inference sees at
+  384, at a quarter of the cost); validation and BatchNorm statistics use the whole `--size` images;
+- paired batches: when every sharp/X has a blurred/X (what `synth` writes), each batch holds both copies of
+  the same tiles with the same crop, so the only difference the loss can use is the blur itself;
+- light augmentation: horizontal/vertical flips and 90-degree rotations (blur stays blur), and for some
   batches an antialiased bilinear squash-resize to a random smaller size (what inference's resize does);
 - AdamW, cross-entropy, linear warm-up then cosine decay; the cosine runs on max(step progress, wall-clock
   progress) so the schedule anneals fully even when --deadline stops training early;
@@ -86,6 +91,38 @@ def normalise(batch_u8: torch.Tensor) -> torch.Tensor:
     return (batch_u8.float() / 255.0 - MEAN) / STD
 
 
+def pair_indices(items: List[Tuple[str, int]]) -> torch.Tensor | None:
+    """(P, 2) indices of (sharp, blurred) items with the same file name, or None when not every item pairs."""
+    sharp = {os.path.basename(p): i for i, (p, label) in enumerate(items) if label == 0}
+    blurred = {os.path.basename(p): i for i, (p, label) in enumerate(items) if label == 1}
+    if not sharp or sharp.keys() != blurred.keys():
+        return None
+    return torch.tensor([[sharp[k], blurred[k]] for k in sorted(sharp)], dtype=torch.long)
+
+
+def textured_crops(batch: torch.Tensor, pairs: int, crop: int, gen: torch.Generator, tries: int = 3) -> torch.Tensor:
+    """Random crop x crop windows, one per sharp/blurred pair (rows i and i + pairs share a window).
+
+    Of `tries` random windows the one with the most gradient energy in the sharp copy is kept: a blurred tile's
+    flat corner (page margin, sky) looks exactly like the sharp one and would only teach label noise.
+    """
+    n, _, h, w = batch.shape
+    if crop >= h and crop >= w:
+        return batch
+    ys = torch.randint(0, h - crop + 1, (pairs, tries), generator=gen)
+    xs = torch.randint(0, w - crop + 1, (pairs, tries), generator=gen)
+    grey = batch[:pairs].float().mean(1)
+    energy = (grey[:, 1:, :] - grey[:, :-1, :]).abs()
+    out = torch.empty((n, batch.shape[1], crop, crop), dtype=batch.dtype)
+    for i in range(pairs):
+        scores = [float(energy[i, y : y + crop - 1, x : x + crop].mean()) for y, x in zip(ys[i].tolist(), xs[i].tolist())]
+        best = max(range(tries), key=scores.__getitem__)
+        y, x = int(ys[i, best]), int(xs[i, best])
+        for row in range(i, n, pairs):
+            out[row] = batch[row, :, y : y + crop, x : x + crop]
+    return out
+
+
 def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Flips and 90-degree rotations: exact pixel permutations, so no resampling softness is added."""
     if torch.rand(1, generator=gen).item() < 0.5:
@@ -96,18 +133,19 @@ def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return torch.rot90(batch, k, dims=(2, 3)) if k else batch
 
 
-def rescale(batch: torch.Tensor, size: int, gen: torch.Generator, prob: float, min_ratio: float) -> torch.Tensor:
-    """With probability `prob`, squash-resizes the batch to a random smaller square with an antialiased
-    bilinear (triangle) filter, as inference's Pillow bilinear resize does at every TTA scale other than the
-    image's own size. Without it the model only ever saw un-resampled pixels and called resampled sharp images
-    blurred (measured on the 384-px validation tiles: F1 0.94 at scale 384, 0.75 at 256, 0.74 at 512).
+def rescale(batch: torch.Tensor, size: int, gen: torch.Generator, prob: float, min_ratio: float, max_ratio: float) -> torch.Tensor:
+    """With probability `prob`, squash-resizes the batch to a random square between min_ratio and max_ratio of
+    its size with a bilinear (triangle, antialiased when shrinking) filter, as inference's Pillow bilinear
+    resize does at every TTA scale other than the image's own size (256..512 for a 384 image: 0.67x..1.33x).
+    Without it the model only ever saw un-resampled pixels and called resampled sharp images blurred
+    (measured on 384-px validation tiles with the first model: F1 0.94 at scale 384, 0.75 at 256, 0.74 at 512).
     """
     if prob <= 0 or torch.rand(1, generator=gen).item() >= prob:
         return batch
-    s = int(torch.randint(int(size * min_ratio), size + 1, (1,), generator=gen).item())
+    s = int(torch.randint(int(size * min_ratio), int(size * max_ratio) + 1, (1,), generator=gen).item())
     if s == size:
         return batch
-    x = F.interpolate(batch.float(), size=(s, s), mode="bilinear", align_corners=False, antialias=True)
+    x = F.interpolate(batch.float(), size=(s, s), mode="bilinear", align_corners=False, antialias=s < size)
     return x.round().clamp(0, 255).to(torch.uint8)
 
 
@@ -173,7 +211,8 @@ def main() -> None:
     ap.add_argument("--data", required=True, help="dataset root with train/ and val/")
     ap.add_argument("--out", required=True, help="run folder: best.pt, last.pt, log.jsonl, log.csv, caches")
     ap.add_argument("--arch", default="mobilenet_v3_small", choices=["mobilenet_v3_small", "mobilenet_v3_large"])
-    ap.add_argument("--size", type=int, default=256, help="training input size (square)")
+    ap.add_argument("--size", type=int, default=384, help="cache and validation size (square; tiles of this size are not resampled)")
+    ap.add_argument("--crop", type=int, default=192, help="train on random crops of this side (0: the whole --size image)")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -184,10 +223,12 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     ap.add_argument("--warm-restart", action="store_true", help="with --resume: start a new cosine cycle at --lr over the remaining budget")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--rescale-prob", type=float, default=0.5, help="share of batches squash-resized smaller (bilinear, antialiased)")
-    ap.add_argument("--rescale-min", type=float, default=0.67, help="smallest rescale ratio")
-    ap.add_argument("--bn-batches", type=int, default=20, help="training batches (of 64) for BN recalibration before validation")
-    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 is fastest on a loaded machine)")
+    ap.add_argument("--rescale-prob", type=float, default=0.5, help="share of batches squash-resized (bilinear)")
+    ap.add_argument("--rescale-min", type=float, default=0.67, help="smallest rescale ratio (TTA scale 256 of a 384 image)")
+    ap.add_argument("--rescale-max", type=float, default=1.33, help="largest rescale ratio (TTA scale 512 of a 384 image)")
+    ap.add_argument("--bn-batches", type=int, default=20, help="training batches (of 32 whole images) for BN recalibration before validation")
+    ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1),
+                    help="torch intra-op threads (on an idle 2-core machine 2 is fastest; use 1 when other jobs hold the cores)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -204,9 +245,14 @@ def main() -> None:
     xv, yv = load_cache(val_items, args.size, os.path.join(args.out, f"cache-val-{args.size}.pt"))
     print(f"caches ready in {time.time() - start:.0f}s", flush=True)
 
+    pairs = pair_indices(train_items)
+    units = len(pairs) if pairs is not None else len(xt)  # what one step draws from: pairs, or single images
+    per_step = args.batch // 2 if pairs is not None else args.batch
+    crop = args.crop or args.size
+    print(f"training on {crop}x{crop} crops, {'paired' if pairs is not None else 'unpaired'} batches", flush=True)
     model = FreqAuxModel(build_backbone(args.arch, in_channels=4))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps_per_epoch = len(xt) // args.batch
+    steps_per_epoch = units // per_step
     total_steps = steps_per_epoch * args.epochs
     epoch0, step, trained_seconds, best_f1 = 0, 0, 0.0, -1.0
     last_path = os.path.join(args.out, "last.pt")
@@ -246,11 +292,13 @@ def main() -> None:
             break
         t_epoch = time.time()
         model.train()
-        perm = torch.randperm(len(xt), generator=gen)
+        perm = torch.randperm(units, generator=gen)
         loss_sum, correct, seen = 0.0, 0, 0
         for b in range(steps_per_epoch):
-            idx = perm[b * args.batch : (b + 1) * args.batch]
-            xb = normalise(rescale(augment(xt[idx], gen), args.size, gen, args.rescale_prob, args.rescale_min))
+            chosen = perm[b * per_step : (b + 1) * per_step]
+            idx = torch.cat([pairs[chosen, 0], pairs[chosen, 1]]) if pairs is not None else chosen
+            cropped = textured_crops(xt[idx], len(chosen) if pairs is not None else len(idx), crop, gen)
+            xb = normalise(rescale(augment(cropped, gen), crop, gen, args.rescale_prob, args.rescale_min, args.rescale_max))
             yb = yt[idx]
             lr = lr_at(step, trained_seconds + time.time() - train_start)
             for g in opt.param_groups:
@@ -267,7 +315,7 @@ def main() -> None:
             if b % 50 == 0:
                 print(f"  epoch {epoch + 1} step {b}/{steps_per_epoch} loss {loss.item():.4f} lr {lr:.2e} "
                       f"({time.time() - t_epoch:.0f}s)", flush=True)
-        recalibrate_bn(model, xt, 64, args.bn_batches, gen)
+        recalibrate_bn(model, xt, 32, args.bn_batches, gen)
         metrics = evaluate(model, xv, yv, 64)
         epoch_seconds = time.time() - t_epoch
         trained_seconds += epoch_seconds

@@ -23,7 +23,7 @@ tta="node packages/eval/dist/cli.js run --model models/blurgate-synth/1.0.0 --da
 $single | tee "$DATA/eval/single.txt"
 $tta | tee "$DATA/eval/tta.txt"
 /usr/bin/python3 tools/train/write_manifest.py --manifest "$MODEL/manifest.json" --checkpoint "$CKPT" \
-  --recipe "tools/train/run.sh (tools/data/build-dataset.sh seed 1, train.py --arch mobilenet_v3_small --size 192) at git $(git rev-parse --short HEAD)" \
+  --recipe "tools/train/run.sh (tools/data/build-dataset.sh seed 1, train.py --arch mobilenet_v3_small --size 384 --crop 192) at git $(git rev-parse --short HEAD)" \
   --dataset "blurgate-synth test split: 384x384 synthetic pairs from opencv-doc, r-doc-pdf, marble-data (packages not used in training)" \
   --description "Default blurgate model: FreqAux + MobileNetV3-Small trained from scratch on synthetic blur (camera-shake trajectories, linear motion, defocus, Gaussian) of photos, document pages, screenshots and receipts from Debian packages. See README.md." \
   --scales "$SCALES" \

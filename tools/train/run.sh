@@ -12,7 +12,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 # The test split is only needed for measuring; build it alongside training.
 "$HERE/../data/build-dataset.sh" "$DATA" test > "$DATA/build-test.log" 2>&1 &
 # Small, trained on 192 crops of the 384 tiles and validated on whole tiles: see README.md for the measurements.
-args=(--data "$DATA/synth" --out "$DATA/runs/blurgate-synth" --arch mobilenet_v3_small --size 384 --crop 192 --epochs 30)
+args=(--data "$DATA/synth" --out "$DATA/runs/blurgate-synth" --arch mobilenet_v3_small --size 384 --crop 192 --epochs 45)
 if [ -n "$DEADLINE" ]; then args+=(--deadline "$DEADLINE"); else args+=(--budget-minutes 95); fi
 /usr/bin/python3 "$HERE/train.py" "${args[@]}" --resume
 wait

@@ -118,12 +118,12 @@ All images come from Debian packages (`tools/data/fetch-sources.sh`: `apt-get do
 Pairs are made by `tools/synth` (`tools/data/build-dataset.sh`, seed 1): for each crop, a sharp copy and a
 blurred copy of the same pixels, so only blur separates the classes.
 
-- **train** ({total(train)} images, 192 × 192 tiles; per prefix sharp+blurred): {split_lines(train)}
-- **validation** ({total(val)} images, held-out SOURCE images of the training packages, 15% by file-name hash): {split_lines(val)}
+- **train** ({total(train)} images, 384 × 384 tiles; per prefix sharp+blurred): {split_lines(train)}
+- **validation** ({total(val)} images, 384 × 384 tiles, held-out SOURCE images of the training packages, 15% by file-name hash): {split_lines(val)}
 - **test** ({total(test)} images, 384 × 384 tiles, packages never used in training): {split_lines(test)}
 
-Prefixes: plasma / plasmanative = `plasma-workspace-wallpapers` (halved, then crops zoomed out 1–4×; and
-native resolution, 1–1.5×), lxqt / lxqtnative = `lxqt-themes`, lomiri / lomirinative =
+Prefixes: plasma / plasmanative = `plasma-workspace-wallpapers` (halved, then crops zoomed out 1–2×; and
+native resolution, 1–1.25×), lxqt / lxqtnative = `lxqt-themes`, lomiri / lomirinative =
 `lomiri-wallpapers-20.04`, digikam = `digikam-data`, texpub = `texlive-publishers-doc`, texrec =
 `texlive-latex-recommended-doc` (PDF pages), kstars = `kstars-data` (documentation screenshots),
 receipt = `receiptline` receipts; test: opencv = `opencv-doc` `examples/data` photos, rdoc = `r-doc-pdf`
@@ -138,10 +138,12 @@ with a Laplacian variance below 100 (flat sky, bokeh, page margins) are not used
 
 ## Training
 
-`tools/train/train.py` (recipe: `tools/train/README.md`): MobileNetV3-Small at 192 × 192 (chosen by
-measured step time on this shared 2-core machine), AdamW lr 2e-3, weight decay 0.02, batch 32,
-cross-entropy, warm-up + cosine schedule capped by wall clock, flips / 90° rotations, BatchNorm statistics
-re-estimated on training batches before each validation. {len(log)} epochs logged; best validation F1
+`tools/train/train.py` (recipe: `tools/train/README.md`): MobileNetV3-Small trained on random 192 × 192
+crops of the 384 tiles (no resampling, so blur keeps its size in pixels; Small and 192 chosen by measured step
+time on this 2-core machine), paired batches (both copies of a tile, same window), AdamW lr 2e-3, weight
+decay 0.02, batch 32, cross-entropy, warm-up + cosine schedule capped by wall clock, flips / 90° rotations,
+bilinear rescale by 0.67–1.33× for half the batches, BatchNorm statistics re-estimated on whole 384 training
+tiles before each validation (on the whole 384 validation tiles). {len(log)} epochs logged; best validation F1
 {float(best['val_f1']):.4f} (ROC AUC {float(best['val_auc']):.4f}) at epoch {best['epoch']}, which is
 `best.pt`. Per-epoch log: [`training-log.csv`](training-log.csv).
 
@@ -195,7 +197,7 @@ Reproduce:
   separates this kind of blur in unseen images, not how it does on your camera.
 - "Sharp" means what the source package shipped: some sources (webcam calibration photos, scanned sudoku)
   are soft themselves, and the model may call such images blurred.
-- Small model, short training: 29 epochs, 62 minutes of a shared 2-core CPU. Retrain on your own domain with
+- Small model, short training: {len(log)} epochs, {sum(float(r['epoch_seconds']) for r in log) / 60:.0f} minutes of a 2-core CPU. Retrain on your own domain with
   `tools/train` (documents, low light and defocus especially).
 - Licences of the training images are those of the Debian packages (DFSG-free); the weights are a
   statistical summary of them and of the synthesis.

@@ -265,6 +265,9 @@ def main() -> None:
     # Wall-clock schedule horizon: time already trained plus what this invocation may still use.
     train_start = time.time()
     horizon = trained_seconds + max(60.0, budget - (train_start - start))
+    # trained_seconds grows every epoch, so the schedule's clock adds this invocation's elapsed time to what was
+    # trained BEFORE it (adding it to the running total counted every epoch twice and annealed in half the time).
+    trained_before = trained_seconds
 
     restart_step = step
 
@@ -300,7 +303,7 @@ def main() -> None:
             cropped = textured_crops(xt[idx], len(chosen) if pairs is not None else len(idx), crop, gen)
             xb = normalise(rescale(augment(cropped, gen), crop, gen, args.rescale_prob, args.rescale_min, args.rescale_max))
             yb = yt[idx]
-            lr = lr_at(step, trained_seconds + time.time() - train_start)
+            lr = lr_at(step, trained_before + time.time() - train_start)
             for g in opt.param_groups:
                 g["lr"] = lr
             logits = model(xb)

@@ -40,13 +40,13 @@ $tta | tee "$DATA/eval/tta.txt"
   echo '```'
 } > "$DATA/eval/real-blur.md"
 
-# Latency: @blurgate/node's benchmark on 8 test images (the machine is shared: figures are indicative).
+# Latency: @blurgate/node's benchmark on 8 test images (8 test tiles).
 mkdir -p "$DATA/eval/bench-images"
 ls "$DATA"/synth/test/sharp/opencv_*_000.jpg | head -8 | xargs -I{} cp {} "$DATA/eval/bench-images/"
 (cd packages/node && node bench/run.mjs --model "$MODEL/model.onnx" --images "$DATA/eval/bench-images" --runs 3) > "$DATA/eval/bench.txt" 2>&1
 {
   echo "Measured with \`cd packages/node && node bench/run.mjs --model ../../models/blurgate-synth/1.0.0/model.onnx --images <8 test tiles, 384x384 JPEG> --runs 3\`"
-  echo "on this 2-core machine while other jobs were running (load average $(cut -d' ' -f1-3 /proc/loadavg)), so indicative only:"
+  echo "on this 2-core machine (load average $(cut -d' ' -f1-3 /proc/loadavg) when it ran; figures are indicative):"
   echo
   echo '```'
   grep -A6 "^createBlurGate" "$DATA/eval/bench.txt" || tail -8 "$DATA/eval/bench.txt"

@@ -56,4 +56,5 @@ ls "$DATA"/synth/test/sharp/opencv_*_000.jpg | head -8 | xargs -I{} cp {} "$DATA
 /usr/bin/python3 tools/train/write_model_card.py --model "$MODEL" --data "$DATA" \
   --single "$DATA/eval/single/report.json" --tta "$DATA/eval/tta/report.json" \
   --latency "$DATA/eval/latency.md" --real-blur "$DATA/eval/real-blur.md" ${NOTES:+--notes "$NOTES"} ${HISTORY:+--history "$HISTORY"}
+node tools/release/run.mjs cards   # the manifest-generated metrics section `pnpm release` checks
 echo "released $MODEL"

@@ -31,9 +31,13 @@ def resize(x: torch.Tensor, s: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def score(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> str:
+def prob_blurred(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     model.eval()
-    p = torch.cat([torch.softmax(model(normalise(x[i : i + 64])), 1)[:, 1] for i in range(0, len(x), 64)]).numpy()
+    return torch.cat([torch.softmax(model(normalise(x[i : i + 64])), 1)[:, 1] for i in range(0, len(x), 64)])
+
+
+def score(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> str:
+    p = prob_blurred(model, x).numpy()
     return f"F1 {f1_score(y.numpy(), p >= 0.5):.4f}, ROC AUC {roc_auc_score(y.numpy(), p):.4f}"
 
 
@@ -46,9 +50,7 @@ def check_tta(model: torch.nn.Module, val: dict, sample: torch.Tensor) -> None:
     y = val["y"].numpy()
 
     def report(tag: str) -> None:
-        model.eval()
-        probs = {s: torch.cat([torch.softmax(model(normalise(x[i : i + 64])), 1)[:, 1] for i in range(0, len(x), 64)])
-                 for s, x in scaled.items()}
+        probs = {s: prob_blurred(model, x) for s, x in scaled.items()}
         mean = torch.stack(list(probs.values())).mean(0).numpy()
         per_scale = " ".join(f"{s}: {f1_score(y, p.numpy() >= 0.5):.4f}" for s, p in probs.items())
         print(f"{tag}: per-scale F1 {per_scale}; TTA F1 {f1_score(y, mean >= 0.5):.4f}, ROC AUC {roc_auc_score(y, mean):.4f}")

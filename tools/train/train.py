@@ -15,7 +15,7 @@ One command (see README.md):
 - paired batches: when every sharp/X has a blurred/X (what `synth` writes), each batch holds both copies of
   the same tiles with the same crop, so the only difference the loss can use is the blur itself;
 - light augmentation: horizontal/vertical flips and 90-degree rotations (blur stays blur), and for some
-  batches an antialiased bilinear squash-resize to a random smaller size (what inference's resize does);
+  batches a bilinear squash-resize by 0.67-1.33x (what inference's resize does at the TTA scales);
 - AdamW, cross-entropy, linear warm-up then cosine decay; the cosine runs on max(step progress, wall-clock
   progress) so the schedule anneals fully even when --deadline stops training early;
 - wall-clock cap: stops after the epoch that would overrun --deadline (UTC HH:MM) or --budget-minutes;
@@ -132,6 +132,8 @@ def rescaled_textured_crops(batch: torch.Tensor, pairs: int, crop: int, gen: tor
     on its own; at inference the running statistics come from unresized tiles. Measured on the validation
     tiles with the shipped model: F1 at scale 256 is 0.739 with its BatchNorm statistics and 0.939 when they
     are re-estimated on 256-resized tiles (model card, "Default scales"). Not yet used for a shipped model.
+    The window choice repeats textured_crops' instead of calling it: textured_crops' random draws are what
+    the shipped run used, and a shared version would change them.
     """
     n = batch.shape[0]
     out = torch.empty((n, batch.shape[1], crop, crop), dtype=batch.dtype)

@@ -17,3 +17,4 @@ export * from './predict-tta.js';
 export * from './blur-classifier.js';
 export * from './laplacian-variance.js';
 export * from './model-manifest-validate.js';
+export * from './classification-record.js';

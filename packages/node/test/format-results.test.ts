@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRecord, plainLine, ResultTally, round4, tableHeader, tableRow } from '../src/cli/format-results.js';
+import { classificationRecord as jsonRecord, round4 } from '@blurgate/core';
+import { plainLine, ResultTally, tableHeader, tableRow } from '../src/cli/format-results.js';
 
 describe('round4', () => {
   it('rounds like Python round(x, 4) on the exact binary value', () => {

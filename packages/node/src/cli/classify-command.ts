@@ -1,8 +1,8 @@
-import { BlurgateError, type ClassifyResult } from '@blurgate/core';
+import { BlurgateError, type ClassifyResult, classificationRecord } from '@blurgate/core';
 import cliProgress from 'cli-progress';
 import { type BlurGate, createBlurGate } from '../blur-gate.js';
 import { collectInputs } from './collect-inputs.js';
-import { jsonRecord, plainLine, ResultTally, tableHeader, tableRow } from './format-results.js';
+import { plainLine, ResultTally, tableHeader, tableRow } from './format-results.js';
 import { FileSorter } from './sort-into.js';
 import { readThresholdsFile } from './thresholds-file.js';
 import { UsageError } from './usage-error.js';
@@ -95,7 +95,7 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
 
   for (const problem of problems) {
     tally.add('error');
-    if (args.json) out(JSON.stringify(jsonRecord({ status: 'error', input: problem.input, error: problem })));
+    if (args.json) out(JSON.stringify(classificationRecord({ status: 'error', input: problem.input, error: problem })));
     else err(`error: ${problem.message} [${problem.code}]`);
   }
   if (table) out(tableHeader());
@@ -114,7 +114,7 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
       tally.add(current.status === 'ok' ? current.label : 'error');
       if (args.json) {
         const extra = sorter ? { sorted_to: sortedTo, ...(args.dryRun ? { dry_run: true } : {}) } : {};
-        out(JSON.stringify(jsonRecord(current, extra)));
+        out(JSON.stringify(classificationRecord(current, extra)));
       } else {
         out(table ? tableRow(current) : plainLine(current));
         if (sortedTo) {

@@ -1,45 +1,5 @@
 import type { BlurLabel, ClassifyResult } from '@blurgate/core';
 
-/**
- * Rounds to 4 decimals like the reference CLI's Python `round(x, 4)`: both round the exact binary
- * value correctly (`toFixed` does; `Math.round(x * 1e4)` can double-round). Exact binary ties such
- * as 0.03125, where Python picks the even digit, are the only difference.
- */
-export function round4(value: number): number {
-  return Number(value.toFixed(4));
-}
-
-/** The `--json` line of one result: the reference's fields plus status, error and per-scale probabilities. */
-export function jsonRecord(result: ClassifyResult<string>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  if (result.status === 'error') {
-    return {
-      file: result.input,
-      label: null,
-      confidence: null,
-      prob_sharp: null,
-      prob_blurred: null,
-      status: 'error',
-      error: { code: result.error.code, message: result.error.message },
-      ...extra,
-    };
-  }
-  return {
-    file: result.input,
-    label: result.label,
-    confidence: round4(result.confidence),
-    prob_sharp: round4(result.probSharp),
-    prob_blurred: round4(result.probBlurred),
-    status: 'ok',
-    error: null,
-    scales: result.scales.map((s) => ({
-      scale: s.scale,
-      prob_sharp: round4(s.probSharp),
-      prob_blurred: round4(s.probBlurred),
-    })),
-    ...extra,
-  };
-}
-
 const LABEL_WIDTH = 9;
 const NUMBER_WIDTH = 10;
 

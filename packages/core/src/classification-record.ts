@@ -43,7 +43,8 @@ type ClassifyResultLabel = 'sharp' | 'blurred' | 'uncertain';
  * @returns the record, ready for `JSON.stringify`.
  * @example
  * ```ts
- * for await (const r of gate.classifyMany(files)) console.log(JSON.stringify(classificationRecord(r)));
+ * const lines = [];
+ * for await (const r of gate.classifyMany(files)) lines.push(JSON.stringify(classificationRecord(r)));
  * ```
  */
 export function classificationRecord(

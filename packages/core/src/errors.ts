@@ -13,7 +13,34 @@ export type BlurgateErrorCode =
   | 'ABORTED'
   | 'DOWNLOAD_FAILED'
   | 'UNSAFE_CHECKPOINT'
-  | 'CONVERSION_FAILED';
+  | 'CONVERSION_FAILED'
+  /** `--sort-into` could not copy or move a classified file. */
+  | 'SORT_FAILED'
+  /** The gate was disposed; create a new one. */
+  | 'DISPOSED'
+  /** An error blurgate did not anticipate (a bug, or a failure of the platform); the message says what. */
+  | 'UNEXPECTED';
+
+/** Every {@link BlurgateErrorCode}, for code that must check a code received as text (e.g. from a worker). */
+export const BLURGATE_ERROR_CODES: readonly BlurgateErrorCode[] = Object.freeze([
+  'INVALID_IMAGE',
+  'DECODE_FAILED',
+  'IMAGE_TOO_LARGE',
+  'INPUT_NOT_FOUND',
+  'INVALID_OPTION',
+  'UNSUPPORTED_MODEL',
+  'MODEL_NOT_FOUND',
+  'INVALID_MANIFEST',
+  'CHECKSUM_MISMATCH',
+  'RUNTIME_FAILED',
+  'ABORTED',
+  'DOWNLOAD_FAILED',
+  'UNSAFE_CHECKPOINT',
+  'CONVERSION_FAILED',
+  'SORT_FAILED',
+  'DISPOSED',
+  'UNEXPECTED',
+] satisfies BlurgateErrorCode[]);
 
 /**
  * Base class of blurgate's typed errors. `code` is stable and safe to branch on; `message`

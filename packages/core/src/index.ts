@@ -1,3 +1,10 @@
+/**
+ * @packageDocumentation
+ * `@blurgate/core`: the platform-free blur gate. The reference arithmetic (Pillow-exact bilinear
+ * resize, FreqAux, normalisation, TTA and routing), the model manifest, the typed errors, and
+ * {@link createGate}, the one gate `@blurgate/node` and `@blurgate/web` build from a runtime, a
+ * decoder and a model. No `node:*`, no DOM, no side effects at import.
+ */
 export * from './pixel-image.js';
 export * from './errors.js';
 export * from './runtime.js';
@@ -18,3 +25,11 @@ export * from './blur-classifier.js';
 export * from './laplacian-variance.js';
 export * from './model-manifest-validate.js';
 export * from './classification-record.js';
+export * from './serial-queue.js';
+export * from './failure-record.js';
+export * from './pixel-limit.js';
+export * from './read-input-channels.js';
+export * from './gate-options.js';
+export * from './blur-gate.js';
+export * from './classify-stream.js';
+export * from './create-gate.js';

@@ -1,3 +1,5 @@
+import type { BlurgateErrorCode } from './errors.js';
+
 /** The three answers of the gate. */
 export type BlurLabel = 'sharp' | 'blurred' | 'uncertain';
 
@@ -27,9 +29,9 @@ export interface RoutingThresholds {
   readonly blurThreshold: number;
 }
 
-/** An error attached to one input of a batch; the batch goes on. */
+/** An error attached to one input of a batch; the batch goes on. Made by `failureOf`. */
 export interface ClassifyFailure {
-  readonly code: string;
+  readonly code: BlurgateErrorCode;
   readonly message: string;
 }
 

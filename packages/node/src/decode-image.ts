@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { ImageInputError, type PixelImage } from '@blurgate/core';
+import { assertPixelLimit, ImageInputError, type PixelImage } from '@blurgate/core';
 import sharp, { type Metadata } from 'sharp';
 
 /** Default decompression-bomb guard: 100 megapixels. */
@@ -90,12 +90,7 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
   // metadata() reads the header only, so this refuses a bomb before any pixel is decoded.
   // For animations sharp reports the frame height as pageHeight.
   const frameHeight = metadata.pageHeight ?? height;
-  if (width * frameHeight > maxPixels) {
-    throw new ImageInputError(
-      'IMAGE_TOO_LARGE',
-      `${where}: the image is ${width}×${frameHeight} (${megapixels(width * frameHeight)}), over the limit of ${megapixels(maxPixels)}; raise maxPixels (--max-pixels) if you trust this file`,
-    );
-  }
+  assertPixelLimit(width, frameHeight, maxPixels, where);
 
   try {
     // ignoreIcc: Pillow does not colour-manage, so neither do we (CMYK aside, which needs a profile).

@@ -1,3 +1,9 @@
+/**
+ * @packageDocumentation
+ * `@blurgate/node`: blurgate for Node. {@link createBlurGate} loads a model from a file or the model
+ * store, decodes images with sharp and runs onnxruntime-node; the gate itself is `@blurgate/core`'s
+ * `createGate`, the same as in `@blurgate/web`. Also: the `blurgate` CLI, the model store, `decodeImage`.
+ */
 import packageJson from '../package.json' with { type: 'json' };
 
 /** The version of @blurgate/node, for reports. */
@@ -26,5 +32,6 @@ export {
   type BlurGateModelInfo,
   type BlurGateOptions,
   type ClassifyManyOptions,
+  type ClassifyOptions,
 } from './blur-gate.js';
 export type { BlurLabel, BlurPrediction, ClassifyResult, ScaleProbabilities } from '@blurgate/core';

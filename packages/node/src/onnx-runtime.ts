@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { type InferenceRuntime, ModelError, type ModelSession, type TensorDims } from '@blurgate/core';
+import { type InferenceRuntime, ModelError, type ModelSession, readInputChannels, type TensorDims } from '@blurgate/core';
 import * as ort from 'onnxruntime-node';
 
 export interface OnnxRuntimeOptions {
@@ -13,28 +13,6 @@ function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-/** The channel dimension of the model's first input: 3 or 4, or a ModelError. */
-function readInputChannels(session: ort.InferenceSession): 3 | 4 {
-  const meta = session.inputMetadata[0];
-  if (!meta?.isTensor) {
-    throw new ModelError('UNSUPPORTED_MODEL', 'the model has no tensor input; expected one NCHW float32 input');
-  }
-  if (meta.type !== 'float32') {
-    throw new ModelError('UNSUPPORTED_MODEL', `model input is ${meta.type}; expected float32`);
-  }
-  if (meta.shape.length !== 4) {
-    throw new ModelError(
-      'UNSUPPORTED_MODEL',
-      `model input has ${meta.shape.length} dimensions [${meta.shape.join(', ')}]; expected 4 (batch, channels, height, width)`,
-    );
-  }
-  const channels = meta.shape[1];
-  if (channels !== 3 && channels !== 4) {
-    throw new ModelError('UNSUPPORTED_MODEL', `model input has ${String(channels)} channels; expected 3 or 4`);
-  }
-  return channels;
-}
-
 class OnnxModelSession implements ModelSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -45,7 +23,7 @@ class OnnxModelSession implements ModelSession {
     this.#session = session;
     this.inputNames = [...session.inputNames];
     this.outputNames = [...session.outputNames];
-    this.inputChannels = readInputChannels(session);
+    this.inputChannels = readInputChannels(session.inputMetadata[0]);
   }
 
   async run(input: Float32Array, dims: TensorDims): Promise<Float32Array> {

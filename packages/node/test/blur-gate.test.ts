@@ -73,7 +73,7 @@ describe('createBlurGate', () => {
     expect(fromPath.probBlurred).toBeCloseTo((expected[0].probBlurred + expected[1].probBlurred) / 2, 4);
     await expect(gate.classify('/nope.png')).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
     await gate.dispose();
-    await expect(gate.classify(bytes)).rejects.toMatchObject({ code: 'RUNTIME_FAILED' });
+    await expect(gate.classify(bytes)).rejects.toMatchObject({ code: 'DISPOSED' });
   });
 
   it('takes scales and thresholds from the manifest; explicit options win', async () => {

@@ -59,7 +59,7 @@ describe('human output', () => {
     probBlurred: 0.87654,
     scales: [],
   };
-  const bad = { status: 'error' as const, input: 'b.jpg', error: { code: 'DECODE_FAILED', message: 'm' } };
+  const bad = { status: 'error' as const, input: 'b.jpg', error: { code: 'DECODE_FAILED' as const, message: 'm' } };
 
   it('table rows line up under the header', () => {
     const header = tableHeader();

@@ -41,12 +41,21 @@ function loadModel(model: string | Uint8Array, name: string) {
       gate = await createBlurGateWorker({
         model,
         runtime: { wasmPaths: new URL('./ort/', location.href).href },
-        fast: $<HTMLInputElement>('fast').checked,
+        // Unticked: the model's manifest decides the scales (blurgate-synth: [384]); ticked: single scale 384.
+        fast: $<HTMLInputElement>('fast').checked || undefined,
         onProgress: ({ loadedBytes, totalBytes }) =>
           setStatus(`Loading ${name}: ${(loadedBytes / 1e6).toFixed(1)}${totalBytes ? ` of ${(totalBytes / 1e6).toFixed(1)}` : ''} MB`, 'loading'),
       });
       const mode = gate.scales.length === 1 ? `single scale ${gate.scales[0]}` : `TTA over ${gate.scales.join(', ')}`;
-      setStatus(`Model ready: ${name} (${gate.model.inputChannels}-channel input, ${mode}, ${gate.runtimeName} in a worker).`, 'ready');
+      const source = gate.model.manifest ? 'from its manifest' : 'no manifest: the card defaults';
+      const title = gate.model.manifest ? `${gate.model.name} ${gate.model.version}` : name;
+      // The slider starts at the model's own confidence threshold.
+      slider.value = String(gate.thresholds.confidenceThreshold);
+      $<HTMLOutputElement>('confidence-value').textContent = gate.thresholds.confidenceThreshold.toFixed(2);
+      setStatus(
+        `Model ready: ${title} (${gate.model.inputChannels}-channel input, ${mode} ${source}, ${gate.runtimeName} in a worker).`,
+        'ready',
+      );
     } catch (error) {
       setStatus(`Could not load ${name}: ${(error as Error).message}`, 'error');
     }
@@ -116,7 +125,8 @@ function showError(card: Card, message: string) {
 function route(card: Card) {
   if (!card.probs) return;
   const confidenceThreshold = Number(slider.value);
-  const { label, confidence } = routePrediction(card.probs.sharp, card.probs.blurred, { confidenceThreshold, blurThreshold: 0.5 });
+  const blurThreshold = gate?.thresholds.blurThreshold ?? 0.5;
+  const { label, confidence } = routePrediction(card.probs.sharp, card.probs.blurred, { confidenceThreshold, blurThreshold });
   const badge = card.element.querySelector('.label')!;
   badge.textContent = label;
   badge.className = `label ${label}`;
@@ -196,11 +206,10 @@ $<HTMLInputElement>('fast').addEventListener('change', () => {
 });
 
 // `?model=<url>` loads another model (the demo test uses the test suite's model, whose outputs it knows);
-// the default is the shipped blurgate-synth, single scale 384 as its manifest says.
+// the default is the shipped blurgate-synth model folder, whose manifest.json says single scale 384.
 const requestedModel = new URLSearchParams(location.search).get('model');
 if (requestedModel) {
   $<HTMLInputElement>('model-url').value = requestedModel;
-  $<HTMLInputElement>('fast').checked = false;
   $<HTMLParagraphElement>('model-notice').textContent = `Model from the page address: ${requestedModel}.`;
 }
 loadModel($<HTMLInputElement>('model-url').value, requestedModel ?? 'blurgate-synth 1.0.0');

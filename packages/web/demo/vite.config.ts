@@ -14,7 +14,9 @@ const STATIC_FILES: Record<string, string> = {
   'ort/ort-wasm-simd-threaded.mjs': `${ORT_DIST}ort-wasm-simd-threaded.mjs`,
   'ort/ort-wasm-simd-threaded.wasm': `${ORT_DIST}ort-wasm-simd-threaded.wasm`,
   // The shipped default model, and the test suite's model (`?model=./models/tiny-4ch.onnx`, used by the demo test).
-  'models/blurgate-synth.onnx': `${DEFAULT_MODEL}model.onnx`,
+  // The default model as a model folder: manifest.json beside model.onnx sets its scales and thresholds.
+  'models/blurgate-synth/1.0.0/model.onnx': `${DEFAULT_MODEL}model.onnx`,
+  'models/blurgate-synth/1.0.0/manifest.json': `${DEFAULT_MODEL}manifest.json`,
   'models/tiny-4ch.onnx': `${FIXTURES}models/tiny-4ch.onnx`,
   'fixtures/texture-blurred.png': `${FIXTURES}images/texture-blurred.png`,
   ...Object.fromEntries(SAMPLE_FILES.map((name) => [`samples/${name}`, `${SAMPLES}${name}`])),

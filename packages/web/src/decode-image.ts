@@ -1,4 +1,4 @@
-import { BlurgateError, ImageInputError, type PixelImage } from '@blurgate/core';
+import { type AbortSignalLike, assertPixelLimit, checkMaxPixels, ImageInputError, type PixelImage, throwIfAborted } from '@blurgate/core';
 import { HEADER_PROBE_BYTES, readImageDimensions } from './image-header.js';
 
 /** Image inputs the browser gate accepts. Strings and URLs are fetched. */
@@ -18,7 +18,7 @@ export const DEFAULT_MAX_PIXELS = 50_000_000;
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this (IMAGE_TOO_LARGE). Default {@link DEFAULT_MAX_PIXELS}. */
   readonly maxPixels?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
 }
 
 // No colour-space conversion and no premultiplication: the decoder's own 8-bit values reach the canvas,
@@ -35,13 +35,24 @@ const BITMAP_OPTIONS: ImageBitmapOptions = {
  * Canvas 2D stores pixels premultiplied by alpha, so where alpha < 255 the RGB read back can differ from the
  * file's (and is 0 where alpha is 0); opaque images are exact. Pillow's convert("RGB") keeps the file's RGB
  * under transparent pixels, so images with transparency may classify slightly differently than in Node.
+ * The pixel limit is checked from the file header where the format has one (before any pixel is decoded).
+ *
+ * @param input - A File/Blob, URL (fetched), `<img>`, canvas, OffscreenCanvas, ImageBitmap or ImageData.
+ * @param options - `maxPixels` (default {@link DEFAULT_MAX_PIXELS}) and an abort `signal`.
+ * @returns An RGBA {@link PixelImage}.
+ * @throws {@link ImageInputError} `DECODE_FAILED`, `IMAGE_TOO_LARGE`, `INPUT_NOT_FOUND` or `INVALID_IMAGE`;
+ *   `BlurgateError('ABORTED')` on the signal; {@link OptionError} for a bad `maxPixels`.
+ * @example
+ * ```ts
+ * const pixels = await decodeImage(fileInput.files[0], { maxPixels: 20_000_000 });
+ * ```
  */
 export async function decodeImage(input: WebImageInput, options: DecodeImageOptions = {}): Promise<PixelImage> {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPixels = checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const signal = options.signal;
   throwIfAborted(signal);
   if (typeof ImageData !== 'undefined' && input instanceof ImageData) {
-    checkPixels(input.width, input.height, maxPixels, 'The ImageData');
+    assertPixelLimit(input.width, input.height, maxPixels, 'the ImageData');
     return { data: new Uint8Array(input.data), width: input.width, height: input.height, channels: 4 };
   }
   if (typeof input === 'string' || input instanceof URL) {
@@ -58,15 +69,15 @@ export async function decodeImage(input: WebImageInput, options: DecodeImageOpti
     } catch (error) {
       throw new ImageInputError('DECODE_FAILED', `The <img> (${input.currentSrc || input.src}) did not load or decode.`, { cause: error });
     }
-    checkPixels(input.naturalWidth, input.naturalHeight, maxPixels, 'The <img>');
+    assertPixelLimit(input.naturalWidth, input.naturalHeight, maxPixels, 'the <img>');
     return decodeSource(input, signal, 'the <img>');
   }
   if (isCanvasLike(input)) {
-    checkPixels(input.width, input.height, maxPixels, 'The canvas');
+    assertPixelLimit(input.width, input.height, maxPixels, 'the canvas');
     return decodeSource(input, signal, 'the canvas');
   }
   if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) {
-    checkPixels(input.width, input.height, maxPixels, 'The ImageBitmap');
+    assertPixelLimit(input.width, input.height, maxPixels, 'the ImageBitmap');
     return drawToPixels(input, input.width, input.height);
   }
   throw new ImageInputError(
@@ -75,11 +86,11 @@ export async function decodeImage(input: WebImageInput, options: DecodeImageOpti
   );
 }
 
-async function decodeBlob(blob: Blob, maxPixels: number, signal: AbortSignal | undefined, name: string): Promise<PixelImage> {
+async function decodeBlob(blob: Blob, maxPixels: number, signal: AbortSignalLike | undefined, name: string): Promise<PixelImage> {
   if (blob.size === 0) throw new ImageInputError('DECODE_FAILED', `${capitalise(name)} is empty (0 bytes).`);
   const head = new Uint8Array(await blob.slice(0, HEADER_PROBE_BYTES).arrayBuffer());
   const dims = readImageDimensions(head);
-  if (dims) checkPixels(dims.width, dims.height, maxPixels, capitalise(name));
+  if (dims) assertPixelLimit(dims.width, dims.height, maxPixels, name);
   throwIfAborted(signal);
   let bitmap: ImageBitmap;
   try {
@@ -94,7 +105,7 @@ async function decodeBlob(blob: Blob, maxPixels: number, signal: AbortSignal | u
   }
   try {
     // Formats without a readable header are checked after decoding, before the large canvas copy.
-    checkPixels(bitmap.width, bitmap.height, maxPixels, capitalise(name));
+    assertPixelLimit(bitmap.width, bitmap.height, maxPixels, name);
     throwIfAborted(signal);
     return drawToPixels(bitmap, bitmap.width, bitmap.height);
   } finally {
@@ -102,7 +113,7 @@ async function decodeBlob(blob: Blob, maxPixels: number, signal: AbortSignal | u
   }
 }
 
-async function decodeSource(source: ImageBitmapSource, signal: AbortSignal | undefined, name: string): Promise<PixelImage> {
+async function decodeSource(source: ImageBitmapSource, signal: AbortSignalLike | undefined, name: string): Promise<PixelImage> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(source, BITMAP_OPTIONS);
@@ -135,10 +146,10 @@ function drawToPixels(bitmap: ImageBitmap, width: number, height: number): Pixel
   return { data: new Uint8Array(imageData.data.buffer), width, height, channels: 4 };
 }
 
-async function fetchImage(url: string | URL, signal: AbortSignal | undefined): Promise<Blob> {
+async function fetchImage(url: string | URL, signal: AbortSignalLike | undefined): Promise<Blob> {
   let response: Response;
   try {
-    response = await fetch(url, signal ? { signal } : {});
+    response = await fetch(url, signal instanceof AbortSignal ? { signal } : {});
   } catch (error) {
     throwIfAborted(signal);
     throw new ImageInputError('INPUT_NOT_FOUND', `Could not fetch the image at ${String(url)}: ${errorText(error)}`, { cause: error });
@@ -149,30 +160,11 @@ async function fetchImage(url: string | URL, signal: AbortSignal | undefined): P
   return response.blob();
 }
 
-function checkPixels(width: number, height: number, maxPixels: number, what: string): void {
-  if (width * height > maxPixels) {
-    throw new ImageInputError(
-      'IMAGE_TOO_LARGE',
-      `${what} is ${width}×${height} (${(width * height / 1e6).toFixed(1)} MP), above the limit of ${(maxPixels / 1e6).toFixed(1)} MP; scale it down or raise maxPixels.`,
-    );
-  }
-}
-
 function isCanvasLike(input: unknown): input is HTMLCanvasElement | OffscreenCanvas {
   return (
     (typeof HTMLCanvasElement !== 'undefined' && input instanceof HTMLCanvasElement) ||
     (typeof OffscreenCanvas !== 'undefined' && input instanceof OffscreenCanvas)
   );
-}
-
-/** Throws blurgate's ABORTED error when the signal has fired. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortedError(signal);
-}
-
-/** The error every aborted operation rejects with. */
-export function abortedError(signal: AbortSignal): BlurgateError {
-  return new BlurgateError('ABORTED', 'The operation was aborted.', { cause: signal.reason });
 }
 
 function capitalise(text: string): string {

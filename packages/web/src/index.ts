@@ -1,3 +1,10 @@
+/**
+ * @packageDocumentation
+ * `@blurgate/web`: blurgate in the browser. {@link createBlurGate} fetches a model and its
+ * `manifest.json`, checks the model's sha256 with WebCrypto, decodes images with the browser and runs
+ * onnxruntime-web; the gate itself is `@blurgate/core`'s `createGate`, the same as in `@blurgate/node`.
+ * `@blurgate/web/worker` runs the same gate in a Web Worker.
+ */
 export { createWebRuntime, type WebRuntime, type WebRuntimeOptions, type WebExecutionProvider, type WasmPaths } from './web-runtime.js';
 export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeImageOptions, type WebImageInput } from './decode-image.js';
 export { readImageDimensions, type ImageDimensions } from './image-header.js';
@@ -10,3 +17,5 @@ export {
   type ClassifyOptions,
   type ClassifyManyOptions,
 } from './blur-gate.js';
+export { loadManifestBeside, MANIFEST_FILE } from './load-manifest.js';
+export type { BlurLabel, BlurPrediction, ClassifyResult, ScaleProbabilities } from '@blurgate/core';

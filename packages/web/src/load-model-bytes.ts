@@ -1,5 +1,4 @@
-import { ModelError } from '@blurgate/core';
-import { abortedError, throwIfAborted } from './decode-image.js';
+import { abortedError, ModelError, throwIfAborted } from '@blurgate/core';
 
 /** A model as the gate accepts it: a URL to fetch, or the ONNX bytes. */
 export type ModelInput = string | URL | Uint8Array | ArrayBuffer;
@@ -19,7 +18,7 @@ export interface LoadModelBytesOptions {
 /** Returns the ONNX bytes of a model, fetching a URL with byte-counted progress. */
 export async function loadModelBytes(model: ModelInput, options: LoadModelBytesOptions = {}): Promise<Uint8Array> {
   const { onProgress, signal } = options;
-  throwIfAborted(signal);
+  throwIfAborted(signal, 'model loading');
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
   if (typeof model !== 'string' && !(model instanceof URL)) {
@@ -29,7 +28,7 @@ export async function loadModelBytes(model: ModelInput, options: LoadModelBytesO
   try {
     response = await fetch(model, signal ? { signal } : {});
   } catch (error) {
-    if (signal?.aborted) throw abortedError(signal);
+    if (signal?.aborted) throw abortedError(signal, 'model loading');
     throw new ModelError('MODEL_NOT_FOUND', `Could not fetch the model at ${String(model)}: ${errorText(error)}`, { cause: error });
   }
   if (!response.ok) {
@@ -56,7 +55,7 @@ export async function loadModelBytes(model: ModelInput, options: LoadModelBytesO
       onProgress?.({ loadedBytes, totalBytes });
     }
   } catch (error) {
-    if (signal?.aborted) throw abortedError(signal);
+    if (signal?.aborted) throw abortedError(signal, 'model loading');
     throw new ModelError('MODEL_NOT_FOUND', `The download of ${String(model)} broke off: ${errorText(error)}`, { cause: error });
   }
   const bytes = new Uint8Array(loadedBytes);

@@ -1,6 +1,13 @@
-import { type InferenceRuntime, type ModelSession, ModelError, OptionError, type TensorDims } from '@blurgate/core';
+import {
+  type InferenceRuntime,
+  ModelError,
+  type ModelSession,
+  OptionError,
+  readInputChannels,
+  SerialQueue,
+  type TensorDims,
+} from '@blurgate/core';
 import type * as OrtModule from 'onnxruntime-web';
-import { SerialQueue } from './serial-queue.js';
 
 type Ort = typeof OrtModule;
 
@@ -108,7 +115,7 @@ function configureWasm(ort: Ort, options: WebRuntimeOptions): number {
 }
 
 function wrapSession(ort: Ort, session: OrtModule.InferenceSession): ModelSession {
-  const inputChannels = readInputChannels(session);
+  const inputChannels = readInputChannels(session.inputMetadata?.[0]);
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
   const queue = new SerialQueue();
@@ -146,23 +153,6 @@ function wrapSession(ort: Ort, session: OrtModule.InferenceSession): ModelSessio
       });
     },
   };
-}
-
-/** Reads the channel dimension of the first input (NCHW) and accepts 3 or 4 only. */
-function readInputChannels(session: OrtModule.InferenceSession): 3 | 4 {
-  const meta = session.inputMetadata?.[0];
-  if (!meta?.isTensor) {
-    throw new ModelError('UNSUPPORTED_MODEL', 'The model has no tensor input; expected one NCHW float32 image input.');
-  }
-  const shape = meta.shape;
-  const channels = shape.length === 4 ? shape[1] : undefined;
-  if (channels !== 3 && channels !== 4) {
-    throw new ModelError(
-      'UNSUPPORTED_MODEL',
-      `The model's input "${meta.name}" has shape [${shape.join(', ')}]; expected NCHW with 3 channels (FreqAux in the graph) or 4 (RGB + FreqAux).`,
-    );
-  }
-  return channels;
 }
 
 async function hasWebGpuAdapter(): Promise<boolean> {

@@ -245,7 +245,7 @@ describe('bad input in the browser', () => {
     for (const r of outcome.results) if ('message' in r) expect(r.message.length).toBeGreaterThan(20);
     expect(outcome.results[2]).toMatchObject({ message: expect.stringContaining('30000×30000') });
     expect(outcome.aborted).toBe('ABORTED');
-    expect(outcome.afterDispose).toBe('RUNTIME_FAILED');
+    expect(outcome.afterDispose).toBe('DISPOSED');
     expect(pageErrors).toEqual([]);
   });
 });

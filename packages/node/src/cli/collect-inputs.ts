@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { BlurgateErrorCode } from '@blurgate/core';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 /** File extensions picked up from folders and globs (explicitly named files are always taken). */
@@ -10,7 +11,7 @@ const IMAGE_EXTENSION = new RegExp(`\\.(${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 /** One argument that gave no file, reported as a per-input error. */
 export interface InputProblem {
   readonly input: string;
-  readonly code: string;
+  readonly code: BlurgateErrorCode;
   readonly message: string;
 }
 

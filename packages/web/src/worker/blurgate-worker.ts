@@ -3,8 +3,9 @@
  * Built as one self-contained module (core and onnxruntime-web bundled in) because import maps
  * do not apply inside workers.
  */
-import { BlurgateError } from '@blurgate/core';
-import { type BlurGate, createBlurGate, failureOf } from '../blur-gate.js';
+import { type BlurGate, BlurgateError, failureOf } from '@blurgate/core';
+import { createBlurGate } from '../blur-gate.js';
+import type { WebImageInput } from '../decode-image.js';
 import { createWebRuntime } from '../web-runtime.js';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol.js';
 
@@ -14,7 +15,7 @@ interface WorkerScope {
 }
 
 const scope = globalThis as unknown as WorkerScope;
-let gate: Promise<BlurGate> | null = null;
+let gate: Promise<BlurGate<WebImageInput>> | null = null;
 const running = new Map<number, AbortController>();
 
 scope.onmessage = (event) => {

@@ -1,14 +1,21 @@
 import {
+  type AbortSignalLike,
+  abortedError,
+  type BlurGate,
   BlurgateError,
-  type BlurgateErrorCode,
   type BlurPrediction,
-  type ClassifyFailure,
-  ImageInputError,
+  type ClassifyOptions,
+  checkConcurrency,
+  classifyStream,
+  DEFAULT_CONCURRENCY,
+  errorFromFailure,
   ModelError,
   OptionError,
+  type PixelImage,
+  throwIfAborted,
 } from '@blurgate/core';
-import { type BlurGate, type BlurGateOptions, type ClassifyOptions, resultsOf } from '../blur-gate.js';
-import { abortedError, decodeImage, throwIfAborted, type WebImageInput } from '../decode-image.js';
+import type { BlurGateOptions } from '../blur-gate.js';
+import { decodeImage, type WebImageInput } from '../decode-image.js';
 import type { WasmPaths, WebRuntimeOptions } from '../web-runtime.js';
 import type { FromWorker, GateInfo, ToWorker, WorkerInput } from './protocol.js';
 
@@ -22,8 +29,8 @@ export interface BlurGateWorkerOptions extends Omit<BlurGateOptions, 'runtime'> 
   readonly worker?: Worker | string | URL;
 }
 
-/** A blur gate whose decoding (Blobs, URLs) and inference run in a Web Worker. */
-export interface BlurGateWorker extends Omit<BlurGate, 'classifyPixels'> {
+/** A blur gate whose decoding (Blobs, URLs) and inference run in a Web Worker: core's {@link BlurGate}, plus the worker. */
+export interface BlurGateWorker extends BlurGate<WebImageInput> {
   /** The worker; terminated by `dispose()`. */
   readonly worker: Worker;
 }
@@ -45,7 +52,8 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
       'runtime.wasmPaths is required for the worker: the URL (folder ending in "/") where ort-wasm-simd-threaded.mjs and .wasm from onnxruntime-web/dist are served.',
     );
   }
-  throwIfAborted(options.signal);
+  throwIfAborted(options.signal, 'model loading');
+  const defaultConcurrency = checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY);
   const worker = startWorker(options.worker);
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -60,7 +68,7 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
       return;
     }
     pending.delete(message.id);
-    if (message.type === 'failed') waiter.reject(errorOf(message.error));
+    if (message.type === 'failed') waiter.reject(errorFromFailure(message.error));
     else waiter.resolve(message);
   };
   worker.onerror = (event: ErrorEvent) => {
@@ -70,17 +78,17 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
     pending.clear();
   };
 
-  const request = (message: ToWorker, transfer: Transferable[] = [], signal?: AbortSignal, onProgress?: Pending['onProgress']) =>
+  const request = (message: ToWorker, transfer: Transferable[] = [], signal?: AbortSignalLike, onProgress?: Pending['onProgress']) =>
     new Promise<FromWorker>((resolve, reject) => {
-      if (disposed) return reject(new ModelError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.'));
+      if (disposed) return reject(disposedError());
       if (signal?.aborted) return reject(abortedError(signal));
       const onAbort = () => {
         pending.delete(message.id);
         worker.postMessage({ type: 'abort', id: message.id } satisfies ToWorker);
         reject(abortedError(signal!));
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => signal?.removeEventListener('abort', onAbort);
+      signal?.addEventListener?.('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener?.('abort', onAbort);
       pending.set(message.id, {
         resolve: (m) => {
           done();
@@ -107,6 +115,7 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
         settings: {
           model: modelForWorker,
           runtime: { ...options.runtime, wasmPaths: absoluteWasmPaths(options.runtime.wasmPaths) },
+          manifest: options.manifest,
           scales: options.scales,
           fast: options.fast,
           confidenceThreshold: options.confidenceThreshold,
@@ -125,21 +134,35 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
     throw error;
   }
 
-  async function classify(input: WebImageInput, classifyOptions: ClassifyOptions = {}): Promise<BlurPrediction> {
-    const { signal } = classifyOptions;
-    if (disposed) throw new ModelError('RUNTIME_FAILED', 'This blur gate was disposed; create a new one.');
-    const forWorker = await toWorkerInput(input, options.maxPixels, signal);
-    const transfer = 'data' in forWorker ? [forWorker.data.buffer as ArrayBuffer] : [];
+  async function run(forWorker: WorkerInput, transfer: Transferable[], signal?: ClassifyOptions['signal']): Promise<BlurPrediction> {
     const answer = await request({ type: 'classify', id: nextId++, input: forWorker }, transfer, signal);
     if (answer.type !== 'result') throw new ModelError('RUNTIME_FAILED', 'The worker answered classify unexpectedly.');
     return answer.prediction;
+  }
+
+  async function classify(input: WebImageInput, classifyOptions: ClassifyOptions = {}): Promise<BlurPrediction> {
+    const signal = classifyOptions.signal;
+    if (disposed) throw disposedError();
+    const forWorker = await toWorkerInput(input, options.maxPixels, signal);
+    return run(forWorker, 'data' in forWorker ? [forWorker.data.buffer as ArrayBuffer] : [], signal);
+  }
+
+  async function classifyPixels(image: PixelImage, classifyOptions: ClassifyOptions = {}): Promise<BlurPrediction> {
+    if (disposed) throw disposedError();
+    // A copy crosses to the worker, so the caller's pixels stay usable.
+    return run({ ...image, data: image.data.slice() }, [], classifyOptions.signal);
   }
 
   return {
     ...info,
     worker,
     classify,
-    classifyMany: (inputs, manyOptions = {}) => resultsOf(inputs, classify, manyOptions.signal),
+    classifyPixels,
+    classifyMany: (inputs, manyOptions = {}) =>
+      classifyStream(inputs, classify, {
+        concurrency: manyOptions.concurrency === undefined ? defaultConcurrency : checkConcurrency(manyOptions.concurrency),
+        signal: manyOptions.signal,
+      }),
     async dispose() {
       if (disposed) return;
       try {
@@ -152,6 +175,10 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
   };
 }
 
+function disposedError(): BlurgateError {
+  return new BlurgateError('DISPOSED', 'This blur gate was disposed; create a new one.');
+}
+
 function startWorker(worker: Worker | string | URL | undefined): Worker {
   if (worker instanceof Worker) return worker;
   // Bundlers (Vite, webpack 5) recognise this exact pattern and emit the worker file.
@@ -160,21 +187,10 @@ function startWorker(worker: Worker | string | URL | undefined): Worker {
     : new Worker(worker, { type: 'module', name: 'blurgate' });
 }
 
-async function toWorkerInput(input: WebImageInput, maxPixels: number | undefined, signal?: AbortSignal): Promise<WorkerInput> {
+async function toWorkerInput(input: WebImageInput, maxPixels: number | undefined, signal?: AbortSignalLike): Promise<WorkerInput> {
   if (typeof input === 'string' || input instanceof URL) return { url: absolute(input) };
   if (input instanceof Blob) return input;
   return decodeImage(input, { maxPixels, signal });
-}
-
-const IMAGE_CODES: readonly string[] = ['INVALID_IMAGE', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'INPUT_NOT_FOUND'];
-const MODEL_CODES: readonly string[] = ['UNSUPPORTED_MODEL', 'MODEL_NOT_FOUND', 'INVALID_MANIFEST', 'CHECKSUM_MISMATCH', 'RUNTIME_FAILED'];
-
-/** Rebuilds the typed error the worker reported, so callers can branch on class and code as on the main thread. */
-function errorOf(failure: ClassifyFailure): BlurgateError {
-  if (IMAGE_CODES.includes(failure.code)) return new ImageInputError(failure.code as ConstructorParameters<typeof ImageInputError>[0], failure.message);
-  if (MODEL_CODES.includes(failure.code)) return new ModelError(failure.code as ConstructorParameters<typeof ModelError>[0], failure.message);
-  if (failure.code === 'INVALID_OPTION') return new OptionError(failure.message);
-  return new BlurgateError(failure.code as BlurgateErrorCode, failure.message);
 }
 
 function absolute(url: string | URL): string {

@@ -1,6 +1,4 @@
-import type { ClassifyFailure, PixelImage, RoutingThresholds } from '@blurgate/core';
-import type { BlurPrediction } from '@blurgate/core';
-import type { BlurGateModelInfo } from '../blur-gate.js';
+import type { BlurGateModelInfo, BlurPrediction, ClassifyFailure, ModelManifest, PixelImage, RoutingThresholds } from '@blurgate/core';
 import type { ModelLoadProgress } from '../load-model-bytes.js';
 import type { WebRuntimeOptions } from '../web-runtime.js';
 
@@ -8,6 +6,8 @@ import type { WebRuntimeOptions } from '../web-runtime.js';
 export interface WorkerGateSettings {
   readonly model: string | Uint8Array;
   readonly runtime: WebRuntimeOptions;
+  /** As `BlurGateOptions.manifest` (undefined: the manifest.json beside the model URL). */
+  readonly manifest?: ModelManifest | Record<string, unknown> | null;
   readonly scales?: readonly number[];
   readonly fast?: boolean;
   readonly confidenceThreshold?: number;
@@ -30,7 +30,6 @@ export interface GateInfo {
   readonly model: BlurGateModelInfo;
   readonly runtimeName: string;
 }
-
 
 export type FromWorker =
   | { readonly type: 'progress'; readonly id: number; readonly progress: ModelLoadProgress }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../src/index.js';
 
 describe('SerialQueue', () => {
   it('runs tasks one at a time in call order, and a failure does not block the next task', async () => {

@@ -1,14 +1,16 @@
 /**
  * Applies `fn` to each item with up to `concurrency` calls in flight and yields the results in input
  * order. The next calls start before a result is handed out, so work overlaps the consumer.
- * `fn` must not reject (turn failures into values); on abort the generator throws `onAbort()`.
+ * `fn` must not reject (turn failures into values). Before each result is handed out, `stopped()`
+ * is asked; a returned error ends the iteration with that error (an abort).
+ * Hand-written instead of p-map's `pMapIterable`: that one has no way to stop on a signal between
+ * results, and core stays free of dependencies.
  */
 export async function* mapOrdered<T, R>(
   items: Iterable<T> | AsyncIterable<T>,
   concurrency: number,
   fn: (item: T, index: number) => Promise<R>,
-  signal?: AbortSignal,
-  onAbort: () => Error = () => new Error('aborted'),
+  stopped: () => Error | null = () => null,
 ): AsyncGenerator<R> {
   const iterator =
     Symbol.asyncIterator in items
@@ -18,7 +20,7 @@ export async function* mapOrdered<T, R>(
   let index = 0;
   let exhausted = false;
   const fill = async (): Promise<void> => {
-    while (!exhausted && window.length < concurrency && !signal?.aborted) {
+    while (!exhausted && window.length < concurrency && stopped() === null) {
       const next = await iterator.next();
       if (next.done) {
         exhausted = true;
@@ -27,14 +29,18 @@ export async function* mapOrdered<T, R>(
       window.push(fn(next.value, index++));
     }
   };
+  const check = (): void => {
+    const error = stopped();
+    if (error) throw error;
+  };
   await fill();
   while (window.length > 0) {
-    if (signal?.aborted) throw onAbort();
-    const head = window.shift()!;
+    check();
+    const head = window.shift() as Promise<R>;
     await fill();
     const result = await head;
-    if (signal?.aborted) throw onAbort();
+    check();
     yield result;
   }
-  if (signal?.aborted) throw onAbort();
+  check();
 }

@@ -1,0 +1,172 @@
+import { type AbortSignalLike, throwIfAborted, whileNotAborted } from './abort.js';
+import { createBlurClassifier } from './blur-classifier.js';
+import type { BlurGate, ClassifyManyOptions, ClassifyOptions } from './blur-gate.js';
+import type { BlurGateModelInfo } from './blur-gate-model-info.js';
+import { classifyStream } from './classify-stream.js';
+import { BlurgateError, ModelError } from './errors.js';
+import { checkConcurrency, type GateOptions, resolveGateOptions } from './gate-options.js';
+import type { ModelManifest } from './model-manifest.js';
+import type { PixelImage } from './pixel-image.js';
+import type { BlurPrediction, ClassifyResult } from './prediction.js';
+import { checkSessionChannels } from './predict-tta.js';
+import type { InferenceRuntime } from './runtime.js';
+import { SerialQueue } from './serial-queue.js';
+
+/** The model a platform hands to {@link createGate}: its ONNX bytes and what is known about them. */
+export interface GateModel {
+  /** The ONNX bytes. */
+  readonly bytes: Uint8Array;
+  /** The validated manifest (see `parseModelManifest`), or null to run with the defaults. */
+  readonly manifest?: ModelManifest | null;
+  /** Default: the manifest's name, else `in-memory`. */
+  readonly name?: string;
+  /** Default: the manifest's version, else `unversioned`. */
+  readonly version?: string;
+  /** sha256 (hex) of `bytes`, computed by the platform; checked against the manifest's. Null when unknown. */
+  readonly sha256?: string | null;
+  /** The file or URL the bytes came from, or null. */
+  readonly path?: string | null;
+}
+
+/** What a decoder is told for each image. */
+export interface DecodeOptions {
+  /** The gate's pixel limit; undefined: the decoder's default. Decoders check it with `assertPixelLimit`. */
+  readonly maxPixels?: number;
+  readonly signal?: AbortSignalLike;
+}
+
+/** A platform's image decoder (sharp in Node, canvas in browsers). Throws `ImageInputError`. */
+export type ImageDecoder<Input> = (input: Input, options: DecodeOptions) => Promise<PixelImage>;
+
+/** What a platform plugs into {@link createGate}. */
+export interface CreateGateParams<Input> {
+  /** Makes the model session (onnxruntime-node, onnxruntime-web, or a test double). */
+  readonly runtime: InferenceRuntime;
+  /** Turns the platform's inputs into pixels. */
+  readonly decode: ImageDecoder<Input>;
+  readonly model: GateModel;
+  readonly options?: GateOptions;
+}
+
+function disposedError(): BlurgateError {
+  return new BlurgateError('DISPOSED', 'this blur gate was disposed; create a new one with createBlurGate()');
+}
+
+/**
+ * Makes the blur gate every platform returns, from what the platform plugs in: a runtime, a
+ * decoder, and the model's bytes with its manifest (the split of onnxruntime's `js/common`: one
+ * session type, backends implement a handler). Owns everything that is not the platform's:
+ * option resolution from the manifest, the manifest's checksum and channel checks, one inference
+ * at a time, per-image failure records, ordered streaming with concurrency and abort, disposal.
+ *
+ * @param params - `runtime`, `decode`, `model` (`bytes`, `manifest`, `sha256`, ...) and `options`.
+ * @returns A ready {@link BlurGate}; `dispose()` it when done.
+ * @throws {@link OptionError} `INVALID_OPTION` for an option out of range (before the model is loaded).
+ * @throws {@link ModelError} `CHECKSUM_MISMATCH` when `model.sha256` differs from the manifest's;
+ *   `UNSUPPORTED_MODEL` when the session's input channels are not 3 or 4 or differ from the manifest's;
+ *   whatever `runtime.loadModel` throws.
+ * @example
+ * ```ts
+ * // createGate comes from @blurgate/core; runtime is an InferenceRuntime, bytes and manifest a model's.
+ * const gate = await createGate({
+ *   runtime,                                   // an InferenceRuntime
+ *   decode: async (image: PixelImage) => image, // inputs that are already pixels
+ *   model: { bytes, manifest },
+ *   options: { fast: true },
+ * });
+ * const { label } = await gate.classify(pixels);
+ * await gate.dispose();
+ * ```
+ */
+export async function createGate<Input>(params: CreateGateParams<Input>): Promise<BlurGate<Input>> {
+  const { runtime, decode, model } = params;
+  const manifest = model.manifest ?? null;
+  const resolved = resolveGateOptions(params.options ?? {}, manifest);
+  const where = model.path ?? model.name ?? manifest?.name ?? 'the model';
+  const sha256 = model.sha256 ?? null;
+  if (manifest?.sha256 && sha256 && manifest.sha256.toLowerCase() !== sha256.toLowerCase()) {
+    throw new ModelError(
+      'CHECKSUM_MISMATCH',
+      `${where}: sha256 is ${sha256} but its manifest says ${manifest.sha256}; the file is corrupt or was replaced, reinstall the model`,
+    );
+  }
+
+  const session = await runtime.loadModel(model.bytes);
+  let classifier: ReturnType<typeof createBlurClassifier>;
+  try {
+    const channels = checkSessionChannels(session);
+    if (manifest && manifest.inputChannels !== channels) {
+      throw new ModelError(
+        'UNSUPPORTED_MODEL',
+        `${where}: the manifest says ${manifest.inputChannels} input channels but the model takes ${channels}; the manifest belongs to another model`,
+      );
+    }
+    classifier = createBlurClassifier(session, {
+      scales: resolved.scales,
+      confidenceThreshold: resolved.thresholds.confidenceThreshold,
+      blurThreshold: resolved.thresholds.blurThreshold,
+    });
+  } catch (error) {
+    await session.dispose();
+    throw error;
+  }
+
+  const info: BlurGateModelInfo = {
+    name: model.name ?? manifest?.name ?? 'in-memory',
+    version: model.version ?? manifest?.version ?? 'unversioned',
+    sha256: sha256 ?? '',
+    inputChannels: session.inputChannels,
+    path: model.path ?? null,
+    manifest,
+  };
+  const queue = new SerialQueue();
+  let disposed = false;
+  let sessionFreed = false;
+
+  const usable = (signal?: AbortSignalLike): void => {
+    if (disposed) throw disposedError();
+    throwIfAborted(signal);
+  };
+
+  const classifyPixels = async (image: PixelImage, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
+    usable(options.signal);
+    const run = queue.run(() => {
+      if (sessionFreed) throw disposedError();
+      throwIfAborted(options.signal);
+      return classifier.classify(image, { signal: options.signal });
+    });
+    // A run cannot be interrupted between its operators; an abort answers at once and the run ends unseen.
+    return whileNotAborted(run, options.signal);
+  };
+
+  const classify = async (input: Input, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
+    usable(options.signal);
+    const image = await decode(input, { maxPixels: resolved.maxPixels, signal: options.signal });
+    return classifyPixels(image, options);
+  };
+
+  return {
+    model: info,
+    runtimeName: runtime.name,
+    scales: classifier.scales,
+    thresholds: classifier.thresholds,
+    classify,
+    classifyPixels,
+    classifyMany<I extends Input>(
+      inputs: Iterable<I> | AsyncIterable<I>,
+      options: ClassifyManyOptions = {},
+    ): AsyncIterable<ClassifyResult<I>> {
+      const concurrency = options.concurrency === undefined ? resolved.concurrency : checkConcurrency(options.concurrency);
+      return classifyStream(inputs, classify, { concurrency, signal: options.signal });
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return queue.idle();
+      disposed = true;
+      // Queued behind every run already accepted; runs queued later see sessionFreed.
+      await queue.run(async () => {
+        sessionFreed = true;
+        await session.dispose();
+      });
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import type { BlurClassifierOptions } from './blur-classifier.js';
 import { OptionError } from './errors.js';
 import type { ModelManifest } from './model-manifest.js';
 import { checkMaxPixels } from './pixel-limit.js';
@@ -17,21 +18,13 @@ export const MAX_CONCURRENCY = 64;
 export const DEFAULT_CONCURRENCY = 2;
 
 /**
- * The options of a gate, the same on every platform. Scales and thresholds default to the model
- * manifest's, else to the card's recipe ({@link DEFAULT_SCALES}, 0.60 / 0.50); explicit options win.
+ * The options of a gate, the same on every platform: the classifier's (`scales` or `fast`,
+ * `confidenceThreshold`, `blurThreshold`), which default to the model manifest's, else to the card's
+ * recipe ({@link DEFAULT_SCALES}, 0.60 / 0.50), explicit options winning; plus the decoding and
+ * batching limits. A gate takes 1 to {@link MAX_GATE_SCALES} scales from {@link MIN_GATE_SCALE} to
+ * {@link MAX_GATE_SCALE}; `fast` means [384].
  */
-export interface GateOptions {
-  /**
-   * TTA scales: 1 to {@link MAX_GATE_SCALES} whole numbers from {@link MIN_GATE_SCALE} to
-   * {@link MAX_GATE_SCALE}. Not together with `fast`.
-   */
-  readonly scales?: readonly number[];
-  /** Single-scale inference, scales [384] ({@link FAST_SCALES}). */
-  readonly fast?: boolean;
-  /** Below this confidence the label is `uncertain`, in [0, 1]. */
-  readonly confidenceThreshold?: number;
-  /** At or above this p_blurred the label is `blurred`, in [0, 1]. */
-  readonly blurThreshold?: number;
+export interface GateOptions extends Omit<BlurClassifierOptions, 'minSide'> {
   /** Images with more pixels are refused (`IMAGE_TOO_LARGE`); a positive safe integer. Default: the platform's. */
   readonly maxPixels?: number;
   /** Default for `classifyMany`: images decoded ahead, 1 to {@link MAX_CONCURRENCY}. */

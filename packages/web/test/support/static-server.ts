@@ -25,6 +25,8 @@ export interface StaticServerOptions {
   readonly root: string;
   /** Sends COOP/COEP so pages are cross-origin isolated (SharedArrayBuffer, WASM threads). */
   readonly crossOriginIsolated?: boolean;
+  /** URL prefixes (ending in `/`) served from other folders, e.g. `{ '/ort/': '<onnxruntime-web>/dist' }`. */
+  readonly aliases?: Readonly<Record<string, string>>;
 }
 
 export interface StaticServer {
@@ -49,8 +51,10 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
     }
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    const file = path.join(root, path.normalize(pathname));
-    if (!file.startsWith(root + path.sep)) {
+    const alias = Object.keys(options.aliases ?? {}).find((prefix) => pathname.startsWith(prefix));
+    const base = alias ? path.resolve(options.aliases![alias]!) : root;
+    const file = path.join(base, path.normalize(alias ? pathname.slice(alias.length - 1) : pathname));
+    if (!file.startsWith(base + path.sep)) {
       response.writeHead(403, headers).end();
       return;
     }

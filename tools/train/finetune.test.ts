@@ -33,7 +33,7 @@ function run(cmd: string, args: readonly string[], timeout = 240_000): SpawnSync
 
 // A shifted domain the base never saw: line-art "pages" (dark strokes and text-like bars on white), sharp, and
 // the same pages through a Gaussian blur. 24 pages = 48 images, a page's two copies share a group.
-const MAKE_IMAGES = String.raw`
+const MAKE_IMAGES = `
 import csv, os, random, sys
 from PIL import Image, ImageDraw, ImageFilter
 out = sys.argv[1]; rng = random.Random(7); rows = []
@@ -113,6 +113,7 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     expect(manifest.version).toMatch(/^1\.0\.0-ft\.\d{8}$/);
     expect(manifest.scales).toEqual([192]);
     const { base, fineTuned } = manifest.fineTuning.validation;
+    console.log(`validation F1 ${base.val_f1.toFixed(4)} -> ${fineTuned.val_f1.toFixed(4)} (epoch ${manifest.fineTuning.bestEpoch} of ${manifest.fineTuning.epochs})`);
     expect(fineTuned.val_f1).toBeGreaterThan(base.val_f1);
     expect(manifest.fineTuning.bestEpoch).toBeGreaterThan(0);
     // every image listed with its sha256

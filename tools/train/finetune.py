@@ -65,6 +65,7 @@ sys.path.insert(0, HERE)
 from blurgate_reference import DEFAULT_SCALES, FreqAuxModel, build_backbone  # noqa: E402
 from onnx_to_torch import WIDTHS, model_from_onnx  # noqa: E402
 from train import augment, normalise  # noqa: E402
+from write_manifest import sha256 as sha256_file  # noqa: E402
 
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 LABEL_WORDS = {"sharp": 0, "0": 0, "blurred": 1, "blur": 1, "1": 1}
@@ -85,14 +86,6 @@ class Base:
     path: str  # the onnx or checkpoint file
     model_dir: Optional[str]
     manifest: Optional[dict]
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def semver_key(v: str) -> Tuple:

@@ -390,10 +390,13 @@ def train(args: argparse.Namespace, model: FreqAuxModel, train_cache: Dict[int, 
         if args.bn == "frozen":
             for bn in batchnorms(model):
                 bn.eval()
-        loss_sum, seen = 0.0, 0
-        for _ in range(steps_per_epoch):
-            if stop.stopped:
-                break
+        loss_sum, seen, shown = 0.0, 0, time.time()
+        for b in range(steps_per_epoch):
+            if stop.stopped or time.time() - start > budget:
+                break  # an epoch cut short by the budget is still validated
+            if time.time() - shown > 30:
+                log(f"  epoch {epoch} step {b}/{steps_per_epoch}  loss {loss_sum / max(1, seen):.4f}  {fmt_minutes(budget - (time.time() - start))} left")
+                shown = time.time()
             progress = min(1.0, (time.time() - start) / budget)
             lr = args.lr * min(1.0, (step + 1) / args.warmup_steps) * 0.5 * (1 + math.cos(math.pi * progress))
             for g in opt.param_groups:

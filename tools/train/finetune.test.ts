@@ -101,7 +101,7 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
   it('fine-tunes on a shifted domain, improves validation F1, writes model and report, and the model classifies through the CLI', async () => {
     const out = join(dir, 'run');
     const result = run('tools/train/finetune.sh', [
-      '--base', baseDir, '--data', join(dir, 'data/labels.csv'), '--out', out, '--minutes', '0.6', '--lr', '3e-3',
+      '--base', baseDir, '--data', join(dir, 'data/labels.csv'), '--out', out, '--minutes', '0.4', '--lr', '3e-3',
       '--train-scales', '160,192,224', '--crop', '128', '--threads', '1', '--target-precision', '0.8', '--patience', '100',
     ]);
     expect(result.stdout).toMatch(/epoch +1 +loss/);

@@ -138,10 +138,10 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     expect(classify.stderr).toContain(`tiny-base-ft@${manifest.version}`);
   }, 300_000);
 
-  it('Ctrl-C keeps the best epoch so far and still writes the model', async () => {
+  it('Ctrl-C keeps the best epoch so far and still writes the model (base: a best.pt, architecture from its weights)', async () => {
     const out = join(dir, 'interrupted');
     const child = spawn('tools/train/finetune.sh', [
-      '--base', baseDir, '--data', join(dir, 'data'), '--out', out, '--minutes', '5', '--bn', 'train', '--train-scales', '160,192',
+      '--base', FIXTURE_CHECKPOINT, '--arch-from-base', '--data', join(dir, 'data'), '--out', out, '--minutes', '5', '--bn', 'train', '--train-scales', '160,192',
       '--crop', '128', '--threads', '1', '--no-report',
     ], { cwd: REPO, env: { ...process.env, OMP_NUM_THREADS: '1' } });
     let stdout = '';
@@ -158,6 +158,7 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     const manifest = JSON.parse(await readFile(join(out, 'model/manifest.json'), 'utf8'));
     expect(manifest.fineTuning.stoppedBy).toBe('Ctrl-C');
     expect(manifest.fineTuning.settings.bn).toBe('train');
+    expect(manifest.base).toMatchObject({ name: 'small', version: null, kind: 'checkpoint', architecture: 'mobilenet_v3_small', widthMult: 0.25 });
     expect(existsSync(join(out, 'model/model.onnx'))).toBe(true);
   }, 240_000);
 });

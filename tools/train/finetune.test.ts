@@ -73,17 +73,20 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('rebuilds PyTorch weights from model.onnx whose logits equal onnxruntime-node within 1e-4 (shipped and tiny model)', async () => {
-    for (const onnx of [SHIPPED_MODEL, join(baseDir, 'model.onnx')]) {
+  it('rebuilds PyTorch weights from model.onnx whose logits equal onnxruntime-node within 1e-4 (shipped, tiny, 3-channel)', async () => {
+    const inGraph = join(dir, 'in-graph/model.onnx'); // FreqAux inside the graph: 3-channel input
+    run('node', [EVAL_CLI, 'convert', FIXTURE_CHECKPOINT, '--out', inGraph, '--freq-aux-in-graph', '--name', 'tiny-3ch', '--version', '1.0.0']);
+    for (const [onnx, channels] of [[SHIPPED_MODEL, 4], [join(baseDir, 'model.onnx'), 4], [inGraph, 3]] as const) {
       const out = join(dir, `${createHash('sha1').update(onnx).digest('hex').slice(0, 8)}.pt`);
       const images = [join(dir, 'data/sharp/page00.png'), join(dir, 'data/blurred/page01.png'), join(REPO, 'packages/node/test/fixtures/images/china.png')]
         .filter((p) => existsSync(p));
       run(PYTHON, ['tools/train/onnx_to_torch.py', onnx, '--out', out, '--dump', images.join(','), '--size', '224']);
       const parity = JSON.parse(await readFile(`${out}.parity.json`, 'utf8')) as { dims: number[]; logits: number[][] };
-      const bytes = await readFile(`${out}.input4.f32`);
+      const bytes = await readFile(`${out}.input${channels}.f32`);
       const input = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
       const session = await createOnnxRuntime({ intraOpNumThreads: 1 }).loadModel(new Uint8Array(await readFile(onnx)));
-      const logits = await session.run(input, parity.dims as [number, number, number, number]);
+      const [n, , h, w] = parity.dims as [number, number, number, number];
+      const logits = await session.run(input, [n, channels, h, w]);
       await session.dispose();
       const torchLogits = parity.logits.flat();
       expect(logits.length).toBe(torchLogits.length);

@@ -281,7 +281,7 @@ def main() -> None:
     ap.add_argument("onnx", help="model.onnx written by blurgate-eval convert")
     ap.add_argument("--out", required=True, help="where to torch.save the state dict (reference key layout)")
     ap.add_argument("--dump", help="images (comma-separated): also write the backbone inputs (<out>.input4.f32, raw little-endian "
-                    "float32, N×4×size×size) and the rebuilt model's logits (<out>.parity.json) for a parity check")
+                    "float32, N×4×size×size; <out>.input3.f32: the normalised RGB, N×3×size×size) and the rebuilt model's logits (<out>.parity.json) for a parity check")
     ap.add_argument("--size", type=int, default=384)
     args = ap.parse_args()
     model, info = model_from_onnx(args.onnx)
@@ -295,6 +295,7 @@ def main() -> None:
             four = model.freq_aux(xs)
             logits = model.backbone(four)
         four.numpy().astype("<f4").tofile(args.out + ".input4.f32")
+        xs.numpy().astype("<f4").tofile(args.out + ".input3.f32")
         with open(args.out + ".parity.json", "w") as f:
             json.dump({"dims": list(four.shape), "logits": logits.numpy().tolist(), "info": info}, f)
 

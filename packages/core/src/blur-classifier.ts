@@ -36,6 +36,18 @@ export interface BlurClassifier {
 /**
  * Binds a model session to scales and thresholds. Options and the session's input channels are
  * checked here, once (`OptionError` / `ModelError`), so `classify` only fails for its image or the runtime.
+ * The lower layer of {@link createGate}: no decoding, no manifest, no run serialisation.
+ *
+ * @param session - A loaded model (from an `InferenceRuntime`, or any object running NCHW float32 batches).
+ * @param options - `scales` or `fast`, `confidenceThreshold`, `blurThreshold`, `minSide` (default 16).
+ * @returns A {@link BlurClassifier}: `scales`, `thresholds` and `classify(pixels, {signal}?)`.
+ * @throws {@link OptionError} `INVALID_OPTION` for bad options; {@link ModelError} `UNSUPPORTED_MODEL`
+ *   when the session does not take 3 or 4 channels.
+ * @example
+ * ```ts
+ * const classifier = createBlurClassifier(session, { scales: [256, 384] });
+ * const { label, probBlurred } = await classifier.classify({ data, width, height, channels: 3 });
+ * ```
  */
 export function createBlurClassifier(session: ModelSession, options: BlurClassifierOptions = {}): BlurClassifier {
   checkSessionChannels(session);

@@ -146,6 +146,17 @@ function readModelFile(r: FieldReader, value: unknown): string | null {
  * Validates a model's `manifest.json` (already parsed, or as JSON text) and returns a typed copy.
  * Every problem throws `ModelError('INVALID_MANIFEST')` naming the field, prefixed by `where`
  * (e.g. the manifest's path). Unknown extra fields are ignored, so newer minor fields do not break.
+ * It does not check the model's version against this core: see {@link assertModelCompatible}.
+ *
+ * @param json - The manifest: a parsed object or JSON text.
+ * @param where - Where it came from, for messages (a path or URL); default `manifest.json`.
+ * @returns The typed {@link ModelManifest} (a copy; extra fields dropped).
+ * @throws {@link ModelError} `INVALID_MANIFEST` naming the first bad field.
+ * @example
+ * ```ts
+ * const manifest = parseModelManifest(await (await fetch('/models/blurgate-synth/1.0.0/manifest.json')).text(), 'blurgate-synth');
+ * manifest.scales; // [384]
+ * ```
  */
 export function parseModelManifest(json: unknown, where = 'manifest.json'): ModelManifest {
   const r = new FieldReader(where);

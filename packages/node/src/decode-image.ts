@@ -67,8 +67,18 @@ function decodeFailure(where: string, cause: unknown, format?: string): ImageInp
  * {@link PixelImage}. EXIF orientation is applied (the one intended difference from Pillow);
  * 16-bit images keep their high byte, CMYK is converted to sRGB, grey is expanded to RGB, alpha is
  * kept (core drops it the way Pillow's `convert("RGB")` does), and embedded ICC profiles are ignored
- * as Pillow ignores them. For 8-bit PNGs the pixels equal Pillow's `convert("RGB")`. Throws
- * {@link ImageInputError}.
+ * as Pillow ignores them. For 8-bit PNGs the pixels equal Pillow's `convert("RGB")`. The pixel
+ * limit is checked from the header (core's `assertPixelLimit`), before any pixel is decoded.
+ *
+ * @param input - A file path, or the bytes of an encoded image.
+ * @param options - `maxPixels` (default {@link DEFAULT_MAX_PIXELS}, 100 MP).
+ * @returns The decoded {@link PixelImage} (1 to 4 channels, 8-bit).
+ * @throws {@link ImageInputError} `INPUT_NOT_FOUND`, `DECODE_FAILED`, `IMAGE_TOO_LARGE` or `INVALID_IMAGE`;
+ *   `OptionError` for a bad `maxPixels`.
+ * @example
+ * ```ts
+ * const pixels = await decodeImage('samples/sharp-opencv_board_000.jpg', { maxPixels: 20_000_000 });
+ * ```
  */
 export async function decodeImage(input: ImageSource, options: DecodeImageOptions = {}): Promise<PixelImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;

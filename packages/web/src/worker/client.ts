@@ -44,7 +44,19 @@ interface Pending {
 /**
  * Starts the worker, loads the model in it and returns a gate with the same methods and results as
  * `createBlurGate`. DOM-only inputs (img, canvas, ImageData, ImageBitmap) are read on the calling thread
- * and their pixels transferred; Blobs and URLs are decoded in the worker.
+ * and their pixels transferred; Blobs and URLs are decoded in the worker. The worker runs
+ * `createBlurGate`, so the manifest, checksum and options work exactly as there; its failures come
+ * back as the same typed errors (core's `errorFromFailure`).
+ *
+ * @param options - `createBlurGate`'s options, with `runtime` as plain settings (`wasmPaths` required)
+ *   and optionally the `worker` (a Worker or its URL).
+ * @returns The gate (core's `BlurGate`) plus its `worker`; `dispose()` also terminates the worker.
+ * @throws As `createBlurGate`; {@link OptionError} without `runtime.wasmPaths`.
+ * @example
+ * ```ts
+ * const gate = await createBlurGateWorker({ model: '/models/blurgate-synth/1.0.0/model.onnx', runtime: { wasmPaths: '/ort/' } });
+ * const { label } = await gate.classify(file);
+ * ```
  */
 export async function createBlurGateWorker(options: BlurGateWorkerOptions): Promise<BlurGateWorker> {
   if (!options.runtime?.wasmPaths) {

@@ -97,6 +97,15 @@ describe('createBlurGate', () => {
     });
   });
 
+  it('refuses out-of-range options with INVALID_OPTION before any model is loaded', async () => {
+    let loads = 0;
+    const counting: InferenceRuntime = { name: 'counting', loadModel: async () => { loads++; throw new Error('not reached'); } };
+    for (const options of [{ scales: [20000] }, { maxPixels: 9007199254740992 }, { concurrency: 65 }, { blurThreshold: 2 }]) {
+      await expect(createBlurGate({ model: TINY_4CH, runtime: counting, ...options })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    }
+    expect(loads).toBe(0);
+  });
+
   it('refuses a manifest whose channel count disagrees with the model', async () => {
     await withTempDir(async (dir) => {
       await cp(TINY_3CH, join(dir, 'model.onnx'));

@@ -42,6 +42,7 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
       confidenceThreshold: args.confidenceThreshold ?? fromFile.confidenceThreshold,
       blurThreshold: args.blurThreshold ?? fromFile.blurThreshold,
       maxPixels: args.maxPixels,
+      concurrency: args.concurrency,
     });
   } catch (error) {
     if (error instanceof BlurgateError) throw new UsageError(error.message, { cause: error });
@@ -101,7 +102,7 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
   if (table) out(tableHeader());
 
   try {
-    for await (const result of gate.classifyMany(files, { concurrency: args.concurrency })) {
+    for await (const result of gate.classifyMany(files)) {
       let current: ClassifyResult<string> = result;
       let sortedTo: string | null = null;
       if (sorter && current.status === 'ok') {

@@ -1,5 +1,5 @@
 import type { BlurClassifierOptions } from './blur-classifier.js';
-import { OptionError } from './errors.js';
+import { ModelError, OptionError } from './errors.js';
 import type { ModelManifest } from './model-manifest.js';
 import { checkMaxPixels } from './pixel-limit.js';
 import { DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
@@ -64,11 +64,22 @@ export function checkConcurrency(concurrency: unknown): number {
   return concurrency;
 }
 
+/** The manifest's scales under the gate's limits; a manifest out of them is `INVALID_MANIFEST`. */
+function manifestScales(manifest: ModelManifest): readonly number[] {
+  try {
+    return checkGateScales(manifest.scales, `"scales" of the manifest of ${manifest.name} ${manifest.version}`);
+  } catch (cause) {
+    if (cause instanceof OptionError) throw new ModelError('INVALID_MANIFEST', cause.message, { cause });
+    throw cause;
+  }
+}
+
 /**
  * Resolves a gate's options against its model's manifest: explicit options win, then the
  * manifest's scales and thresholds, then the defaults. `fast` means scales [384].
  *
- * @throws {@link OptionError} `INVALID_OPTION` for any option out of range, naming it.
+ * @throws {@link OptionError} `INVALID_OPTION` for any option out of range, naming it;
+ *   {@link ModelError} `INVALID_MANIFEST` for manifest scales out of the gate's limits.
  */
 export function resolveGateOptions(options: GateOptions, manifest: ModelManifest | null): ResolvedGateOptions {
   if (options.fast && options.scales !== undefined) {
@@ -79,7 +90,9 @@ export function resolveGateOptions(options: GateOptions, manifest: ModelManifest
       ? checkGateScales(options.scales)
       : options.fast
         ? FAST_SCALES
-        : checkGateScales(manifest?.scales ?? DEFAULT_SCALES, manifest ? `the manifest's scales (${manifest.name})` : 'scales');
+        : manifest
+          ? manifestScales(manifest)
+          : DEFAULT_SCALES;
   const thresholds = resolveThresholds({
     confidenceThreshold: options.confidenceThreshold ?? manifest?.thresholds.confidence,
     blurThreshold: options.blurThreshold ?? manifest?.thresholds.blur,

@@ -118,6 +118,17 @@ describe('createGate options', () => {
     expect(stats.loads).toBe(0);
   });
 
+  it('refuses manifest scales outside the limits as INVALID_MANIFEST, unless the caller gives scales', async () => {
+    const { runtime } = fakeRuntime();
+    const model = { bytes: new Uint8Array([1]), manifest: manifest({ scales: [384, 20000] }) };
+    await expect(createGate({ runtime, decode: decodeSide, model })).rejects.toMatchObject({
+      name: 'ModelError',
+      code: 'INVALID_MANIFEST',
+      message: expect.stringMatching(/"scales" of the manifest of blurgate-test 1\.0\.0 must be between 32 and 2048/),
+    });
+    expect((await createGate({ runtime, decode: decodeSide, model, options: { scales: [256] } })).scales).toEqual([256]);
+  });
+
   it('refuses bytes whose sha256 is not the manifest\'s, and a manifest of another channel count', async () => {
     const { runtime, stats } = fakeRuntime({ channels: 3 });
     await expect(

@@ -17,5 +17,4 @@ export {
   type ClassifyOptions,
   type ClassifyManyOptions,
 } from './blur-gate.js';
-export { loadManifestBeside, MANIFEST_FILE } from './load-manifest.js';
 export type { BlurLabel, BlurPrediction, ClassifyResult, ScaleProbabilities } from '@blurgate/core';

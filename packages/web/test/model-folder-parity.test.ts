@@ -3,10 +3,9 @@ import path from 'node:path';
 import { createBlurGate as createNodeGate } from '@blurgate/node';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchTestBrowser, type TestBrowser } from './support/browser.js';
 import { FIXTURES_DIR, OPAQUE_PNGS } from './support/fixtures.js';
-import { FIXTURES, HARNESS_PATH, type HarnessGlobals, ORT_DIST, REPO_ROOT } from './support/harness.js';
-import { type StaticServer, startStaticServer } from './support/static-server.js';
+import { FIXTURES, type HarnessGlobals, ORT_DIST, REPO_ROOT } from './support/harness.js';
+import { type HarnessPage, openHarnessPage } from './support/harness-page.js';
 
 /** Model folders (manifest.json beside model.onnx), as paths under the repo root, which the test server serves. */
 const MODEL_FOLDERS = [
@@ -23,22 +22,17 @@ interface Outcome {
   results: { status: string; label?: string; probSharp?: number; probBlurred?: number; code?: string }[];
 }
 
-let server: StaticServer;
-let browser: TestBrowser;
+let harness: HarnessPage;
 let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  server = await startStaticServer({ root: REPO_ROOT });
-  browser = await launchTestBrowser();
-  ({ page, pageErrors } = await browser.newPage());
-  await page.goto(`${server.url}${HARNESS_PATH}`);
-  await page.waitForFunction(() => 'blurgate' in globalThis);
+  harness = await openHarnessPage();
+  ({ page, pageErrors } = harness);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await harness?.close();
 });
 
 /** `createBlurGate` in Chromium with no gate options: only the model URL and where the WASM files are. */

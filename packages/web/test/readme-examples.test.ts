@@ -4,9 +4,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readmeExamples } from '../../node/test/readme-examples.js';
-import { launchTestBrowser, type TestBrowser } from './support/browser.js';
 import { HARNESS_PATH, ORT_DIST, REPO_ROOT } from './support/harness.js';
-import { type StaticServer, startStaticServer } from './support/static-server.js';
+import { type HarnessPage, openHarnessPage } from './support/harness-page.js';
 
 const WEB_DIR = fileURLToPath(new URL('../', import.meta.url));
 const EXAMPLES = readmeExamples('browser');
@@ -28,20 +27,17 @@ const alerts = [];
 const alert = (message) => alerts.push(message);
 `;
 
-let server: StaticServer;
-let browser: TestBrowser;
+let harness: HarnessPage;
 let scratch: string;
 
 beforeAll(async () => {
   // The repo at /, and onnxruntime-web's files at /ort/, where the examples say to serve them.
-  server = await startStaticServer({ root: REPO_ROOT, aliases: { '/ort/': path.join(REPO_ROOT, ORT_DIST) } });
-  browser = await launchTestBrowser();
+  harness = await openHarnessPage({ aliases: { '/ort/': path.join(REPO_ROOT, ORT_DIST) } });
   scratch = await mkdtemp(path.join(WEB_DIR, 'test', '.readme-examples-'));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await harness?.close();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
@@ -71,8 +67,8 @@ describe('README browser examples', () => {
   });
 
   it.each(EXAMPLES.map((example) => [example.where, example] as const))('%s runs in Chromium as written', async (_where, example) => {
-    const { page, pageErrors } = await browser.newPage();
-    await page.goto(`${server.url}${HARNESS_PATH}`);
+    const { page, pageErrors } = await harness.browser.newPage();
+    await page.goto(`${harness.server.url}${HARNESS_PATH}`);
     await page.waitForFunction(() => 'blurgate' in globalThis);
     const js = ts.transpileModule(example.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
     const imports = js.split('\n').filter((line) => /^import\s/.test(line));

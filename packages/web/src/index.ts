@@ -17,4 +17,14 @@ export {
   type ClassifyOptions,
   type ClassifyManyOptions,
 } from './blur-gate.js';
-export type { BlurLabel, BlurPrediction, ClassifyResult, ScaleProbabilities } from '@blurgate/core';
+export type {
+  BlurLabel,
+  BlurPrediction,
+  BlurgateErrorCode,
+  ClassifyFailure,
+  ClassifyResult,
+  PixelImage,
+  ScaleProbabilities,
+} from '@blurgate/core';
+/** The typed errors (core's classes, so `instanceof` works whichever package they came through). */
+export { BlurgateError, ImageInputError, ModelError, OptionError } from '@blurgate/core';

@@ -17,6 +17,9 @@ expectTypeOf<node.ClassifyOptions>().toEqualTypeOf<web.ClassifyOptions>();
 expectTypeOf<node.ClassifyManyOptions>().toEqualTypeOf<web.ClassifyManyOptions>();
 expectTypeOf<node.ClassifyResult<string>>().toEqualTypeOf<web.ClassifyResult<string>>();
 expectTypeOf<node.BlurPrediction>().toEqualTypeOf<web.BlurPrediction>();
+expectTypeOf<node.ClassifyFailure>().toEqualTypeOf<web.ClassifyFailure>();
+expectTypeOf<typeof node.BlurgateError>().toEqualTypeOf<typeof web.BlurgateError>();
+expectTypeOf<typeof node.ModelError>().toEqualTypeOf<typeof core.ModelError>();
 
 // Each platform's gate is core's over what its decoder reads.
 expectTypeOf<Awaited<ReturnType<typeof node.createBlurGate>>>().toEqualTypeOf<core.BlurGate<node.ImageSource>>();

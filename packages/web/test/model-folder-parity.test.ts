@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createBlurGate as createNodeGate } from '@blurgate/node';
 import type { Page } from 'playwright-core';
@@ -129,6 +130,28 @@ describe('manifests in the browser', () => {
     expect(outcome.fourChannels).toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringContaining('manifest says 4 input channels but the model takes 3') });
     expect(outcome.invalid).toMatchObject({ name: 'ModelError', code: 'INVALID_MANIFEST', message: expect.stringContaining('"scales"') });
     expect(pageErrors).toEqual([]);
+  });
+
+  it('ignores a manifest.json beside the model that describes another file, as node does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'blurgate-other-'));
+    const other = await openHarnessPage({ aliases: { '/other/': dir } });
+    try {
+      await copyFile(path.join(REPO_ROOT, folder, 'manifest.json'), path.join(dir, 'manifest.json')); // names model.onnx
+      await copyFile(path.join(FIXTURES_DIR, 'models', 'tiny-3ch.onnx'), path.join(dir, 'other.onnx'));
+      const outcome = await other.page.evaluate(async (ortDist) => {
+        const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const gate = await web.createBlurGate({ model: '/other/other.onnx', runtime: web.createWebRuntime({ wasmPaths: ortDist }) });
+        await gate.dispose();
+        return { name: gate.model.name, manifest: gate.model.manifest, scales: gate.scales };
+      }, ORT_DIST);
+      expect(outcome).toEqual({ name: 'other.onnx', manifest: null, scales: [256, 320, 384, 448, 512] });
+      const node = await createNodeGate({ model: path.join(dir, 'other.onnx') });
+      expect({ name: node.model.name, manifest: node.model.manifest }).toEqual({ name: 'other', manifest: null });
+      await node.dispose();
+    } finally {
+      await other.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the worker gate reads the same manifest', async () => {

@@ -6,6 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import packageJson from '../package.json' with { type: 'json' };
 import { runClassify } from './cli/classify-command.js';
 import { runModels } from './cli/models-command.js';
+import { serveCommand } from './cli/serve-command.js';
 import { UsageError } from './cli/usage-error.js';
 import { versionText } from './cli/version-text.js';
 
@@ -114,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
         exitCode = await runModels(a.json, io);
       },
     )
+    .command(serveCommand((code) => { exitCode = code; }))
     .demandCommand(1, 'name a command: classify or models')
     .strict()
     .help()

@@ -121,7 +121,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: false,
   }) as unknown as FastifyInstance;
 
   let draining = false;

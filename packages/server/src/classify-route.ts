@@ -29,7 +29,11 @@ const RAW_BODY_NAME = '-';
 /** The record of one image, routed with the request's thresholds. */
 function recordOf(outcome: ClassifyOutcome, file: string, query: ClassifyQuery, info: ClassifierInfo): ClassificationRecord {
   const model = { name: info.model.name, version: info.model.version, sha256: info.model.sha256 };
-  if (outcome.status === 'error') return classificationRecord({ status: 'error', input: file, error: outcome.error }, { model });
+  if (outcome.status === 'error') {
+    // The decoder names a buffer by its size ("<123-byte buffer>: ..."); the record names the file.
+    const message = outcome.error.message.replace(/^<\d+-byte buffer>(?=: )/, file);
+    return classificationRecord({ status: 'error', input: file, error: { code: outcome.error.code, message } }, { model });
+  }
   const p = outcome.prediction;
   const routed =
     query.confidenceThreshold === undefined && query.blurThreshold === undefined

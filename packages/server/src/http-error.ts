@@ -1,4 +1,4 @@
-import { BlurgateError, type BlurgateErrorCode } from '@blurgate/core';
+import type { BlurgateError, BlurgateErrorCode } from '@blurgate/core';
 
 /**
  * Codes of the failures that only a service has (HTTP framing, auth, overload, shutdown). Library
@@ -59,19 +59,9 @@ const STATUS_OF_LIBRARY_CODE: Readonly<Record<BlurgateErrorCode, number>> = {
   CONVERSION_FAILED: 500,
 };
 
-/** Library codes whose messages describe the caller's input and are safe to return as they are. */
-function isClientCode(code: BlurgateErrorCode): boolean {
-  return STATUS_OF_LIBRARY_CODE[code] < 500;
-}
-
 /** A typed library error as the HTTP error the service answers. */
 export function httpErrorOf(error: BlurgateError): HttpError {
   return new HttpError(STATUS_OF_LIBRARY_CODE[error.code] ?? 500, error.code, error.message);
-}
-
-/** Whether `code` is a library code whose failure is the caller's (4xx). */
-export function isClientFailureCode(code: string): boolean {
-  return code in STATUS_OF_LIBRARY_CODE && isClientCode(code as BlurgateErrorCode);
 }
 
 /** The HTTP status for a per-image failure code carried in a result record. */

@@ -115,6 +115,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const app = Fastify({
     ...(isLogger(logger) ? { loggerInstance: logger } : { logger }),
     bodyLimit: limits.maxBodyBytes,
+    // Fastify turns off Node's request timeout; restore Node's default (5 min to send a request) against slow uploads.
+    requestTimeout: 300_000,
     // Our own 503 (JSON, with Retry-After) while draining, instead of Fastify's.
     return503OnClosing: false,
     genReqId: (req: IncomingMessage) => {

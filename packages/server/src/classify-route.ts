@@ -63,13 +63,15 @@ async function readFileParts(request: FastifyRequest, maxBodyBytes: number): Pro
 export function registerClassifyRoute(app: FastifyInstance, context: ClassifyRouteContext): void {
   const { classifier, queue, metrics, limits } = context;
 
+  const overloaded = (): HttpError => {
+    metrics.rejected.inc({ reason: 'queue_full' });
+    return new HttpError(503, 'OVERLOADED', `the queue is full (${queue.maxWaiting} images waiting); retry later`, {
+      'retry-after': String(limits.retryAfterSeconds),
+    });
+  };
+
   async function classifyAll(images: readonly NamedImage[], query: ClassifyQuery, reply: FastifyReply): Promise<ClassifyOutcome[]> {
-    if (!queue.canAdmit(images.length)) {
-      metrics.rejected.inc({ reason: 'queue_full' });
-      throw new HttpError(503, 'OVERLOADED', `the queue is full (${queue.maxWaiting} images waiting); retry later`, {
-        'retry-after': String(limits.retryAfterSeconds),
-      });
-    }
+    if (!queue.canAdmit(images.length)) throw overloaded();
     const giveUp = new AbortController();
     // The client went away before its answer: images still waiting are dropped.
     const onClose = (): void => {
@@ -112,7 +114,12 @@ export function registerClassifyRoute(app: FastifyInstance, context: ClassifyRou
     }
   }
 
-  app.post('/v1/classify', async (request, reply) => {
+  // A full queue refuses before the body is read: overload costs no upload memory.
+  const refuseWhenFull = async (): Promise<void> => {
+    if (!queue.canAdmit(1)) throw overloaded();
+  };
+
+  app.post('/v1/classify', { onRequest: refuseWhenFull }, async (request, reply) => {
     const query = parseClassifyQuery(request.query as Record<string, unknown>, limits);
     const info = await context.loaded();
     if (request.isMultipart()) {

@@ -46,28 +46,31 @@ async function loadServerModule(): Promise<ServerModule | null> {
   }
 }
 
-function count(name: string, min: number) {
+function count(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: unknown): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(value)}"`);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+      throw new UsageError(`--${name} must be a whole number ${range}, got "${String(value)}"`);
+    }
     return n;
   };
 }
 
 interface ServeArgs {
   host: string;
-  port?: number;
+  port?: string;
   model?: string;
   fast: boolean;
   'api-key-file'?: string;
   'cors-origin'?: string[];
-  'max-body-bytes'?: number;
-  'max-queue'?: number;
-  'timeout-ms'?: number;
-  'max-pixels'?: number;
-  workers?: number;
-  'threads-per-worker'?: number;
+  'max-body-bytes'?: string;
+  'max-queue'?: string;
+  'timeout-ms'?: string;
+  'max-pixels'?: string;
+  workers?: string;
+  'threads-per-worker'?: string;
 }
 
 /**
@@ -83,19 +86,29 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
     builder: (y: Argv) =>
       y
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on (0.0.0.0 for all)' })
-        .option('port', { type: 'string', coerce: count('port', 0), describe: 'Port (default 8080)' })
+        .option('port', { type: 'string', describe: 'Port (default 8080)' })
         .option('model', { alias: 'm', type: 'string', describe: 'A .onnx file, a model folder, name or name@version' })
         .option('fast', { type: 'boolean', default: false, describe: 'Single scale (384) by default' })
         .option('api-key-file', { type: 'string', describe: 'Require "Authorization: Bearer <key>", keys one per line' })
         .option('cors-origin', { type: 'string', array: true, describe: 'Allow browser calls from this origin (repeatable)' })
-        .option('max-body-bytes', { type: 'string', coerce: count('max-body-bytes', 1), describe: 'Body limit (default 25 MiB)' })
-        .option('max-queue', { type: 'string', coerce: count('max-queue', 0), describe: 'Images that may wait (default 32)' })
-        .option('timeout-ms', { type: 'string', coerce: count('timeout-ms', 1), describe: 'Per-request timeout (default 30000)' })
-        .option('max-pixels', { type: 'string', coerce: count('max-pixels', 1), describe: 'Refuse larger images (default 100000000)' })
-        .option('workers', { type: 'string', coerce: count('workers', 1), describe: 'Worker threads (default min(4, CPUs))' })
-        .option('threads-per-worker', { type: 'string', coerce: count('threads-per-worker', 1), describe: 'ONNX Runtime threads each' })
+        .option('max-body-bytes', { type: 'string', describe: 'Body limit (default 25 MiB)' })
+        .option('max-queue', { type: 'string', describe: 'Images that may wait (default 32)' })
+        .option('timeout-ms', { type: 'string', describe: 'Per-request timeout (default 30000)' })
+        .option('max-pixels', { type: 'string', describe: 'Refuse larger images (default 100000000)' })
+        .option('workers', { type: 'string', describe: 'Worker threads (default min(4, CPUs))' })
+        .option('threads-per-worker', { type: 'string', describe: 'ONNX Runtime threads each' })
         .example('$0 serve --port 8080', 'Serve the default model on 127.0.0.1:8080') as unknown as Argv<ServeArgs>,
     handler: async (a) => {
+      // Checked here rather than with yargs' coerce, whose errors would lose the usage exit code.
+      const port = count('port', 0, 65535)(a.port);
+      const workers = count('workers', 1)(a.workers);
+      const threadsPerWorker = count('threads-per-worker', 1)(a['threads-per-worker']);
+      const maxPixels = count('max-pixels', 1)(a['max-pixels']);
+      const limits = {
+        maxBodyBytes: count('max-body-bytes', 1)(a['max-body-bytes']),
+        maxQueue: count('max-queue', 0)(a['max-queue']),
+        timeoutMs: count('timeout-ms', 1)(a['timeout-ms']),
+      };
       const server = await loadServerModule();
       if (!server) {
         process.stderr.write(`blurgate: ${SERVER_MISSING_MESSAGE}\n`);
@@ -106,15 +119,15 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
       try {
         running = await server.startServer({
           host: a.host,
-          port: a.port ?? 8080,
+          port: port ?? 8080,
           model: a.model,
           fast: a.fast,
           apiKeyFile: a['api-key-file'],
           corsOrigins: a['cors-origin'],
-          maxPixels: a['max-pixels'],
-          workers: a.workers,
-          threadsPerWorker: a['threads-per-worker'],
-          limits: { maxBodyBytes: a['max-body-bytes'], maxQueue: a['max-queue'], timeoutMs: a['timeout-ms'] },
+          maxPixels,
+          workers,
+          threadsPerWorker,
+          limits,
         });
       } catch (error) {
         if (error instanceof BlurgateError || (error as { code?: string })?.code === 'EADDRINUSE') {

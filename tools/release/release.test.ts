@@ -203,14 +203,15 @@ describe('pnpm release in a temporary clone', () => {
     expect(result.stdout).not.toContain('packed');
   }, 240_000);
 
-  it('`changeset version` bumps the four packages together and writes their changelogs', async () => {
+  it('`changeset version` bumps the five packages together and writes their changelogs', async () => {
     await runOk('git', ['revert', '--no-edit', 'HEAD'], clone.dir);
     await runOk('pnpm', ['changeset', 'version'], clone.dir);
     const versions = new Set<string>();
-    for (const name of ['core', 'node', 'web', 'eval']) {
+    for (const name of ['core', 'node', 'web', 'eval', 'server']) {
       const dir = join(clone.dir, 'packages', name);
       versions.add(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).version);
-      expect(await readFile(join(dir, 'CHANGELOG.md'), 'utf8')).toContain('First release of blurgate');
+      const changelog = await readFile(join(dir, 'CHANGELOG.md'), 'utf8');
+      expect(changelog).toContain(name === 'server' ? 'the gate as an HTTP service' : 'First release of blurgate');
     }
     expect(versions.size).toBe(1);
     expect([...versions][0]).not.toBe(version);

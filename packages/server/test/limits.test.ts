@@ -111,6 +111,20 @@ describe('limits', () => {
     expect((await send(`${base}/v1/models`)).json<{ execution: { mode: string } }>().execution.mode).toBe('in-process');
   });
 
+  it('multipart: 413 for a file over the body limit, for parts over it together, and for too many files', async () => {
+    app = await buildServer({ classifier: slowClassifier(1), limits: { maxBodyBytes: 1000, maxFiles: 2 }, processMetrics: false });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const part = (bytes: number, i = 0) => ({ name: `${i}.jpg`, type: 'image/jpeg', bytes: Buffer.alloc(bytes, 1) });
+    for (const files of [[part(2000)], [part(600, 1), part(600, 2)], [part(10, 1), part(10, 2), part(10, 3)]]) {
+      const { body, type } = await multipartBody(files);
+      const answer = await post(base, body, type);
+      expect(answer.status, answer.text).toBe(413);
+      expect(answer.json<ErrorJson>().error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    const { body, type } = await multipartBody([part(400, 1), part(400, 2)]);
+    expect((await post(base, body, type)).status).toBe(200);
+  });
+
   it('refuses bad options', async () => {
     await expect(buildServer({ classifier: slowClassifier(1), limits: { maxBodyBytes: 0 } })).rejects.toThrow(/maxBodyBytes/);
     await expect(buildServer({ limits: {} })).rejects.toThrow(/exactly one of/);

@@ -1,4 +1,4 @@
-import { FAST_SCALES, OptionError, type RoutingThresholds, validateScales } from '@blurgate/core';
+import { checkGateScales, FAST_SCALES, OptionError, type RoutingThresholds } from '@blurgate/core';
 
 /** What `POST /v1/classify`'s query asks for, checked; absent fields take the server's defaults. */
 export interface ClassifyQuery {
@@ -63,7 +63,7 @@ export function parseClassifyQuery(query: Record<string, unknown>, limits: Scale
     if (numbers.some((n) => Number.isNaN(n))) {
       throw new OptionError(`?scales must be positive integers separated by commas, e.g. 256,320; got "${scalesText}"`);
     }
-    scales = validateScales(numbers, '?scales');
+    scales = checkGateScales(numbers, '?scales');
     if (scales.length > limits.maxScales) throw new OptionError(`?scales: at most ${limits.maxScales} scales, got ${scales.length}`);
     const largest = Math.max(...scales);
     if (largest > limits.maxScale) throw new OptionError(`?scales: at most ${limits.maxScale} pixels, got ${largest}`);

@@ -1,8 +1,9 @@
 // The piscina worker: each worker thread owns its gates (one model session, shared between the gates
 // of different TTA scales) and decodes, preprocesses and runs one image at a time off the main thread.
 import { workerData } from 'node:worker_threads';
+import { failureOf } from '@blurgate/core';
 import { createBlurGate, createOnnxRuntime } from '@blurgate/node';
-import { classifyWithGate, failureOf } from './classify-with-gate.js';
+import { classifyWithGate } from './classify-with-gate.js';
 import { GateSet } from './gate-set.js';
 import type { ClassifyWorkerData, ClassifyWorkerReply, ClassifyWorkerTask } from './classify-worker-protocol.js';
 import { createTimedSharedRuntime } from './timed-shared-runtime.js';

@@ -57,6 +57,9 @@ const STATUS_OF_LIBRARY_CODE: Readonly<Record<BlurgateErrorCode, number>> = {
   DOWNLOAD_FAILED: 500,
   UNSAFE_CHECKPOINT: 500,
   CONVERSION_FAILED: 500,
+  SORT_FAILED: 500,
+  DISPOSED: 503,
+  UNEXPECTED: 500,
 };
 
 /** A typed library error as the HTTP error the service answers. */

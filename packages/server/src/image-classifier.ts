@@ -7,14 +7,12 @@ export interface ClassifyRequestOptions {
 }
 
 /**
- * Where the time of one image went, in milliseconds. `decodeMs`/`preprocessingMs` are separate only
- * when the gate classifies decoded pixels; a gate that takes encoded bytes only gives their sum as
- * `decodeAndPreprocessingMs`. `inferenceMs` is known when the gate runs on the server's own runtime.
+ * Where the time of one image went, in milliseconds. `preprocessingMs` and `inferenceMs` are known
+ * when the gate runs on the server's own timed runtime (worker pool), not for a gate passed in.
  */
 export interface StageTimings {
   readonly decodeMs?: number;
   readonly preprocessingMs?: number;
-  readonly decodeAndPreprocessingMs?: number;
   readonly inferenceMs?: number;
   /** Decode to routed prediction, measured where the image was classified. */
   readonly classifyMs: number;

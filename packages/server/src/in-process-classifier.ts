@@ -1,6 +1,6 @@
-import { OptionError } from '@blurgate/core';
+import { failureOf, OptionError } from '@blurgate/core';
 import type { BlurGate } from '@blurgate/node';
-import { classifyWithGate, failureOf } from './classify-with-gate.js';
+import { classifyWithGate } from './classify-with-gate.js';
 import { type GateFactory, GateSet } from './gate-set.js';
 import type { ClassifierInfo, ClassifyOutcome, ClassifyRequestOptions, ImageClassifier } from './image-classifier.js';
 

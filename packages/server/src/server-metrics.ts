@@ -35,9 +35,7 @@ export class ServerMetrics {
     });
     this.stageSeconds = new Histogram({
       name: 'blurgate_stage_duration_seconds',
-      help:
-        'Time per image and stage: queue (waiting for a worker), decode, preprocessing, inference, classify (decode to result); ' +
-        'decode_and_preprocessing when the gate takes encoded bytes only and the two cannot be timed apart',
+      help: 'Time per image and stage: queue (waiting for a worker), decode, preprocessing, inference, classify (decode to result)',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS,
       registers,
@@ -86,7 +84,6 @@ export class ServerMetrics {
     observe('queue', queueMs);
     observe('decode', timings.decodeMs);
     observe('preprocessing', timings.preprocessingMs);
-    observe('decode_and_preprocessing', timings.decodeAndPreprocessingMs);
     observe('inference', timings.inferenceMs);
     observe('classify', timings.classifyMs);
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { BlurgateError, type BlurgateErrorCode, OptionError } from '@blurgate/core';
+import { errorFromFailure, OptionError } from '@blurgate/core';
 import { Piscina } from 'piscina';
 import type { ClassifyWorkerData, ClassifyWorkerReply, ClassifyWorkerTask } from './classify-worker-protocol.js';
 import type { ClassifierInfo, ClassifyOutcome, ClassifyRequestOptions, ImageClassifier } from './image-classifier.js';
@@ -70,8 +70,7 @@ export function createWorkerPoolClassifier(options: WorkerPoolOptions = {}): Ima
     ready(): Promise<ClassifierInfo> {
       info ??= pool.run({ kind: 'info' }).then((reply) => {
         if (reply.kind === 'info') return { ...reply.info, execution: { mode: 'worker-threads', workers, threadsPerWorker } };
-        const error = reply.kind === 'failed' ? reply.error : { code: 'INTERNAL_ERROR', message: 'unexpected worker reply' };
-        throw new BlurgateError(error.code as BlurgateErrorCode, error.message);
+        throw errorFromFailure(reply.kind === 'failed' ? reply.error : { code: 'UNEXPECTED', message: 'unexpected worker reply' });
       });
       return info;
     },
@@ -83,7 +82,7 @@ export function createWorkerPoolClassifier(options: WorkerPoolOptions = {}): Ima
       } catch {
         // A worker that died (it is replaced by piscina); the caller logs the request.
       }
-      return { status: 'error', error: { code: 'INTERNAL_ERROR', message: 'a classification worker failed' } };
+      return { status: 'error', error: { code: 'UNEXPECTED', message: 'a classification worker failed' } };
     },
     async close(): Promise<void> {
       await pool.close();

@@ -127,7 +127,7 @@ describe('the other routes', () => {
     expect(text).toMatch(/blurgate_http_requests_total\{route="\/v1\/classify",method="POST",status="413"\} 1/);
     expect(text).toMatch(/blurgate_images_classified_total\{label="(blurred|sharp|uncertain)"\} \d+/);
     expect(text).toMatch(/blurgate_image_failures_total\{code="IMAGE_TOO_LARGE"\} 2/);
-    for (const stage of ['queue', 'decode_and_preprocessing', 'inference', 'classify']) {
+    for (const stage of ['queue', 'decode', 'preprocessing', 'inference', 'classify']) {
       expect(text).toMatch(new RegExp(`blurgate_stage_duration_seconds_count\\{stage="${stage}"\\} [1-9]`));
     }
     expect(text).toMatch(/blurgate_http_request_duration_seconds_bucket\{le="[\d.]+",route="\/v1\/classify",method="POST"\}/);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BlurgateError, OptionError } from '@blurgate/core';
+import { BlurgateError, errorFromFailure, failureOf, OptionError } from '@blurgate/core';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -134,7 +134,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       app.log.info({ model: `${loaded.model.name}@${loaded.model.version}`, execution: loaded.execution }, 'model loaded');
     },
     (error: unknown) => {
-      loadError = error instanceof BlurgateError ? error : new BlurgateError('RUNTIME_FAILED', String(error));
+      loadError = error instanceof BlurgateError ? error : errorFromFailure(failureOf(error));
       app.log.error({ code: loadError.code }, `model failed to load: ${loadError.message}`);
     },
   );

@@ -4,6 +4,12 @@ export type BlurgateErrorCode =
   | 'DECODE_FAILED'
   | 'IMAGE_TOO_LARGE'
   | 'INPUT_NOT_FOUND'
+  /** The input exists but cannot be read (permissions, not a regular file, an I/O error). */
+  | 'READ_FAILED'
+  /** A recognised format blurgate does not decode (SVG unless enabled, PDF, PostScript, HTML). */
+  | 'UNSUPPORTED_FORMAT'
+  /** Decoding one image ran out of its time budget. */
+  | 'DECODE_TIMEOUT'
   | 'INVALID_OPTION'
   | 'UNSUPPORTED_MODEL'
   | 'MODEL_NOT_FOUND'
@@ -19,7 +25,9 @@ export type BlurgateErrorCode =
   /** The gate was disposed; create a new one. */
   | 'DISPOSED'
   /** An error blurgate did not anticipate (a bug, or a failure of the platform); the message says what. */
-  | 'UNEXPECTED';
+  | 'UNEXPECTED'
+  /** A checkpoint exceeds a reading limit (inflated size, tensor memory, pickle size or depth). */
+  | 'CHECKPOINT_LIMIT';
 
 /** Every {@link BlurgateErrorCode}, for code that must check a code received as text (e.g. from a worker). */
 export const BLURGATE_ERROR_CODES: readonly BlurgateErrorCode[] = Object.freeze([
@@ -27,6 +35,9 @@ export const BLURGATE_ERROR_CODES: readonly BlurgateErrorCode[] = Object.freeze(
   'DECODE_FAILED',
   'IMAGE_TOO_LARGE',
   'INPUT_NOT_FOUND',
+  'READ_FAILED',
+  'UNSUPPORTED_FORMAT',
+  'DECODE_TIMEOUT',
   'INVALID_OPTION',
   'UNSUPPORTED_MODEL',
   'MODEL_NOT_FOUND',
@@ -40,6 +51,7 @@ export const BLURGATE_ERROR_CODES: readonly BlurgateErrorCode[] = Object.freeze(
   'SORT_FAILED',
   'DISPOSED',
   'UNEXPECTED',
+  'CHECKPOINT_LIMIT',
 ] satisfies BlurgateErrorCode[]);
 
 /**
@@ -58,7 +70,11 @@ export class BlurgateError extends Error {
 
 /** The input is not a usable image (bad dimensions, undecodable, too large). */
 export class ImageInputError extends BlurgateError {
-  constructor(code: 'INVALID_IMAGE' | 'DECODE_FAILED' | 'IMAGE_TOO_LARGE' | 'INPUT_NOT_FOUND', message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'INVALID_IMAGE' | 'DECODE_FAILED' | 'IMAGE_TOO_LARGE' | 'INPUT_NOT_FOUND' | 'READ_FAILED' | 'UNSUPPORTED_FORMAT' | 'DECODE_TIMEOUT',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
     this.name = 'ImageInputError';
   }

@@ -1,97 +1,237 @@
-import { readFile, stat } from 'node:fs/promises';
-import { assertPixelLimit, ImageInputError, type PixelImage } from '@blurgate/core';
+import { type FileHandle, open } from 'node:fs/promises';
+import { ImageInputError, OptionError, type PixelImage } from '@blurgate/core';
 import sharp, { type Metadata } from 'sharp';
+import { type ImageFormat, sniffImageFormat } from './image-format.js';
 
 /** Default decompression-bomb guard: 100 megapixels. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
+/** Default largest file read: 256 MiB (checked with fstat before any byte is read). */
+export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
+/** Default time budget of one decode, in seconds (libvips stops the pipeline when it runs out). */
+export const DEFAULT_DECODE_TIMEOUT_SECONDS = 30;
+/** Largest raster an SVG may declare when vector input is enabled: 16 megapixels (4096²). */
+export const DEFAULT_MAX_VECTOR_PIXELS = 16_777_216;
 
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this (width × height of the first frame). Default 100 MP. */
   readonly maxPixels?: number;
+  /** Refuse files (or buffers) larger than this many bytes, before reading them. Default 256 MiB. */
+  readonly maxFileBytes?: number;
+  /** Give up on one image after this many seconds of decoding (`DECODE_TIMEOUT`). Default 30. */
+  readonly timeoutSeconds?: number;
+  /**
+   * Decode SVG (rasterised at its declared size, at most `maxVectorPixels`). Off by default: an SVG
+   * is a program for a renderer (filters, external references), not a photo. PDF and PostScript are
+   * always refused.
+   */
+  readonly allowVector?: boolean;
+  /** With `allowVector`: the largest raster an SVG may declare. Default 16 MP. */
+  readonly maxVectorPixels?: number;
 }
 
-/** A path, or the bytes of an encoded image. */
-export type ImageSource = string | Uint8Array;
-
-function describeSource(input: ImageSource): string {
-  return typeof input === 'string' ? input : `<${input.byteLength}-byte buffer>`;
+/**
+ * A file named by raw bytes: for names that are not valid UTF-8, which a string cannot carry
+ * (Node would replace the bad bytes and then not find the file). `name` is how reports show it.
+ */
+export interface ImageFile {
+  readonly path: Buffer;
+  readonly name: string;
 }
 
-async function readSource(input: ImageSource): Promise<Uint8Array> {
-  if (typeof input !== 'string') return input;
-  let size: number;
+/** A path, a file named by bytes ({@link ImageFile}), or the bytes of an encoded image. */
+export type ImageSource = string | Uint8Array | ImageFile;
+
+function isImageFile(input: ImageSource): input is ImageFile {
+  return typeof input === 'object' && !(input instanceof Uint8Array);
+}
+
+/** How messages name an input: the path, an ImageFile's display name, or the buffer's size. */
+export function describeImageSource(input: ImageSource): string {
+  if (typeof input === 'string') return input;
+  if (isImageFile(input)) return input.name;
+  return `<${input.byteLength}-byte buffer>`;
+}
+
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(bytes >= 10 * 1024 * 1024 ? 0 : 1)} MiB`;
+  return `${bytes} bytes`;
+}
+
+function tooBig(where: string, size: number, max: number): ImageInputError {
+  return new ImageInputError(
+    'IMAGE_TOO_LARGE',
+    `${where}: the file is ${sizeText(size)}, over the limit of ${sizeText(max)}; raise maxFileBytes (--max-file-size) if you trust this file`,
+  );
+}
+
+function readFailure(where: string, cause: unknown): ImageInputError {
+  const code = String((cause as NodeJS.ErrnoException)?.code ?? '');
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new ImageInputError('INPUT_NOT_FOUND', `${where}: no such file`, { cause });
+  }
+  if (code === 'EISDIR') return new ImageInputError('INVALID_IMAGE', `${where}: is a directory, not an image file`, { cause });
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code || oneLine(String((cause as Error)?.message ?? cause));
+  return new ImageInputError('READ_FAILED', `${where}: cannot be read (${why})`, { cause });
+}
+
+/**
+ * Reads a file whole but bounded: the size is checked on the open handle (fstat) before any byte is
+ * read, and no more than that size is read even if the file grows meanwhile.
+ */
+async function readBounded(path: string | Buffer, where: string, maxFileBytes: number): Promise<Uint8Array> {
+  let handle: FileHandle;
   try {
-    const info = await stat(input);
-    if (info.isDirectory()) {
-      throw new ImageInputError('INVALID_IMAGE', `${input}: is a directory, not an image file`);
+    handle = await open(path, 'r');
+  } catch (cause) {
+    throw readFailure(where, cause);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new ImageInputError('INVALID_IMAGE', `${where}: is a directory, not an image file`);
+    if (!info.isFile()) throw new ImageInputError('READ_FAILED', `${where}: is not a regular file`);
+    if (info.size > maxFileBytes) throw tooBig(where, info.size, maxFileBytes);
+    if (info.size === 0) throw new ImageInputError('DECODE_FAILED', `${where}: the file is empty (0 bytes)`);
+    const bytes = Buffer.allocUnsafe(info.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, Math.min(bytes.length - filled, 1 << 24), filled);
+      if (bytesRead === 0) break; // the file shrank while we read it: decode what is there
+      filled += bytesRead;
     }
-    size = info.size;
+    if (filled === 0) throw new ImageInputError('DECODE_FAILED', `${where}: the file is empty (0 bytes)`);
+    return bytes.subarray(0, filled);
   } catch (cause) {
     if (cause instanceof ImageInputError) throw cause;
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new ImageInputError('INPUT_NOT_FOUND', `${input}: no such file`, { cause });
-    }
-    throw new ImageInputError('INPUT_NOT_FOUND', `${input}: cannot be read (${String(code ?? cause)})`, { cause });
+    throw readFailure(where, cause);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
-  if (size === 0) throw new ImageInputError('DECODE_FAILED', `${input}: the file is empty (0 bytes)`);
-  return readFile(input);
 }
 
 function megapixels(pixels: number): string {
   return `${(pixels / 1e6).toFixed(pixels < 1e6 ? 2 : 0)} MP`;
 }
 
+/** Newlines and runs of spaces → one space: every message fits on one output line. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Words by which libvips' messages name each loader (to keep only this file's own message). */
+const LOADER_WORDS: Record<ImageFormat, RegExp> = {
+  jpeg: /jpe?g/i,
+  png: /png/i,
+  webp: /webp/i,
+  gif: /gif/i,
+  tiff: /tiff/i,
+  heif: /heif|avif|heic/i,
+  svg: /svg/i,
+};
+
 /**
- * Turns libvips' wording into a reason a person can act on. libvips keeps one error buffer for all
- * threads, so with concurrent decodes its text can belong to another file: after a good header the
- * message names the format only and the libvips text stays in `cause`.
+ * The part of a libvips error that belongs to this file. libvips keeps one error buffer for the
+ * whole process, so when several images fail at once one error can carry another file's text (a
+ * WebP failure with libpng's words). Only lines naming this format's loader, and no other loader,
+ * are kept, and only the first such line; otherwise the message says what we know ourselves.
  */
-function decodeFailure(where: string, cause: unknown, format?: string): ImageInputError {
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  if (format !== undefined) {
-    return new ImageInputError('DECODE_FAILED', `${where}: the ${format.toUpperCase()} data is truncated or corrupt`, { cause });
+function ownDetail(cause: unknown, format: ImageFormat): string | undefined {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const others = Object.entries(LOADER_WORDS).filter(([f]) => f !== format && !(format === 'heif' && f === 'svg'));
+  for (const raw of text.split('\n')) {
+    const line = oneLine(raw);
+    if (!line || !LOADER_WORDS[format].test(line)) continue;
+    if (others.some(([, words]) => words.test(line))) continue;
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
   }
-  if (/unsupported image format|not a known file format/i.test(detail)) {
-    return new ImageInputError(
-      'DECODE_FAILED',
-      `${where}: not a supported image (JPEG, PNG, WebP, AVIF, TIFF or GIF); the content does not match any image format`,
-      { cause },
-    );
-  }
-  return new ImageInputError('DECODE_FAILED', `${where}: the image header cannot be read (${detail.trim()})`, { cause });
+  return undefined;
+}
+
+function decodeFailure(where: string, cause: unknown, format: ImageFormat, stage: 'header' | 'data'): ImageInputError {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  if (/timeout/i.test(text)) return timedOut(where, format, cause);
+  const detail = ownDetail(cause, format);
+  const what =
+    stage === 'header' ? `the ${format.toUpperCase()} header cannot be read` : `the ${format.toUpperCase()} data is truncated or corrupt`;
+  return new ImageInputError('DECODE_FAILED', `${where}: ${what}${detail ? ` (${detail})` : ''}`, { cause });
+}
+
+function timedOut(where: string, format: ImageFormat, cause?: unknown): ImageInputError {
+  return new ImageInputError(
+    'DECODE_TIMEOUT',
+    `${where}: decoding this ${format.toUpperCase()} ran out of its time budget; raise timeoutSeconds (--decode-timeout) if you trust this file`,
+    { cause },
+  );
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new OptionError(`${name} must be a positive number, got ${String(value)}`);
+  return value;
 }
 
 /**
  * Decodes a JPEG, PNG, WebP, AVIF, TIFF or GIF (first frame) with sharp into an 8-bit
- * {@link PixelImage}. EXIF orientation is applied (the one intended difference from Pillow);
- * 16-bit images keep their high byte, CMYK is converted to sRGB, grey is expanded to RGB, alpha is
- * kept (core drops it the way Pillow's `convert("RGB")` does), and embedded ICC profiles are ignored
- * as Pillow ignores them. For 8-bit PNGs the pixels equal Pillow's `convert("RGB")`. The pixel
- * limit is checked from the header (core's `assertPixelLimit`), before any pixel is decoded.
+ * {@link PixelImage}. The format is read from the file's first bytes, never from its name; SVG is
+ * refused unless `allowVector`, PDF and PostScript always. The file size is checked before reading,
+ * the pixel count before decoding, and the decode has a time budget. EXIF orientation is applied
+ * (the one intended difference from Pillow); 16-bit images keep their high byte, CMYK is converted
+ * to sRGB, grey is expanded to RGB, alpha is kept (core drops it the way Pillow's `convert("RGB")`
+ * does), and embedded ICC profiles are ignored as Pillow ignores them. For 8-bit PNGs the pixels
+ * equal Pillow's `convert("RGB")`.
  *
- * @param input - A file path, or the bytes of an encoded image.
- * @param options - `maxPixels` (default {@link DEFAULT_MAX_PIXELS}, 100 MP).
- * @returns The decoded {@link PixelImage} (1 to 4 channels, 8-bit).
- * @throws {@link ImageInputError} `INPUT_NOT_FOUND`, `DECODE_FAILED`, `IMAGE_TOO_LARGE` or `INVALID_IMAGE`;
- *   `OptionError` for a bad `maxPixels`.
+ * @param input a path, an {@link ImageFile} (a name as bytes) or encoded bytes
+ * @param options limits; every one has a safe default
+ * @returns the decoded pixels
+ * @throws {ImageInputError} `INPUT_NOT_FOUND`, `READ_FAILED`, `UNSUPPORTED_FORMAT`, `IMAGE_TOO_LARGE`,
+ *   `DECODE_TIMEOUT`, `DECODE_FAILED` or `INVALID_IMAGE`; every message is one line naming the input
  * @example
- * ```ts
- * const pixels = await decodeImage('samples/sharp-opencv_board_000.jpg', { maxPixels: 20_000_000 });
- * ```
+ * const image = await decodeImage('photo.jpg', { maxFileBytes: 64 * 1024 * 1024 });
  */
 export async function decodeImage(input: ImageSource, options: DecodeImageOptions = {}): Promise<PixelImage> {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const where = describeSource(input);
-  const bytes = await readSource(input);
-  if (bytes.byteLength === 0) throw new ImageInputError('DECODE_FAILED', `${where}: the input is empty (0 bytes)`);
+  const maxPixels = positive('maxPixels', options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const maxFileBytes = positive('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  const timeoutSeconds = Math.max(1, Math.ceil(positive('timeoutSeconds', options.timeoutSeconds ?? DEFAULT_DECODE_TIMEOUT_SECONDS)));
+  const where = describeImageSource(input);
+
+  let bytes: Uint8Array;
+  if (typeof input === 'string' || isImageFile(input)) {
+    bytes = await readBounded(typeof input === 'string' ? input : input.path, where, maxFileBytes);
+  } else {
+    bytes = input;
+    if (bytes.byteLength === 0) throw new ImageInputError('DECODE_FAILED', `${where}: the input is empty (0 bytes)`);
+    if (bytes.byteLength > maxFileBytes) throw tooBig(where, bytes.byteLength, maxFileBytes);
+  }
+
+  const sniffed = sniffImageFormat(bytes);
+  if (sniffed.kind === 'unknown') {
+    throw new ImageInputError(
+      'DECODE_FAILED',
+      `${where}: not a supported image (JPEG, PNG, WebP, AVIF, TIFF or GIF); the content does not match any image format`,
+    );
+  }
+  if (sniffed.kind === 'refused') {
+    throw new ImageInputError('UNSUPPORTED_FORMAT', `${where}: ${sniffed.what} is not an accepted input (JPEG, PNG, WebP, AVIF, TIFF or GIF)`);
+  }
+  const format = sniffed.format;
+  const vector = format === 'svg';
+  if (vector && !options.allowVector) {
+    throw new ImageInputError(
+      'UNSUPPORTED_FORMAT',
+      `${where}: SVG (a vector drawing) is refused by default; pass allowVector (--allow-svg) to rasterise it at its declared size`,
+    );
+  }
+  const pixelLimit = vector ? Math.min(maxPixels, options.maxVectorPixels ?? DEFAULT_MAX_VECTOR_PIXELS) : maxPixels;
 
   let metadata: Metadata;
   try {
     // Header only: the size check below is ours, with a clearer message than libvips'.
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (cause) {
-    throw decodeFailure(where, cause);
+    throw decodeFailure(where, cause, format, 'header');
+  }
+  // The header must agree with the first bytes (libvips picks its loader from the content too).
+  const loaded = ({ jpg: 'jpeg', tif: 'tiff', avif: 'heif' } as Record<string, string>)[String(metadata.format)] ?? String(metadata.format);
+  if (loaded !== format) {
+    throw new ImageInputError('UNSUPPORTED_FORMAT', `${where}: the content is read as ${String(metadata.format)}, which is not an accepted input`);
   }
   const { width, height } = metadata;
   if (!width || !height) {
@@ -100,17 +240,23 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
   // metadata() reads the header only, so this refuses a bomb before any pixel is decoded.
   // For animations sharp reports the frame height as pageHeight.
   const frameHeight = metadata.pageHeight ?? height;
-  assertPixelLimit(width, frameHeight, maxPixels, where);
+  if (width * frameHeight > pixelLimit) {
+    const flag = vector ? 'maxVectorPixels' : 'maxPixels (--max-pixels)';
+    throw new ImageInputError(
+      'IMAGE_TOO_LARGE',
+      `${where}: the image is ${width}×${frameHeight} (${megapixels(width * frameHeight)}), over the limit of ${megapixels(pixelLimit)}; raise ${flag} if you trust this file`,
+    );
+  }
 
   try {
     // ignoreIcc: Pillow does not colour-manage, so neither do we (CMYK aside, which needs a profile).
     let pipeline = sharp(bytes, {
       autoOrient: true,
-      limitInputPixels: maxPixels,
+      limitInputPixels: pixelLimit,
       pages: 1,
       failOn: 'error',
       ignoreIcc: metadata.space !== 'cmyk',
-    });
+    }).timeout({ seconds: timeoutSeconds });
     // CMYK needs a colour conversion, and 16-bit needs a cast that keeps the high byte; everything
     // else stays as stored so 8-bit pixels are bit-identical to Pillow's.
     if (metadata.space === 'cmyk' || metadata.depth === 'ushort') {
@@ -132,10 +278,10 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     if (/pixel limit/i.test(String((cause as Error)?.message))) {
       throw new ImageInputError(
         'IMAGE_TOO_LARGE',
-        `${where}: the image is over the limit of ${megapixels(maxPixels)}; raise maxPixels if you trust this file`,
+        `${where}: the image is over the limit of ${megapixels(pixelLimit)}; raise maxPixels if you trust this file`,
         { cause },
       );
     }
-    throw decodeFailure(where, cause, metadata.format ?? 'image');
+    throw decodeFailure(where, cause, format, 'data');
   }
 }

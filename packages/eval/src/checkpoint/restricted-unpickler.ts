@@ -1,4 +1,5 @@
 import { BlurgateError } from '@blurgate/core';
+import { checkpointLimit } from './checkpoint-limits.js';
 
 /*
  * A restricted unpickler for the pickles `torch.save` writes for a state dict (protocol 2, also the
@@ -10,6 +11,9 @@ import { BlurgateError } from '@blurgate/core';
  * on them, so the whitelist would sit beside the parser rather than in it. Here every GLOBAL, STACK_GLOBAL,
  * INST and OBJ goes through `resolveGlobal`, and a REDUCE/NEWOBJ/BUILD can only call what it returned:
  * the whole attack surface is this file, which is easier to audit than a general-purpose library.
+ *
+ * It is a loop over opcodes with an explicit stack (no recursion), and bounded: every value pushed counts
+ * against `maxItems`, container nesting against `maxDepth`, and a container may not hold itself.
  */
 
 /** A Python callable the unpickler may call: only the state-dict whitelist produces these. */
@@ -46,7 +50,14 @@ export interface UnpickleOptions {
   resolveGlobal(module: string, name: string): PickleCallable | undefined;
   /** Resolves a BINPERSID persistent id (torch: the storage tuple). */
   persistentLoad(pid: PickleValue): PickleValue;
+  /** Most values pushed, memoised or added to a container (`CHECKPOINT_LIMIT` beyond). Default 1,000,000. */
+  readonly maxItems?: number;
+  /** Deepest container nesting, and most open MARKs (`CHECKPOINT_LIMIT` beyond). Default 64. */
+  readonly maxDepth?: number;
 }
+
+/** Python ints in a state dict pickle are small; a longer LONG is refused (BigInt parsing is quadratic). */
+const MAX_LONG_BYTES = 64;
 
 const MARK = Symbol('mark');
 type StackItem = PickleValue | typeof MARK;
@@ -69,7 +80,33 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
   const latin1 = new TextDecoder('latin1');
   const stack: StackItem[] = [];
   const memo = new Map<number, PickleValue>();
+  const maxItems = options.maxItems ?? 1_000_000;
+  const maxDepth = options.maxDepth ?? 64;
+  // Nesting depth of the containers built so far (primitives are depth 0).
+  const depths = new WeakMap<object, number>();
+  let items = 0;
+  let marks = 0;
   let pos = 0;
+
+  const count = (n: number): void => {
+    items += n;
+    if (items > maxItems) throw checkpointLimit(`its pickle holds more than ${maxItems} values`);
+  };
+  const push = (v: StackItem): void => {
+    count(1);
+    stack.push(v);
+  };
+  const depthOf = (v: PickleValue): number => (typeof v === 'object' && v !== null ? (depths.get(v) ?? 0) : 0);
+  /** Records that `container` now holds `values`; refuses self-reference and deep nesting. */
+  const contain = (container: object, values: readonly PickleValue[]): void => {
+    let depth = depths.get(container) ?? 1;
+    for (const v of values) {
+      if (v === container) throw malformed('a container holds itself');
+      depth = Math.max(depth, depthOf(v) + 1);
+    }
+    if (depth > maxDepth) throw checkpointLimit(`its pickle nests containers more than ${maxDepth} deep`);
+    depths.set(container, depth);
+  };
 
   const need = (n: number): void => {
     if (pos + n > bytes.length) throw malformed(`truncated at byte ${pos}`);
@@ -130,9 +167,15 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
   const popMark = (): PickleValue[] => {
     const at = stack.lastIndexOf(MARK);
     if (at < 0) throw malformed('missing mark');
-    const items = stack.splice(at) as PickleValue[];
-    items.shift();
-    return items;
+    const marked = stack.splice(at) as PickleValue[];
+    marked.shift();
+    marks -= 1;
+    return marked;
+  };
+  /** A new tuple or list holding `values`. */
+  const container = <T extends PickleValue[]>(values: T, frozen: boolean): T => {
+    contain(values, values);
+    return frozen ? (Object.freeze(values) as T) : values;
   };
   const signedLittleEndian = (data: Uint8Array): bigint | number => {
     if (data.length === 0) return 0;
@@ -150,9 +193,22 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
     if (typeof v === 'object' && v !== null && (v as PickleCallable).kind === 'callable') return v as PickleCallable;
     throw unsafe(`a ${opcode} of a non-whitelisted object`);
   };
-  const setItems = (target: PickleValue, items: PickleValue[]): void => {
+  const setItems = (target: PickleValue, pairs: PickleValue[]): void => {
     if (!(target instanceof PickleDict)) throw malformed('SETITEM(S) on a non-dict');
-    for (let i = 0; i + 1 < items.length; i += 2) target.entries.set(items[i] as PickleValue, items[i + 1] as PickleValue);
+    contain(target, pairs);
+    count(pairs.length);
+    for (let i = 0; i + 1 < pairs.length; i += 2) target.entries.set(pairs[i] as PickleValue, pairs[i + 1] as PickleValue);
+  };
+  const appendAll = (list: PickleValue, values: readonly PickleValue[], opcode: string): void => {
+    if (!Array.isArray(list) || Object.isFrozen(list)) throw malformed(`${opcode} on a non-list`);
+    contain(list, values);
+    count(values.length);
+    // A loop, not push(...values): spreading millions of arguments overflows the call stack.
+    for (const v of values) list.push(v);
+  };
+  const memoise = (key: number): void => {
+    count(1);
+    memo.set(key, top());
   };
 
   for (;;) {
@@ -167,141 +223,144 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
       case 0x2e: // STOP
         return pop();
       case 0x28: // MARK
-        stack.push(MARK);
+        marks += 1;
+        if (marks > maxDepth) throw checkpointLimit(`its pickle opens more than ${maxDepth} nested MARKs`);
+        push(MARK);
         break;
       case 0x30: // POP
-        stack.pop();
+        if (stack.pop() === MARK) marks -= 1;
         break;
       case 0x31: // POP_MARK
         popMark();
         break;
       case 0x32: // DUP
-        stack.push(top());
+        push(top());
         break;
       case 0x4e: // NONE
-        stack.push(null);
+        push(null);
         break;
       case 0x88: // NEWTRUE
-        stack.push(true);
+        push(true);
         break;
       case 0x89: // NEWFALSE
-        stack.push(false);
+        push(false);
         break;
       case 0x49: {
         // INT (text), also True/False in protocol 0
         const s = line();
-        if (s === '01') stack.push(true);
-        else if (s === '00') stack.push(false);
+        if (s === '01') push(true);
+        else if (s === '00') push(false);
         else {
           const n = Number.parseInt(s, 10);
           if (!Number.isFinite(n)) throw malformed(`bad INT ${s}`);
-          stack.push(n);
+          push(n);
         }
         break;
       }
       case 0x4a: // BININT
-        stack.push(i32());
+        push(i32());
         break;
       case 0x4b: // BININT1
-        stack.push(u8());
+        push(u8());
         break;
       case 0x4d: // BININT2
-        stack.push(u16());
+        push(u16());
         break;
-      case 0x8a: // LONG1
-        stack.push(signedLittleEndian(take(u8())));
+      case 0x8a: {
+        // LONG1
+        const n = u8();
+        if (n > MAX_LONG_BYTES) throw checkpointLimit(`its pickle holds a ${n}-byte integer (at most ${MAX_LONG_BYTES})`);
+        push(signedLittleEndian(take(n)));
         break;
+      }
       case 0x8b: {
         // LONG4
         const n = i32();
         if (n < 0) throw malformed('negative LONG4 length');
-        stack.push(signedLittleEndian(take(n)));
+        if (n > MAX_LONG_BYTES) throw checkpointLimit(`its pickle holds a ${n}-byte integer (at most ${MAX_LONG_BYTES})`);
+        push(signedLittleEndian(take(n)));
         break;
       }
       case 0x47: {
         // BINFLOAT (big-endian double)
         need(8);
-        stack.push(view.getFloat64(pos, false));
+        push(view.getFloat64(pos, false));
         pos += 8;
         break;
       }
       case 0x58: // BINUNICODE
-        stack.push(text.decode(take(u32())));
+        push(text.decode(take(u32())));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(text.decode(take(u8())));
+        push(text.decode(take(u8())));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(text.decode(take(u64())));
+        push(text.decode(take(u64())));
         break;
       case 0x55: // SHORT_BINSTRING
-        stack.push(latin1.decode(take(u8())));
+        push(latin1.decode(take(u8())));
         break;
       case 0x54: {
         // BINSTRING
         const n = i32();
         if (n < 0) throw malformed('negative BINSTRING length');
-        stack.push(latin1.decode(take(n)));
+        push(latin1.decode(take(n)));
         break;
       }
       case 0x43: // SHORT_BINBYTES
-        stack.push(take(u8()).slice());
+        push(take(u8()).slice());
         break;
       case 0x42: // BINBYTES
-        stack.push(take(u32()).slice());
+        push(take(u32()).slice());
         break;
       case 0x29: // EMPTY_TUPLE
-        stack.push(Object.freeze([]));
+        push(Object.freeze([]));
         break;
       case 0x74: // TUPLE
-        stack.push(Object.freeze(popMark()));
+        push(container(popMark(), true));
         break;
       case 0x85: // TUPLE1
-        stack.push(Object.freeze([pop()]));
+        push(container([pop()], true));
         break;
       case 0x86: {
         // TUPLE2
         const b = pop();
-        stack.push(Object.freeze([pop(), b]));
+        push(container([pop(), b], true));
         break;
       }
       case 0x87: {
         // TUPLE3
         const c = pop();
         const b = pop();
-        stack.push(Object.freeze([pop(), b, c]));
+        push(container([pop(), b, c], true));
         break;
       }
       case 0x5d: // EMPTY_LIST
-        stack.push([]);
+        push([]);
         break;
       case 0x6c: // LIST
-        stack.push(popMark());
+        push(container(popMark(), false));
         break;
       case 0x61: {
         // APPEND
         const v = pop();
-        const list = top();
-        if (!Array.isArray(list) || Object.isFrozen(list)) throw malformed('APPEND on a non-list');
-        list.push(v);
+        appendAll(top(), [v], 'APPEND');
         break;
       }
       case 0x65: {
         // APPENDS
-        const items = popMark();
-        const list = top();
-        if (!Array.isArray(list) || Object.isFrozen(list)) throw malformed('APPENDS on a non-list');
-        list.push(...items);
+        const values = popMark();
+        appendAll(top(), values, 'APPENDS');
         break;
       }
       case 0x7d: // EMPTY_DICT
-        stack.push(new PickleDict());
+        push(new PickleDict());
         break;
       case 0x64: {
         // DICT
         const d = new PickleDict();
         setItems(d, popMark());
-        stack.push(d);
+        push(d);
         break;
       }
       case 0x73: {
@@ -313,14 +372,14 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
       }
       case 0x75: {
         // SETITEMS
-        const items = popMark();
-        setItems(top(), items);
+        const pairs = popMark();
+        setItems(top(), pairs);
         break;
       }
       case 0x63: {
         // GLOBAL "module\nname\n"
         const module = line();
-        stack.push(resolve(module, line()));
+        push(resolve(module, line()));
         break;
       }
       case 0x93: {
@@ -328,7 +387,7 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw malformed('STACK_GLOBAL needs two strings');
-        stack.push(resolve(module, name));
+        push(resolve(module, name));
         break;
       }
       case 0x52: {
@@ -336,7 +395,7 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         const args = pop();
         const fn = callable(pop(), 'REDUCE');
         if (!Array.isArray(args)) throw malformed('REDUCE needs an argument tuple');
-        stack.push(fn.call(args));
+        push(fn.call(args));
         break;
       }
       case 0x81: {
@@ -344,7 +403,7 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         const args = pop();
         const cls = callable(pop(), 'NEWOBJ');
         if (!Array.isArray(args)) throw malformed('NEWOBJ needs an argument tuple');
-        stack.push(cls.call(args));
+        push(cls.call(args));
         break;
       }
       case 0x62: {
@@ -359,32 +418,32 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         // INST "module\nname\n": resolves a class like GLOBAL, then calls it with the marked items
         const module = line();
         const cls = resolve(module, line());
-        stack.push(cls.call(popMark()));
+        push(cls.call(popMark()));
         break;
       }
       case 0x6f: {
         // OBJ
-        const items = popMark();
-        const cls = callable(items.shift() ?? null, 'OBJ');
-        stack.push(cls.call(items));
+        const args = popMark();
+        const cls = callable(args.shift() ?? null, 'OBJ');
+        push(cls.call(args));
         break;
       }
       case 0x51: // BINPERSID
-        stack.push(options.persistentLoad(pop()));
+        push(options.persistentLoad(pop()));
         break;
       case 0x50: // PERSID (text ids are not used by torch.save)
         throw unsafe(`a text persistent id ${JSON.stringify(line())}`);
       case 0x71: // BINPUT
-        memo.set(u8(), top());
+        memoise(u8());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
+        memoise(u32());
         break;
       case 0x70: // PUT
-        memo.set(Number.parseInt(line(), 10), top());
+        memoise(Number.parseInt(line(), 10));
         break;
       case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
+        memoise(memo.size);
         break;
       case 0x68: // BINGET
       case 0x6a: // LONG_BINGET
@@ -392,7 +451,7 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         // GET
         const key = op === 0x68 ? u8() : op === 0x6a ? u32() : Number.parseInt(line(), 10);
         if (!memo.has(key)) throw malformed(`memo key ${key} missing`);
-        stack.push(memo.get(key) as PickleValue);
+        push(memo.get(key) as PickleValue);
         break;
       }
       default:

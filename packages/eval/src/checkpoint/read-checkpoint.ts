@@ -315,6 +315,15 @@ class CheckpointZip {
  * const top = readCheckpointObject(new Uint8Array(await readFile('best.pt')));
  */
 export function readCheckpointObject(bytes: Uint8Array, limits: Partial<CheckpointLimits> = {}): PickleValue {
+  try {
+    return readObject(bytes, limits);
+  } catch (error) {
+    if (error instanceof BlurgateError) throw error;
+    throw new BlurgateError('CONVERSION_FAILED', `checkpoint is unreadable: ${String((error as Error)?.message ?? error)}`, { cause: error });
+  }
+}
+
+function readObject(bytes: Uint8Array, limits: Partial<CheckpointLimits>): PickleValue {
   const caps: CheckpointLimits = { ...DEFAULT_CHECKPOINT_LIMITS, ...limits };
   const zip = new CheckpointZip(bytes, caps);
   const head = zip.read(['byteorder', 'data.pkl'], caps.maxPickleBytes);

@@ -73,8 +73,21 @@ function malformed(message: string): BlurgateError {
   return new BlurgateError('CONVERSION_FAILED', `checkpoint pickle is malformed: ${message}`);
 }
 
-/** Unpickles `bytes`, calling only what `options.resolveGlobal` allows. */
+/**
+ * Unpickles `bytes`, calling only what `options.resolveGlobal` allows. Every failure is a
+ * BlurgateError: `UNSAFE_CHECKPOINT`, `CHECKPOINT_LIMIT` or `CONVERSION_FAILED` (malformed).
+ */
 export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions): PickleValue {
+  try {
+    return unpickle(bytes, options);
+  } catch (error) {
+    if (error instanceof BlurgateError) throw error;
+    // e.g. a string that is not UTF-8, a RangeError from a corrupt length
+    throw new BlurgateError('CONVERSION_FAILED', `checkpoint pickle is malformed: ${String((error as Error)?.message ?? error)}`, { cause: error });
+  }
+}
+
+function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = new TextDecoder('utf-8', { fatal: true });
   const latin1 = new TextDecoder('latin1');

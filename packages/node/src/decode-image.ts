@@ -149,10 +149,14 @@ function ownDetail(cause: unknown, format: ImageFormat): string | undefined {
 function decodeFailure(where: string, cause: unknown, format: ImageFormat, stage: 'header' | 'data'): ImageInputError {
   const text = cause instanceof Error ? cause.message : String(cause);
   if (/timeout/i.test(text)) return timedOut(where, format, cause);
+  if (stage === 'data') {
+    // After a good header the failure is in the pixel data; libvips' text stays in `cause`.
+    return new ImageInputError('DECODE_FAILED', `${where}: the ${format.toUpperCase()} data is truncated or corrupt`, { cause });
+  }
   const detail = ownDetail(cause, format);
-  const what =
-    stage === 'header' ? `the ${format.toUpperCase()} header cannot be read` : `the ${format.toUpperCase()} data is truncated or corrupt`;
-  return new ImageInputError('DECODE_FAILED', `${where}: ${what}${detail ? ` (${detail})` : ''}`, { cause });
+  return new ImageInputError('DECODE_FAILED', `${where}: the ${format.toUpperCase()} header cannot be read${detail ? ` (${detail})` : ''}`, {
+    cause,
+  });
 }
 
 function timedOut(where: string, format: ImageFormat, cause?: unknown): ImageInputError {

@@ -2,8 +2,9 @@ import { BlurgateError, type ClassifyResult, classificationRecord } from '@blurg
 import cliProgress from 'cli-progress';
 import { type BlurGate, createBlurGate } from '../blur-gate.js';
 import { collectInputs } from './collect-inputs.js';
-import { plainLine, ResultTally, tableHeader, tableRow } from './format-results.js';
-import { FileSorter } from './sort-into.js';
+import { type CliInput, displayName, errorLine, oneLine, plainLine, ResultTally, tableHeader, tableRow } from './format-results.js';
+import { Interruption } from './interruption.js';
+import { FileSorter, type FilePath, SortError, showPath } from './sort-into.js';
 import { readThresholdsFile } from './thresholds-file.js';
 import { UsageError } from './usage-error.js';
 
@@ -77,12 +78,13 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
       )
     : null;
   const bar = bars?.create(files.length, 0);
-  // Ctrl-C while the bar hides the cursor: give the terminal its cursor back, then exit as interrupted.
-  const onInterrupt = (): void => {
+  // Ctrl-C / SIGTERM: finish the file in hand (its sort and its line), then stop with 130. A second
+  // one exits at once unless a file is between "placed" and "reported" (then right after it).
+  const interruption = new Interruption(() => {
+    if (sorter && !sorter.abandonSync()) return;
     bars?.stop();
     process.exit(130);
-  };
-  if (bars) process.once('SIGINT', onInterrupt);
+  });
   // When stdout is a terminal too (then usually the same one), lines go through the bar so it is
   // redrawn below them; to a pipe or file they go straight to stdout.
   const out = (line: string): void => {
@@ -97,51 +99,54 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
   for (const problem of problems) {
     tally.add('error');
     if (args.json) out(JSON.stringify(classificationRecord({ status: 'error', input: problem.input, error: problem })));
-    else err(`error: ${problem.message} [${problem.code}]`);
+    else err(`error: ${oneLine(problem.message)} [${problem.code}]`);
   }
   if (table) out(tableHeader());
 
+  const results = gate.classifyMany(files)[Symbol.asyncIterator]();
+  const stop = interruption.requested.then(() => null);
   try {
-    for await (const result of gate.classifyMany(files)) {
-      let current: ClassifyResult<string> = result;
-      let sortedTo: string | null = null;
+    for (;;) {
+      const next = await Promise.race([results.next(), stop]);
+      if (next === null || next.done) break;
+      let current: ClassifyResult<CliInput> = next.value;
+      let sortedTo: FilePath | null = null;
       if (sorter && current.status === 'ok') {
         try {
-          sortedTo = await sorter.place(current.input, current.label);
+          sortedTo = await sorter.place(typeof current.input === 'string' ? current.input : current.input.path, current.label);
         } catch (error) {
-          current = { status: 'error', input: current.input, error: { code: 'SORT_FAILED', message: (error as Error).message } };
+          const message = error instanceof SortError ? error.message : `${displayName(current.input)}: ${(error as Error).message}`;
+          current = { status: 'error', input: current.input, error: { code: 'SORT_FAILED', message } };
         }
       }
       tally.add(current.status === 'ok' ? current.label : 'error');
       if (args.json) {
-        const extra = sorter ? { sorted_to: sortedTo, ...(args.dryRun ? { dry_run: true } : {}) } : {};
-        out(JSON.stringify(classificationRecord(current, extra)));
+        const extra = sorter ? { sorted_to: sortedTo === null ? null : showPath(sortedTo), ...(args.dryRun ? { dry_run: true } : {}) } : {};
+        out(JSON.stringify(classificationRecord({ ...current, input: displayName(current.input) }, extra)));
       } else {
         out(table ? tableRow(current) : plainLine(current));
-        if (sortedTo) {
+        if (sortedTo !== null) {
           const verb = args.move ? 'move' : 'copy';
-          out(`  ${args.dryRun ? `would ${verb}` : verb === 'move' ? 'moved' : 'copied'} to ${sortedTo}`);
+          out(`  ${args.dryRun ? `would ${verb}` : verb === 'move' ? 'moved' : 'copied'} to ${oneLine(showPath(sortedTo))}`);
         }
       }
-      if (current.status === 'error' && !args.json) {
-        err(`error: ${current.input}: ${stripPrefix(current.error.message, current.input)} [${current.error.code}]`);
-      }
+      if (current.status === 'error' && !args.json) err(errorLine(current.input, current.error.code, current.error.message));
       bar?.increment();
+      if (interruption.isRequested) break;
     }
   } finally {
     // stop() does not flush lines logged since the last redraw; update() does.
     bars?.update();
     bars?.stop();
-    process.off('SIGINT', onInterrupt);
+    results.return?.(undefined)?.catch(() => undefined);
+    interruption.dispose();
     await gate.dispose();
   }
 
   const model = `${gate.model.name}@${gate.model.version}`;
-  io.stderr.write(`${tally.summary()} (model ${model}, scales ${gate.scales.join(',')})\n`);
+  const left = files.length - (tally.total - problems.length);
+  const stopped = interruption.isRequested ? `; interrupted, ${left} not classified` : '';
+  io.stderr.write(`${tally.summary()}${stopped} (model ${model}, scales ${gate.scales.join(',')})\n`);
+  if (interruption.isRequested) return 130;
   return tally.counts.error > 0 ? 1 : 0;
-}
-
-/** Decoder messages start with the input already; do not say it twice. */
-function stripPrefix(message: string, input: string): string {
-  return message.startsWith(`${input}: `) ? message.slice(input.length + 2) : message;
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { type BlurGate, createGate, type GateModel, type GateOptions, type InferenceRuntime } from '@blurgate/core';
-import { decodeImage, type ImageSource } from './decode-image.js';
+import { type DecodeImageOptions, decodeImage, type ImageSource } from './decode-image.js';
 import { loadModelFile, type ModelStoreOptions, resolveModel, sha256Hex } from './model-store.js';
 import { createOnnxRuntime } from './onnx-runtime.js';
 
@@ -22,6 +22,8 @@ export interface BlurGateOptions extends GateOptions {
   readonly maxPixels?: number;
   /** Where named models are looked up. */
   readonly modelStore?: ModelStoreOptions;
+  /** The other input limits of {@link decodeImage}: file size, time budget, SVG (each with a safe default). */
+  readonly decodeOptions?: Omit<DecodeImageOptions, 'maxPixels'>;
 }
 
 async function loadGateModel(model: string | Uint8Array | undefined, store?: ModelStoreOptions): Promise<GateModel> {
@@ -62,11 +64,11 @@ async function loadGateModel(model: string | Uint8Array | undefined, store?: Mod
  * ```
  */
 export async function createBlurGate(options: BlurGateOptions = {}): Promise<BlurGate<ImageSource>> {
-  const { model, runtime, modelStore, ...gateOptions } = options;
+  const { model, runtime, modelStore, decodeOptions, ...gateOptions } = options;
   const gateModel = await loadGateModel(model, modelStore);
   return createGate({
     runtime: runtime ?? createOnnxRuntime(),
-    decode: decodeImage,
+    decode: decodeOptions ? (input, perImage) => decodeImage(input, { ...decodeOptions, maxPixels: perImage.maxPixels }) : decodeImage,
     model: gateModel,
     options: { ...gateOptions, concurrency: gateOptions.concurrency ?? Math.min(4, Math.max(2, availableParallelism())) },
   });

@@ -40,6 +40,15 @@ function probability(name: string) {
   };
 }
 
+/** `--max-file-size`: bytes, or with a K, M or G suffix (powers of 1024). */
+function byteSize(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)([KMG]?)i?B?$/i.exec(String(value).trim());
+  const n = match ? Number(match[1]) * 1024 ** ' KMG'.indexOf((match[2] || ' ').toUpperCase()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--max-file-size must be a size such as 256M or 1G, got "${String(value)}"`);
+  return n;
+}
+
 function positiveInteger(name: string) {
   return (value: unknown): number | undefined => {
     if (value === undefined) return undefined;
@@ -77,6 +86,9 @@ async function main(argv: string[]): Promise<number> {
           .option('thresholds', { type: 'string', describe: 'JSON file {confidenceThreshold, blurThreshold} (flags win)' })
           .option('concurrency', { type: 'string', describe: 'Images decoded ahead of inference' })
           .option('max-pixels', { type: 'string', describe: 'Refuse larger images (default 100000000)' })
+          .option('max-file-size', { type: 'string', describe: 'Refuse larger files, before reading them (default 256M)' })
+          .option('decode-timeout', { type: 'string', describe: 'Seconds one image may take to decode (default 30)' })
+          .option('allow-svg', { type: 'boolean', default: false, describe: 'Rasterise SVG (at most 16 MP); refused by default' })
           .option('sort-into', { type: 'string', describe: 'Copy each image into DIR/{sharp,blurred,uncertain}/' })
           .option('move', { type: 'boolean', default: false, describe: 'With --sort-into: move instead of copy' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'With --sort-into: print the plan only' })
@@ -98,6 +110,9 @@ async function main(argv: string[]): Promise<number> {
             thresholds: a.thresholds,
             concurrency: positiveInteger('concurrency')(a.concurrency),
             maxPixels: positiveInteger('max-pixels')(a.maxPixels),
+            maxFileBytes: byteSize(a.maxFileSize),
+            decodeTimeout: positiveInteger('decode-timeout')(a.decodeTimeout),
+            allowSvg: a.allowSvg,
             sortInto: a.sortInto,
             move: a.move,
             dryRun: a.dryRun,

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { ImageInputError, OptionError, type PixelImage } from '@blurgate/core';
 import sharp, { type Metadata } from 'sharp';
@@ -81,7 +82,8 @@ function readFailure(where: string, cause: unknown): ImageInputError {
 async function readBounded(path: string | Buffer, where: string, maxFileBytes: number): Promise<Uint8Array> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO named like an image must not block the batch (it is refused below).
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw readFailure(where, cause);
   }
@@ -117,46 +119,15 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Words by which libvips' messages name each loader (to keep only this file's own message). */
-const LOADER_WORDS: Record<ImageFormat, RegExp> = {
-  jpeg: /jpe?g/i,
-  png: /png/i,
-  webp: /webp/i,
-  gif: /gif/i,
-  tiff: /tiff/i,
-  heif: /heif|avif|heic/i,
-  svg: /svg/i,
-};
-
 /**
- * The part of a libvips error that belongs to this file. libvips keeps one error buffer for the
- * whole process, so when several images fail at once one error can carry another file's text (a
- * WebP failure with libpng's words). Only lines naming this format's loader, and no other loader,
- * are kept, and only the first such line; otherwise the message says what we know ourselves.
+ * A decode failure, worded from what we know of this file only. libvips keeps one error buffer for
+ * the whole process, so when several images fail at once an error's text can be another file's (a
+ * WebP failure carrying libpng's words), or empty; it is kept in `cause`, never in the message.
  */
-function ownDetail(cause: unknown, format: ImageFormat): string | undefined {
-  const text = cause instanceof Error ? cause.message : String(cause);
-  const others = Object.entries(LOADER_WORDS).filter(([f]) => f !== format && !(format === 'heif' && f === 'svg'));
-  for (const raw of text.split('\n')) {
-    const line = oneLine(raw);
-    if (!line || !LOADER_WORDS[format].test(line)) continue;
-    if (others.some(([, words]) => words.test(line))) continue;
-    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-  }
-  return undefined;
-}
-
 function decodeFailure(where: string, cause: unknown, format: ImageFormat, stage: 'header' | 'data'): ImageInputError {
-  const text = cause instanceof Error ? cause.message : String(cause);
-  if (/timeout/i.test(text)) return timedOut(where, format, cause);
-  if (stage === 'data') {
-    // After a good header the failure is in the pixel data; libvips' text stays in `cause`.
-    return new ImageInputError('DECODE_FAILED', `${where}: the ${format.toUpperCase()} data is truncated or corrupt`, { cause });
-  }
-  const detail = ownDetail(cause, format);
-  return new ImageInputError('DECODE_FAILED', `${where}: the ${format.toUpperCase()} header cannot be read${detail ? ` (${detail})` : ''}`, {
-    cause,
-  });
+  const what =
+    stage === 'header' ? `the ${format.toUpperCase()} header cannot be read` : `the ${format.toUpperCase()} data is truncated or corrupt`;
+  return new ImageInputError('DECODE_FAILED', `${where}: ${what}`, { cause });
 }
 
 function timedOut(where: string, format: ImageFormat, cause?: unknown): ImageInputError {
@@ -252,6 +223,7 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     );
   }
 
+  let started = Date.now();
   try {
     // ignoreIcc: Pillow does not colour-manage, so neither do we (CMYK aside, which needs a profile).
     let pipeline = sharp(bytes, {
@@ -266,6 +238,7 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     if (metadata.space === 'cmyk' || metadata.depth === 'ushort') {
       pipeline = pipeline.toColourspace(metadata.channels !== undefined && metadata.channels <= 2 ? 'b-w' : 'srgb');
     }
+    started = Date.now();
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     const channels = info.channels;
     if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
@@ -285,6 +258,10 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
         `${where}: the image is over the limit of ${megapixels(pixelLimit)}; raise maxPixels if you trust this file`,
         { cause },
       );
+    }
+    // The text alone could be another decode's (see decodeFailure): a timeout is also a matter of time spent.
+    if (/timeout/i.test(String((cause as Error)?.message)) && Date.now() - started >= timeoutSeconds * 900) {
+      throw timedOut(where, format, cause);
     }
     throw decodeFailure(where, cause, format, 'data');
   }

@@ -20,6 +20,9 @@ export interface ClassifyArgs {
   readonly thresholds?: string;
   readonly concurrency?: number;
   readonly maxPixels?: number;
+  readonly maxFileBytes?: number;
+  readonly decodeTimeout?: number;
+  readonly allowSvg?: boolean;
   readonly sortInto?: string;
   readonly move: boolean;
   readonly dryRun: boolean;
@@ -44,6 +47,7 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
       blurThreshold: args.blurThreshold ?? fromFile.blurThreshold,
       maxPixels: args.maxPixels,
       concurrency: args.concurrency,
+      decodeOptions: { maxFileBytes: args.maxFileBytes, timeoutSeconds: args.decodeTimeout, allowVector: args.allowSvg },
     });
   } catch (error) {
     if (error instanceof BlurgateError) throw new UsageError(error.message, { cause: error });

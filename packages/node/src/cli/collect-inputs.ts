@@ -1,6 +1,6 @@
 import { type Dirent, readFileSync } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join as joinPath, resolve } from 'node:path';
 import type { BlurgateErrorCode } from '@blurgate/core';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { type CliInput, showBytes } from './format-results.js';
@@ -40,8 +40,9 @@ function pathOf(input: CliInput): string | Buffer {
   return typeof input === 'string' ? input : input.path;
 }
 
+/** path.join on bytes: latin1 maps each byte to one character and back, so no byte is re-decoded. */
 function join(dir: Buffer, name: Buffer): Buffer {
-  return dir[dir.length - 1] === 0x2f ? Buffer.concat([dir, name]) : Buffer.concat([dir, Buffer.from('/'), name]);
+  return Buffer.from(joinPath(dir.toString('latin1'), name.toString('latin1')), 'latin1');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classificationRecord as jsonRecord, round4 } from '@blurgate/core';
-import { plainLine, ResultTally, tableHeader, tableRow } from '../src/cli/format-results.js';
+import { errorLine, plainLine, ResultTally, showBytes, tableHeader, tableRow } from '../src/cli/format-results.js';
 
 describe('round4', () => {
   it('rounds like Python round(x, 4) on the exact binary value', () => {
@@ -78,5 +78,33 @@ describe('human output', () => {
     const tally = new ResultTally();
     for (const outcome of ['sharp', 'sharp', 'blurred', 'error'] as const) tally.add(outcome);
     expect(tally.summary()).toBe('4 inputs: 2 sharp, 1 blurred, 0 uncertain, 1 error');
+  });
+});
+
+describe('names in plain output (issue 16 row 11)', () => {
+  const ok = (input: string | { path: Buffer; name: string }) =>
+    plainLine({ status: 'ok', input, label: 'sharp', confidence: 0.9, probSharp: 0.9, probBlurred: 0.1, scales: [] });
+
+  it('quotes names that would split the line or the fields, and only those', () => {
+    expect(ok('a b/c.jpg')).toBe('a b/c.jpg\tsharp\t0.9000\t0.1000');
+    expect(ok('ünïcödé.png').split('\t')[0]).toBe('ünïcödé.png');
+    expect(ok('tab\there.png').split('\t')[0]).toBe('"tab\\there.png"');
+    expect(ok('new\nline.png').split('\t')[0]).toBe('"new\\nline.png"');
+    expect(ok('say "hi".png').split('\t')[0]).toBe('"say \\"hi\\".png"');
+    expect(ok('back\\slash.png').split('\t')[0]).toBe('"back\\\\slash.png"');
+    expect(ok(' leading.png').split('\t')[0]).toBe('" leading.png"');
+    expect(ok('bell\x07.png').split('\t')[0]).toBe('"bell\\u0007.png"');
+  });
+
+  it('writes bytes that are not UTF-8 as \\xNN, keeping valid characters around them', () => {
+    const path = Buffer.concat([Buffer.from('dir/é'), Buffer.from([0xff, 0xc3]), Buffer.from('.png')]);
+    expect(ok({ path, name: 'unused' }).split('\t')[0]).toBe('"dir/é\\xff\\xc3.png"');
+    expect(showBytes(path)).toBe('dir/é\\xff\\xc3.png');
+  });
+
+  it('error lines are one line, name quoted, message flattened', () => {
+    expect(errorLine('new\nline.jpg', 'DECODE_FAILED', 'new\nline.jpg: the JPEG data\nis truncated')).toBe(
+      'error: "new\\nline.jpg": the JPEG data is truncated [DECODE_FAILED]',
+    );
   });
 });

@@ -4,7 +4,11 @@ import type { ImageFile } from '../decode-image.js';
 /** What the CLI classifies: a path, or a file whose name is not valid UTF-8 (kept as bytes). */
 export type CliInput = string | ImageFile;
 
-const NEEDS_QUOTES = /[\x00-\x1f\x7f"\\]|^\s|\s$|\u2028|\u2029/;
+/** Characters written escaped: controls, the quote, the backslash and the Unicode line separators. */
+function isSpecial(c: string): boolean {
+  const code = c.codePointAt(0) as number;
+  return code < 0x20 || code === 0x7f || c === '"' || c === '\\' || code === 0x2028 || code === 0x2029;
+}
 
 function escapeChar(c: string): string {
   switch (c) {
@@ -49,7 +53,7 @@ export function showBytes(bytes: Buffer): string {
 
 /** A double-quoted name with C-style escapes; bytes that are not UTF-8 as \xNN. */
 function quoted(bytes: Buffer): string {
-  return `"${renderBytes(bytes, (c) => (/[\x00-\x1f\x7f"\\\u2028\u2029]/.test(c) ? escapeChar(c) : c))}"`;
+  return `"${renderBytes(bytes, (c) => (isSpecial(c) ? escapeChar(c) : c))}"`;
 }
 
 /**
@@ -59,7 +63,8 @@ function quoted(bytes: Buffer): string {
  */
 export function quoteName(input: CliInput): string {
   if (typeof input !== 'string') return quoted(input.path);
-  return NEEDS_QUOTES.test(input) ? quoted(Buffer.from(input)) : input;
+  const needsQuotes = /^\s|\s$/.test(input) || [...input].some(isSpecial);
+  return needsQuotes ? quoted(Buffer.from(input)) : input;
 }
 
 /** The input's name as text (for JSON, where escaping is JSON's): non-UTF-8 bytes shown as \xNN. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlurgateError } from '@blurgate/core';
@@ -13,16 +14,13 @@ const SEEDS = ['china.jpg', 'cmyk.jpg', 'flower.png', 'palette.png', 'rgb16.png'
 const MUTANTS_PER_SEED = 24;
 const KNOWN_CODES = new Set(['INVALID_IMAGE', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'INPUT_NOT_FOUND', 'READ_FAILED', 'UNSUPPORTED_FORMAT', 'DECODE_TIMEOUT']);
 
-/** mulberry32: deterministic, so a failure names a reproducible mutant. */
+/**
+ * Deterministic numbers in [0, 1) from sha256(seed, counter), so a failure names a reproducible mutant.
+ * (eval has a mulberry32 helper, but @blurgate/node cannot depend on @blurgate/eval.)
+ */
 function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  let counter = 0;
+  return () => createHash('sha256').update(`${seed}:${counter++}`).digest().readUInt32LE(0) / 2 ** 32;
 }
 
 /** One mutation of `original`: bit flips, boundary values, header-size bytes, a cut, or a repeated slice. */

@@ -59,7 +59,7 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
 export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number> {
   if (args.move && !args.sortInto) throw new UsageError('--move needs --sort-into DIR');
   if (args.dryRun && !args.sortInto) throw new UsageError('--dry-run needs --sort-into DIR');
-  const { files, problems } = await collectInputs(args.inputs, args.recursive);
+  const { files, problems } = await collectInputs(args.inputs, { recursive: args.recursive, includeSvg: args.allowSvg });
   if (files.length === 0) {
     const why = problems.map((p) => p.message).join('; ');
     throw new UsageError(`no images to classify${why ? `: ${why}` : ''}`);

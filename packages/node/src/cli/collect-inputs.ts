@@ -10,6 +10,10 @@ export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 't
 
 const IMAGE_EXTENSION = new RegExp(`\\.(${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 
+function isImageName(name: string, options: CollectOptions): boolean {
+  return IMAGE_EXTENSION.test(name) || (options.includeSvg === true && /\.svg$/i.test(name));
+}
+
 /** One argument that gave no file, reported as a per-input error. */
 export interface InputProblem {
   readonly input: string;
@@ -28,6 +32,8 @@ export interface CollectOptions {
   readonly recursive: boolean;
   /** Descend into symbolic links to folders too (default false; loops are cut either way). */
   readonly followFolderLinks?: boolean;
+  /** Take `.svg` files from folders too (with `--allow-svg`). */
+  readonly includeSvg?: boolean;
 }
 
 /** A path string when its bytes are UTF-8, else an input carrying the bytes. */
@@ -116,7 +122,7 @@ async function walk(root: string | Buffer, options: CollectOptions, problems: In
         isDir = target.isDirectory() && options.followFolderLinks === true;
       }
       if (isDir && options.recursive) pending.push(path);
-      else if (isFile && IMAGE_EXTENSION.test(name.toString('latin1'))) found.push(path);
+      else if (isFile && isImageName(name.toString('latin1'), options)) found.push(path);
     }
   }
   return found.sort(Buffer.compare);

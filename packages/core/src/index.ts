@@ -33,3 +33,4 @@ export * from './gate-options.js';
 export * from './blur-gate.js';
 export * from './classify-stream.js';
 export * from './create-gate.js';
+export * from './byte-size.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `blurgate` command line: a thin yargs layer over the library. Exit codes: 0 all classified,
 // 1 some inputs failed, 2 usage errors (bad flags, no inputs, missing or bad model).
+import { parseByteSize } from '@blurgate/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import packageJson from '../package.json' with { type: 'json' };
@@ -43,10 +44,9 @@ function probability(name: string) {
 /** `--max-file-size`: bytes, or with a K, M or G suffix (powers of 1024). */
 function byteSize(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  const match = /^(\d+)([KMG]?)i?B?$/i.exec(String(value).trim());
-  const n = match ? Number(match[1]) * 1024 ** ' KMG'.indexOf((match[2] || ' ').toUpperCase()) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--max-file-size must be a size such as 256M or 1G, got "${String(value)}"`);
-  return n;
+  const bytes = parseByteSize(String(value));
+  if (bytes === undefined) throw new UsageError(`--max-file-size must be a size such as 256M or 1G, got "${String(value)}"`);
+  return bytes;
 }
 
 function positiveInteger(name: string) {

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ModelManifest, ModelSource } from '@blurgate/core';
+import { DEFAULT_CHECKPOINT_LIMITS, checkpointLimit } from './checkpoint-limits.js';
 import { type ConvertOptions, type ConvertedModel, convertCheckpoint } from './convert-checkpoint.js';
 import { convertedModelManifest } from './converted-manifest.js';
 
@@ -39,6 +40,10 @@ async function writeAtomically(path: string, bytes: Uint8Array | string): Promis
  * (both atomically). The manifest records the checkpoint's sha256 in its source.
  */
 export async function convertCheckpointFile(checkpointPath: string, onnxPath: string, options: ConvertFileOptions = {}): Promise<ConvertedFiles> {
+  // A checkpoint larger than what may be inflated cannot be read within the limits: refuse it unread.
+  const maxBytes = options.limits?.maxInflatedBytes ?? DEFAULT_CHECKPOINT_LIMITS.maxInflatedBytes;
+  const { size } = await stat(checkpointPath);
+  if (size > maxBytes) throw checkpointLimit(`${basename(checkpointPath)} is ${size} bytes, more than the ${maxBytes} bytes it may inflate to`);
   const bytes = new Uint8Array(await readFile(checkpointPath));
   const checkpointSha256 = sha256(bytes);
   const converted = await convertCheckpoint(bytes, options);

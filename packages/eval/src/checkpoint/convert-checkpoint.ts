@@ -3,6 +3,7 @@ import { buildFreqAux } from './freq-aux-graph.js';
 import type { MobileNetV3Architecture } from './mobilenet-v3-architecture.js';
 import { buildMobileNetV3, detectArchitecture } from './mobilenet-v3-graph.js';
 import { OnnxGraph } from './onnx-graph.js';
+import type { CheckpointLimits } from './checkpoint-limits.js';
 import { readCheckpoint } from './read-checkpoint.js';
 import { StateDictReader } from './state-dict-reader.js';
 import { type StateDict, elementCount } from './tensor.js';
@@ -13,6 +14,8 @@ export interface ConvertOptions {
    * true: export the whole model with FreqAux inside the graph (3-channel normalised RGB input).
    */
   readonly freqAuxInGraph?: boolean;
+  /** What reading the checkpoint may cost (see {@link CheckpointLimits}); defaults are safe. */
+  readonly limits?: Partial<CheckpointLimits>;
 }
 
 export interface ConvertedModel {
@@ -73,5 +76,5 @@ export function convertStateDict(stateDict: StateDict, options: ConvertOptions =
  * checkpoints it cannot convert (`CONVERSION_FAILED`, naming the key and the expected shape).
  */
 export async function convertCheckpoint(bytes: Uint8Array, options: ConvertOptions = {}): Promise<ConvertedModel> {
-  return convertStateDict(readCheckpoint(bytes), options);
+  return convertStateDict(readCheckpoint(bytes, options.limits), options);
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BlurgateError, type ModelSource } from '@blurgate/core';
+import { BlurgateError, type ModelSource, parseByteSize } from '@blurgate/core';
 import type { Argv, CommandModule } from 'yargs';
 import { convertCheckpointFile } from '../checkpoint/index.js';
 
@@ -13,6 +13,14 @@ interface ConvertArgs {
   'hf-repo'?: string;
   'hf-file'?: string;
   'hf-revision'?: string;
+  'max-checkpoint-memory'?: string;
+}
+
+/** `--max-checkpoint-memory`: bytes, or with a K, M or G suffix (powers of 1024). */
+function byteSize(value: string): number {
+  const bytes = parseByteSize(value);
+  if (bytes === undefined) throw new BlurgateError('INVALID_OPTION', `--max-checkpoint-memory must be a size such as 512M or 2G, got "${value}"`);
+  return bytes;
 }
 
 /** `blurgate-eval convert <checkpoint.pt> --out <model.onnx>`: PyTorch checkpoint → ONNX + manifest.json. */
@@ -35,6 +43,10 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('hf-repo', { type: 'string', describe: 'record the source as this Hugging Face model repo, e.g. bradduy/MagikaDocumentFromPixel' })
       .option('hf-file', { type: 'string', describe: 'file in --hf-repo (default: the checkpoint file name)' })
       .option('hf-revision', { type: 'string', describe: 'commit of --hf-repo the checkpoint came from' })
+      .option('max-checkpoint-memory', {
+        type: 'string',
+        describe: 'most the checkpoint may inflate to, and most its tensors may take, e.g. 2G (default 1G each)',
+      })
       .example('$0 convert best.pt --out models/ref/1.0.0/model.onnx', 'the 4-channel backbone; FreqAux computed by core')
       .example('$0 convert best.pt --out model.onnx --freq-aux-in-graph', 'the whole model, 3-channel input') as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
@@ -55,6 +67,9 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         ...(argv.name === undefined ? {} : { name: argv.name }),
         ...(argv.version === undefined ? {} : { version: argv.version }),
         ...(source === undefined ? {} : { source }),
+        ...(argv['max-checkpoint-memory'] === undefined
+          ? {}
+          : { limits: { maxInflatedBytes: byteSize(argv['max-checkpoint-memory']), maxTensorBytes: byteSize(argv['max-checkpoint-memory']) } }),
       });
       const seconds = (performance.now() - started) / 1000;
       const { converted, manifest } = result;

@@ -10,8 +10,8 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 /** Default time budget of one decode, in seconds (libvips stops the pipeline when it runs out). */
 export const DEFAULT_DECODE_TIMEOUT_SECONDS = 30;
-/** Largest raster an SVG may declare when vector input is enabled: 16 megapixels (4096²). */
-export const DEFAULT_MAX_VECTOR_PIXELS = 16_777_216;
+/** Largest raster an SVG may declare when vector input is enabled: 16 megapixels. */
+export const DEFAULT_MAX_VECTOR_PIXELS = 16_000_000;
 
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this (width × height of the first frame). Default 100 MP. */

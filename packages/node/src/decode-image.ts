@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { ImageInputError, OptionError, type PixelImage } from '@blurgate/core';
+import { assertPixelLimit, checkMaxPixels, ImageInputError, OptionError, type PixelImage } from '@blurgate/core';
 import sharp, { type Metadata } from 'sharp';
 import { type ImageFormat, sniffImageFormat } from './image-format.js';
 
@@ -110,10 +110,6 @@ async function readBounded(path: string | Buffer, where: string, maxFileBytes: n
   }
 }
 
-function megapixels(pixels: number): string {
-  return `${(pixels / 1e6).toFixed(pixels < 1e6 ? 2 : 0)} MP`;
-}
-
 /** Newlines and runs of spaces → one space: every message fits on one output line. */
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
@@ -162,7 +158,7 @@ function positive(name: string, value: number): number {
  * const image = await decodeImage('photo.jpg', { maxFileBytes: 64 * 1024 * 1024 });
  */
 export async function decodeImage(input: ImageSource, options: DecodeImageOptions = {}): Promise<PixelImage> {
-  const maxPixels = positive('maxPixels', options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const maxPixels = checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const maxFileBytes = positive('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   const timeoutSeconds = Math.max(1, Math.ceil(positive('timeoutSeconds', options.timeoutSeconds ?? DEFAULT_DECODE_TIMEOUT_SECONDS)));
   const where = describeImageSource(input);
@@ -215,13 +211,13 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
   // metadata() reads the header only, so this refuses a bomb before any pixel is decoded.
   // For animations sharp reports the frame height as pageHeight.
   const frameHeight = metadata.pageHeight ?? height;
-  if (width * frameHeight > pixelLimit) {
-    const flag = vector ? 'maxVectorPixels' : 'maxPixels (--max-pixels)';
+  if (vector && width * frameHeight > pixelLimit) {
     throw new ImageInputError(
       'IMAGE_TOO_LARGE',
-      `${where}: the image is ${width}×${frameHeight} (${megapixels(width * frameHeight)}), over the limit of ${megapixels(pixelLimit)}; raise ${flag} if you trust this file`,
+      `${where}: the SVG declares ${width}×${frameHeight} pixels, over the SVG limit of ${pixelLimit} pixels; raise maxVectorPixels if you trust this file`,
     );
   }
+  assertPixelLimit(width, frameHeight, maxPixels, where);
 
   let started = Date.now();
   try {
@@ -255,7 +251,7 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     if (/pixel limit/i.test(String((cause as Error)?.message))) {
       throw new ImageInputError(
         'IMAGE_TOO_LARGE',
-        `${where}: the image is over the limit of ${megapixels(pixelLimit)}; raise maxPixels if you trust this file`,
+        `${where}: the image is over the limit of ${pixelLimit} pixels; raise maxPixels (--max-pixels) if you trust this file`,
         { cause },
       );
     }

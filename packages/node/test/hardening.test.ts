@@ -78,6 +78,24 @@ describe('row 1: SVG is not an accepted input', () => {
   }, 60_000);
 });
 
+describe('rows 4 and 6: options out of range are usage errors (exit 2), checked before any work', () => {
+  it.each([
+    [['--scales', '20000'], /scales must be between 32 and 2048 pixels, got 20000/],
+    [['--scales', '100000'], /scales must be between 32 and 2048 pixels, got 100000/],
+    [['--max-pixels', '9007199254740992'], /maxPixels must be a positive whole number of pixels up to 9007199254740991/],
+    [['--concurrency', '100000'], /concurrency must be a whole number from 1 to 64/],
+    [['--decode-timeout', '0'], /--decode-timeout must be a positive integer/],
+  ])('%j', async (flags, message) => {
+    await withTempDir(async (dir) => {
+      const run = await runCli(['classify', join(IMAGES, 'flower.png'), '--model', TINY_4CH, ...flags], dir);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/unexpected failure|\n\s+at /);
+      expect(run.maxRssMiB).toBeLessThan(400);
+    });
+  });
+});
+
 describe('row 5: file size is checked before reading', () => {
   it('four sparse 1.5 GiB files named .jpg and a 2.5 GiB one: refused by size, each naming its file, in little memory', async () => {
     await withTempDir(async (dir) => {

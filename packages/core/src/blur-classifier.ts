@@ -3,9 +3,9 @@ import { assertPixelImage } from './image-validation.js';
 import type { PixelImage } from './pixel-image.js';
 import { type BlurPrediction, DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
 import { checkSessionChannels, type PredictOptions, predictTta, validateScales } from './predict-tta.js';
+import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import { resolveThresholds, routePrediction } from './routing.js';
 import type { ModelSession } from './runtime.js';
-import { toRgb } from './to-rgb.js';
 
 /** Default smallest accepted side, in pixels. */
 export const DEFAULT_MIN_SIDE = 16;
@@ -21,6 +21,11 @@ export interface BlurClassifierOptions {
   readonly blurThreshold?: number;
   /** Images smaller than this on either side are refused (default 16). */
   readonly minSide?: number;
+  /**
+   * Builds the model inputs; default `createPreprocessor()` (portable JS). Pass
+   * `createPreprocessor({ wasm })` with kernels from node's or web's `loadPreprocessKernels()` for WebAssembly SIMD.
+   */
+  readonly preprocessor?: Preprocessor;
 }
 
 export interface BlurClassifier {
@@ -63,6 +68,7 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
   if (!Number.isInteger(minSide) || minSide < 1) {
     throw new OptionError(`minSide must be a positive integer, got ${String(minSide)}`);
   }
+  const preprocessor = options.preprocessor ?? createPreprocessor();
   return {
     scales,
     thresholds,
@@ -74,7 +80,7 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
           `image is ${valid.width}×${valid.height} pixels; blurgate needs at least ${minSide}×${minSide}`,
         );
       }
-      const tta = await predictTta(session, toRgb(valid), scales, callOptions);
+      const tta = await predictTta(session, valid, scales, { signal: callOptions.signal, preprocessor });
       const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);
       return { label, confidence, probSharp: tta.probSharp, probBlurred: tta.probBlurred, scales: tta.scales };
     },

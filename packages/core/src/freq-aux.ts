@@ -1,5 +1,5 @@
 import { OptionError } from './errors.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from './normalize-image.js';
+import { IMAGENET_MEAN, IMAGENET_STD, normalisationTable } from './normalize-image.js';
 
 /** Luma weights of the reference's FreqAux (`rgb2gray` buffer), R, G, B. */
 export const FREQ_AUX_LUMA: readonly [number, number, number] = Object.freeze([0.2989, 0.587, 0.114]) as readonly [
@@ -45,9 +45,34 @@ export function freqAuxChannel(normalizedChw: Float32Array, width: number, heigh
     const b = f32(f32(normalizedChw[2 * plane + i] * stdB) + meanB);
     luma[i] = f32(f32(f32(r * lumaR) + f32(g * lumaG)) + f32(b * lumaB));
   }
+  const aux = new Float32Array(plane);
+  standardizedLaplacian(luma, width, height, aux);
+  return aux;
+}
 
+/**
+ * Per 8-bit value of each channel, that channel's luma term `f32(f32(f32(n * std) + mean) * luma)` where `n` is the
+ * normalised value: what {@link freqAuxChannel} computes per pixel, tabulated, so the preprocessing kernels get the
+ * luma from RGB bytes as `f32(f32(termR + termG) + termB)` with the same bits.
+ */
+export function lumaTermTable(channel: 0 | 1 | 2): Float32Array {
+  const normalised = normalisationTable(channel);
+  const std = f32(IMAGENET_STD[channel]);
+  const mean = f32(IMAGENET_MEAN[channel]);
+  const weight = f32(FREQ_AUX_LUMA[channel]);
+  const table = new Float32Array(256);
+  for (let v = 0; v < 256; v++) table[v] = f32(f32(f32(normalised[v] * std) + mean) * weight);
+  return table;
+}
+
+/**
+ * The FreqAux steps after the luma: |4-neighbour Laplacian| with zero padding, then `(m - mean) / max(std, 1e-6)`
+ * with the unbiased std, written to `out` (`width * height` values; `out` is also the scratch for the magnitudes).
+ */
+export function standardizedLaplacian(luma: Float32Array, width: number, height: number, out: Float32Array): void {
+  const plane = width * height;
   // |Laplacian| with zero padding; the result is rounded to float32 when stored.
-  const magnitude = new Float32Array(plane);
+  const magnitude = out;
   let sum = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -69,12 +94,17 @@ export function freqAuxChannel(normalizedChw: Float32Array, width: number, heigh
     const d = magnitude[i] - mean;
     squares += d * d;
   }
+  const [mu, sigma] = standardization(mean, squares, plane);
+  for (let i = 0; i < plane; i++) out[i] = f32(f32(magnitude[i] - mu) / sigma);
+}
+
+/**
+ * `[mean, max(std, 1e-6)]` as float32 from the f64 mean and sum of squared deviations of `count` magnitudes
+ * (shared by the JS and WebAssembly paths).
+ */
+export function standardization(mean: number, squares: number, count: number): [mu: number, sigma: number] {
   // torch.std(unbiased=True) of one value is NaN; clamp(NaN) stays NaN. A 1×1 tensor never reaches
   // the model (scales are ≥ 1 but the reference would produce NaN too), so use 0 there instead.
-  const std = plane > 1 ? Math.sqrt(squares / (plane - 1)) : 0;
-  const mu = f32(mean);
-  const sigma = f32(Math.max(f32(std), FREQ_AUX_MIN_STD));
-  const aux = magnitude;
-  for (let i = 0; i < plane; i++) aux[i] = f32(f32(magnitude[i] - mu) / sigma);
-  return aux;
+  const std = count > 1 ? Math.sqrt(squares / (count - 1)) : 0;
+  return [f32(mean), f32(Math.max(f32(std), FREQ_AUX_MIN_STD))];
 }

@@ -17,6 +17,15 @@ export * from './resize-bilinear.js';
 export * from './normalize-image.js';
 export * from './freq-aux.js';
 export * from './model-input-tensor.js';
+export { createPreprocessor, type PreparedImage, type Preprocessor, type PreprocessorOptions } from './preprocessor.js';
+export {
+  decodeBase64,
+  instantiatePreprocessKernels,
+  type PreprocessKernelExports,
+  type PreprocessKernels,
+  type WasmMemoryLike,
+  type WebAssemblyLike,
+} from './preprocess-kernels.js';
 export * from './softmax.js';
 export * from './routing.js';
 export * from './abort.js';

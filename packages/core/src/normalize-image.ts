@@ -36,6 +36,11 @@ function normalisationTables(): readonly Float32Array[] {
   return tables;
 }
 
+/** The normalised value of every 8-bit value of one channel (R 0, G 1, B 2); shared, do not modify. */
+export function normalisationTable(channel: 0 | 1 | 2): Float32Array {
+  return normalisationTables()[channel];
+}
+
 /**
  * RGB pixels to a CHW float32 array: `x = v / 255`, then ImageNet `(x - mean) / std` per channel
  * (SPEC 1.2). The image must have 3 channels (use `toRgb` first).

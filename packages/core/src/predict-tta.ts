@@ -1,8 +1,8 @@
 import { type AbortSignalLike, throwIfAborted } from './abort.js';
 import { ModelError, OptionError } from './errors.js';
-import { modelInputTensor } from './model-input-tensor.js';
 import type { PixelImage } from './pixel-image.js';
 import type { ScaleProbabilities } from './prediction.js';
+import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import type { ModelSession } from './runtime.js';
 import { softmax } from './softmax.js';
 
@@ -44,25 +44,41 @@ export interface PredictOptions {
   readonly signal?: AbortSignalLike;
 }
 
+/** Options of {@link predictTta}: the per-call ones and the preprocessor that builds the model inputs. */
+export interface PredictTtaOptions extends PredictOptions {
+  /** Default: a fresh JS preprocessor (`createPreprocessor()`); pass a long-lived one (e.g. WebAssembly) to reuse it. */
+  readonly preprocessor?: Preprocessor;
+}
+
 /**
  * Test-time augmentation (SPEC 1.5): for each scale, builds the model input (FreqAux appended only
  * when the session takes 4 channels), runs it as a batch of one, takes the softmax of the two
  * logits, and averages the probability vectors over the scales.
+ *
+ * @param session - the model.
+ * @param rgb - decoded pixels (1-4 channels; converted like Pillow's convert("RGB")).
+ * @param scales - TTA scales, e.g. `[384]` or `DEFAULT_SCALES`.
+ * @param options - `signal` (checked before each scale) and `preprocessor`.
+ * @returns the averaged and the per-scale probabilities.
+ * @throws ModelError('RUNTIME_FAILED') when the model fails, BlurgateError('ABORTED') on abort, OptionError for bad scales.
+ * @example
+ * const tta = await predictTta(session, image, [384], { preprocessor });
  */
 export async function predictTta(
   session: ModelSession,
   rgb: PixelImage,
   scales: readonly number[],
-  options: PredictOptions = {},
+  options: PredictTtaOptions = {},
 ): Promise<TtaProbabilities> {
   const checkedScales = validateScales(scales);
   const channels = checkSessionChannels(session);
+  const prepared = (options.preprocessor ?? createPreprocessor()).prepare(rgb);
   const perScale: ScaleProbabilities[] = [];
   let sumSharp = 0;
   let sumBlurred = 0;
   for (const scale of checkedScales) {
     throwIfAborted(options.signal);
-    const input = modelInputTensor(rgb, scale, channels);
+    const input = prepared.modelInput(scale, channels);
     let logits: Float32Array;
     try {
       logits = await session.run(input, [1, channels, scale, scale]);

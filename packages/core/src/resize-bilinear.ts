@@ -15,7 +15,7 @@ const HALF = 1 << (PRECISION_BITS - 1);
 const CLIP_HIGH = ONE * 256;
 
 /** Fixed-point filter taps of one axis: output index i reads `sizes[i]` inputs from `starts[i]`. */
-interface AxisCoefficients {
+export interface AxisCoefficients {
   readonly taps: number;
   readonly starts: Int32Array;
   readonly sizes: Int32Array;
@@ -24,7 +24,7 @@ interface AxisCoefficients {
 }
 
 /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for the triangle filter (support 1). */
-function axisCoefficients(inSize: number, outSize: number): AxisCoefficients {
+export function axisCoefficients(inSize: number, outSize: number): AxisCoefficients {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filterScale;
@@ -65,8 +65,12 @@ function clip8(sum: number): number {
   return sum >> PRECISION_BITS;
 }
 
-/** Horizontal pass over rows [firstRow, firstRow + rows) of `src` into a `outWidth × rows` image. */
-function resampleHorizontal(
+/**
+ * Horizontal pass over rows [firstRow, firstRow + rows) of `src` into a `outWidth × rows` image, written to
+ * `out` when given (at least that long; buffers are reused across calls by the preprocessor). With
+ * `dropAlpha`, 4-channel input gives 3-channel output (Pillow's convert("RGB") then resize, in one pass).
+ */
+export function resampleHorizontal(
   src: Uint8Array,
   srcWidth: number,
   channels: number,
@@ -74,29 +78,34 @@ function resampleHorizontal(
   rows: number,
   outWidth: number,
   axis: AxisCoefficients,
+  out?: Uint8Array,
+  dropAlpha = false,
 ): Uint8Array {
-  const out = new Uint8Array(outWidth * rows * channels);
+  const outChannels = dropAlpha && channels === 4 ? 3 : channels;
+  out ??= new Uint8Array(outWidth * rows * outChannels);
   const { taps, starts, sizes, weights } = axis;
   const srcStride = srcWidth * channels;
   let o = 0;
-  if (channels === 3) {
-    // RGB, the hot path: three running sums per output pixel, two taps per step (about 25% faster
-    // than one; integer sums are exact in any order).
+  if (outChannels === 3) {
+    // RGB (or RGBA read as RGB), the hot path: three running sums per output pixel, two taps per step
+    // (about 25% faster than one; integer sums are exact in any order).
+    const step = channels;
+    const step2 = channels * 2;
     for (let y = 0; y < rows; y++) {
       const rowStart = (firstRow + y) * srcStride;
       for (let x = 0; x < outWidth; x++) {
         let k = x * taps;
-        let p = rowStart + starts[x] * 3;
+        let p = rowStart + starts[x] * step;
         let s0 = HALF;
         let s1 = HALF;
         let s2 = HALF;
         let left = sizes[x];
-        for (; left >= 2; left -= 2, k += 2, p += 6) {
+        for (; left >= 2; left -= 2, k += 2, p += step2) {
           const w = weights[k];
           const v = weights[k + 1];
-          s0 += src[p] * w + src[p + 3] * v;
-          s1 += src[p + 1] * w + src[p + 4] * v;
-          s2 += src[p + 2] * w + src[p + 5] * v;
+          s0 += src[p] * w + src[p + step] * v;
+          s1 += src[p + 1] * w + src[p + step + 1] * v;
+          s2 += src[p + 2] * w + src[p + step + 2] * v;
         }
         if (left === 1) {
           const w = weights[k];
@@ -133,17 +142,19 @@ function resampleHorizontal(
  * Vertical pass: `src` is `width × anything`, row offsets in `axis` are relative to `src` after
  * subtracting `rowShift`. The common tap counts (1-4: any downscale up to 1.5×, and every upscale)
  * are unrolled; longer filters accumulate whole rows in an Int32Array (sums stay below 2^31).
+ * Writes to `out` when given.
  */
-function resampleVertical(
+export function resampleVertical(
   src: Uint8Array,
   width: number,
   channels: number,
   outHeight: number,
   axis: AxisCoefficients,
   rowShift: number,
+  out?: Uint8Array,
 ): Uint8Array {
   const stride = width * channels;
-  const out = new Uint8Array(stride * outHeight);
+  out ??= new Uint8Array(stride * outHeight);
   const { taps, starts, sizes, weights } = axis;
   let accumulator: Int32Array | null = null;
   for (let y = 0; y < outHeight; y++) {

@@ -1,0 +1,213 @@
+// AssemblyScript source of the WebAssembly SIMD preprocessing kernels (built to dist/ by `pnpm build`,
+// see scripts/build-kernels.mjs). The arithmetic is that of src/resize-bilinear.ts, src/normalize-image.ts and
+// src/freq-aux.ts, lane for lane; src/preprocess-kernels.ts owns the memory layout and calls these.
+// Every pointer is a byte offset into this module's memory; the caller leaves 16 bytes of slack after
+// every buffer, so the vector loads and stores below may run past a row or buffer end.
+
+const HALF: i32 = 1 << 21;
+
+/**
+ * Pillow's horizontal pass for RGB (3) or RGBA (4, alpha dropped) input, RGB out. Weights come in tap pairs of
+ * two v128 each: i16 lanes [lo0, lo1, lo0, lo1, lo0, lo1, 0, 0] and the same for hi, where a 22-bit weight
+ * is `hi << 11 | lo`; `i32x4.dot_i16x8_s` then sums two taps of the three channels at once, and the result
+ * `HALF + lo + (hi << 11)` is the exact integer sum Pillow computes (no lane can overflow for < 4096 taps).
+ */
+export function resampleHorizontal(
+  src: usize,
+  srcStride: i32,
+  srcChannels: i32,
+  rows: i32,
+  outWidth: i32,
+  starts: usize,
+  pairs: usize,
+  weights: usize,
+  dst: usize,
+): void {
+  const zero = i32x4.splat(0);
+  const half = i32x4.splat(HALF);
+  const step: usize = <usize>(srcChannels * 2);
+  let o = dst;
+  for (let y = 0; y < rows; y++) {
+    const row = src + <usize>(y * srcStride);
+    let w = weights;
+    for (let x = 0; x < outWidth; x++) {
+      let p = row + <usize>load<i32>(starts + (<usize>x << 2));
+      let n = load<i32>(pairs + (<usize>x << 2));
+      let lo = zero;
+      let hi = zero;
+      if (srcChannels === 3) {
+        for (; n > 0; n--) {
+          const a = i8x16.shuffle(v128.load64_zero(p), zero, 0, 16, 3, 16, 1, 16, 4, 16, 2, 16, 5, 16, 16, 16, 16, 16);
+          lo = i32x4.add(lo, i32x4.dot_i16x8_s(a, v128.load(w)));
+          hi = i32x4.add(hi, i32x4.dot_i16x8_s(a, v128.load(w, 16)));
+          w += 32;
+          p += step;
+        }
+      } else {
+        for (; n > 0; n--) {
+          const a = i8x16.shuffle(v128.load64_zero(p), zero, 0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 16, 16, 16, 16);
+          lo = i32x4.add(lo, i32x4.dot_i16x8_s(a, v128.load(w)));
+          hi = i32x4.add(hi, i32x4.dot_i16x8_s(a, v128.load(w, 16)));
+          w += 32;
+          p += step;
+        }
+      }
+      const sum = i32x4.add(i32x4.add(lo, half), i32x4.shl(hi, 11));
+      // Pillow's clip8: shift, then saturate to 0..255 (the two narrowing steps saturate).
+      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(i32x4.shr_s(sum, 22), zero), zero);
+      v128.store32_lane(o, bytes, 0);
+      o += 3;
+    }
+  }
+}
+
+/**
+ * Pillow's vertical pass: output row y is the weighted sum of `sizes[y]` rows from byte offset `starts[y]`
+ * of `src`, with `taps` i32 weights per output row. 16 bytes per step in four i32x4 accumulators.
+ */
+export function resampleVertical(
+  src: usize,
+  stride: i32,
+  outHeight: i32,
+  starts: usize,
+  sizes: usize,
+  weights: usize,
+  taps: i32,
+  dst: usize,
+): void {
+  const zero = i32x4.splat(0);
+  const half = i32x4.splat(HALF);
+  const rowStep: usize = <usize>stride;
+  for (let y = 0; y < outHeight; y++) {
+    const first = src + <usize>load<i32>(starts + (<usize>y << 2));
+    const count = load<i32>(sizes + (<usize>y << 2));
+    const k = weights + <usize>(y * taps * 4);
+    const o = dst + <usize>(y * stride);
+    for (let i = 0; i < stride; i += 16) {
+      let a0 = half;
+      let a1 = half;
+      let a2 = half;
+      let a3 = half;
+      let p = first + <usize>i;
+      for (let j = 0; j < count; j++) {
+        const w = i32x4.splat(load<i32>(k + (<usize>j << 2)));
+        const v = v128.load(p);
+        const l = i16x8.extend_low_i8x16_u(v);
+        const h = i16x8.extend_high_i8x16_u(v);
+        a0 = i32x4.add(a0, i32x4.mul(i32x4.extend_low_i16x8_u(l), w));
+        a1 = i32x4.add(a1, i32x4.mul(i32x4.extend_high_i16x8_u(l), w));
+        a2 = i32x4.add(a2, i32x4.mul(i32x4.extend_low_i16x8_u(h), w));
+        a3 = i32x4.add(a3, i32x4.mul(i32x4.extend_high_i16x8_u(h), w));
+        p += rowStep;
+      }
+      const lo = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, 22), i32x4.shr_s(a1, 22));
+      const hi = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, 22), i32x4.shr_s(a3, 22));
+      v128.store(o + <usize>i, i8x16.narrow_i16x8_u(lo, hi));
+    }
+  }
+  void zero;
+}
+
+/**
+ * RGB bytes to the three normalised CHW planes of `out`, and the FreqAux luma into `luma`, by table:
+ * `tables` holds six 256-entry f32 tables (normalised R, G, B, then each channel's luma term), so the luma is
+ * `(termR + termG) + termB` in f32, the order and rounding of src/freq-aux.ts.
+ */
+export function normalizeAndLuma(rgb: usize, plane: i32, tables: usize, out: usize, luma: usize): void {
+  const planeBytes: usize = <usize>plane << 2;
+  let s = rgb;
+  for (let i = 0; i < plane; i++) {
+    const r = <usize>load<u8>(s) << 2;
+    const g = <usize>load<u8>(s, 1) << 2;
+    const b = <usize>load<u8>(s, 2) << 2;
+    const o = out + (<usize>i << 2);
+    store<f32>(o, load<f32>(tables + r));
+    store<f32>(o + planeBytes, load<f32>(tables + g, 1024));
+    store<f32>(o + planeBytes * 2, load<f32>(tables + b, 2048));
+    store<f32>(luma + (<usize>i << 2), load<f32>(tables + r, 3072) + load<f32>(tables + g, 4096) + load<f32>(tables + b, 5120));
+    s += 3;
+  }
+}
+
+/** The same without the luma (3-channel models). */
+export function normalizeOnly(rgb: usize, plane: i32, tables: usize, out: usize): void {
+  const planeBytes: usize = <usize>plane << 2;
+  let s = rgb;
+  for (let i = 0; i < plane; i++) {
+    const o = out + (<usize>i << 2);
+    store<f32>(o, load<f32>(tables + (<usize>load<u8>(s) << 2)));
+    store<f32>(o + planeBytes, load<f32>(tables + (<usize>load<u8>(s, 1) << 2), 1024));
+    store<f32>(o + planeBytes * 2, load<f32>(tables + (<usize>load<u8>(s, 2) << 2), 2048));
+    s += 3;
+  }
+}
+
+@inline
+function lumaAt(luma: usize, i: i32): f64 {
+  return <f64>load<f32>(luma + (<usize>i << 2));
+}
+
+/** |Laplacian| of one border pixel, zero padding; the same sum order as src/freq-aux.ts. */
+function borderMagnitude(luma: usize, width: i32, height: i32, x: i32, y: i32): f32 {
+  const i = y * width + x;
+  let lap = -4 * lumaAt(luma, i);
+  if (x > 0) lap += lumaAt(luma, i - 1);
+  if (x < width - 1) lap += lumaAt(luma, i + 1);
+  if (y > 0) lap += lumaAt(luma, i - width);
+  if (y < height - 1) lap += lumaAt(luma, i + width);
+  return <f32>Math.abs(lap);
+}
+
+/**
+ * |4-neighbour Laplacian| of `luma` (zero padding) into `out` as f32, summed in f64 (returned). The Laplacian is
+ * summed in f64 in src/freq-aux.ts's order, so each magnitude is bit-identical to the JS one.
+ */
+export function laplacianMagnitude(luma: usize, width: i32, height: i32, out: usize): f64 {
+  let sum: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    const interiorRow = y > 0 && y < height - 1;
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      let m: f32;
+      if (interiorRow && x > 0 && x < width - 1) {
+        const p = luma + (<usize>i << 2);
+        let lap = -4 * <f64>load<f32>(p);
+        lap += <f64>load<f32>(p - 4);
+        lap += <f64>load<f32>(p + 4);
+        lap += <f64>load<f32>(p - (<usize>width << 2));
+        lap += <f64>load<f32>(p + (<usize>width << 2));
+        m = <f32>Math.abs(lap);
+      } else {
+        m = borderMagnitude(luma, width, height, x, y);
+      }
+      store<f32>(out + (<usize>i << 2), m);
+      sum += <f64>m;
+    }
+  }
+  return sum;
+}
+
+/** Σ (m - mean)² in f64 over `count` f32 values. */
+export function sumSquaredDeviations(values: usize, count: i32, mean: f64): f64 {
+  let squares: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const d = <f64>load<f32>(values + (<usize>i << 2)) - mean;
+    squares += d * d;
+  }
+  return squares;
+}
+
+/** In place: v = (v - mu) / sigma in f32, four lanes at a time. */
+export function standardize(values: usize, count: i32, mu: f32, sigma: f32): void {
+  const m = f32x4.splat(mu);
+  const s = f32x4.splat(sigma);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const p = values + (<usize>i << 2);
+    v128.store(p, f32x4.div(f32x4.sub(v128.load(p), m), s));
+  }
+  for (; i < count; i++) {
+    const p = values + (<usize>i << 2);
+    store<f32>(p, (load<f32>(p) - mu) / sigma);
+  }
+}

@@ -1,0 +1,171 @@
+import { standardization } from './freq-aux.js';
+import type { PixelImage } from './pixel-image.js';
+import { ensureMemory, type PreprocessKernels } from './preprocess-kernels.js';
+import {
+  CoefficientCache,
+  checkModelInput,
+  checkResize,
+  type PreparedImage,
+  type Preprocessor,
+  rgbCopy,
+  rgbOrRgba,
+} from './preprocessor.js';
+import { type AxisCoefficients, axisCoefficients } from './resize-bilinear.js';
+
+/** Slack after every buffer: the kernels' vector loads and stores may run up to 16 bytes past an end. */
+const SLACK = 16;
+/** Above this many taps (a > ~2000× downscale) the split-weight sums could overflow i32: the JS path runs. */
+const MAX_TAPS = 4000;
+
+const align = (n: number): number => (n + 15) & ~15;
+
+/** An axis in the kernels' horizontal layout: tap pairs of two i16x8 vectors (low and high 11 bits of a weight). */
+interface HorizontalAxis {
+  readonly axis: AxisCoefficients;
+  /** Tap pairs per output pixel. */
+  readonly pairs: Int32Array;
+  /** Per pair: [lo0, lo1] × 3 lanes then 0, 0; then the same for hi. */
+  readonly packed: Int16Array;
+}
+
+function horizontalAxis(inSize: number, outSize: number): HorizontalAxis {
+  const axis = axisCoefficients(inSize, outSize);
+  const pairs = new Int32Array(outSize);
+  let total = 0;
+  for (let x = 0; x < outSize; x++) {
+    pairs[x] = (axis.sizes[x] + 1) >> 1;
+    total += pairs[x];
+  }
+  const packed = new Int16Array(total * 16);
+  let o = 0;
+  for (let x = 0; x < outSize; x++) {
+    const base = x * axis.taps;
+    for (let q = 0; q < pairs[x]; q++) {
+      const j = 2 * q;
+      const k0 = axis.weights[base + j];
+      const k1 = j + 1 < axis.sizes[x] ? axis.weights[base + j + 1] : 0;
+      for (let lane = 0; lane < 3; lane++) {
+        packed[o + 2 * lane] = k0 & 2047;
+        packed[o + 2 * lane + 1] = k1 & 2047;
+        packed[o + 8 + 2 * lane] = k0 >> 11;
+        packed[o + 8 + 2 * lane + 1] = k1 >> 11;
+      }
+      o += 16;
+    }
+  }
+  return { axis, pairs, packed };
+}
+
+/**
+ * The WebAssembly SIMD backend of {@link Preprocessor}: the image is copied into the module's memory once per
+ * {@link PreparedImage} (re-copied only if another image was processed in between), the passes run in the module,
+ * and each model input is copied out into a fresh Float32Array (the caller may hold it across awaits).
+ * Requests the kernels do not cover (an image that is already `size` wide with alpha, absurd downscales) use `js`.
+ */
+export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preprocessor): Preprocessor {
+  const { exports: k, tables, heapBase } = kernels;
+  const horizontal = new CoefficientCache(horizontalAxis);
+  const vertical = new CoefficientCache(axisCoefficients);
+  /** Which prepared image's pixels are in memory at heapBase. */
+  let resident: object | null = null;
+
+  return {
+    backend: 'wasm-simd',
+    prepare(image: PixelImage): PreparedImage {
+      const source = rgbOrRgba(image);
+      const { width, height, channels } = source;
+      const token = {};
+      const sourceBytes = width * height * channels;
+      const heap = align(heapBase + sourceBytes + SLACK);
+      let fallback: PreparedImage | null = null;
+      const viaJs = (): PreparedImage => {
+        fallback ??= js.prepare(source);
+        return fallback;
+      };
+      /** Whether the kernels cover this resize (else the JS path runs). */
+      const covered = (outWidth: number, outHeight: number): boolean =>
+        (width !== outWidth || channels === 3) && width / outWidth < MAX_TAPS / 2 && height / outHeight < MAX_TAPS / 2;
+
+      /**
+       * Runs the resize in the module. Returns the byte offset of the RGB result (the source itself when no axis
+       * changes) and the first free offset after it, where the caller may lay out more buffers.
+       */
+      const resize = (outWidth: number, outHeight: number, extraBytes: number): { rgb: number; free: number } => {
+        const h = width !== outWidth ? horizontal.get(width, outWidth) : null;
+        const v = height !== outHeight ? vertical.get(height, outHeight) : null;
+        const firstRow = v ? v.starts[0] : 0;
+        const rows = v ? v.starts[outHeight - 1] + v.sizes[outHeight - 1] - firstRow : height;
+        let at = heap;
+        const take = (bytes: number): number => {
+          const start = at;
+          at = align(at + bytes + SLACK);
+          return start;
+        };
+        const hStarts = take(h ? outWidth * 4 : 0);
+        const hPairs = take(h ? outWidth * 4 : 0);
+        const hWeights = take(h ? h.packed.byteLength : 0);
+        const vStarts = take(v ? outHeight * 4 : 0);
+        const vSizes = take(v ? outHeight * 4 : 0);
+        const vWeights = take(v ? v.weights.byteLength : 0);
+        const between = take(h && v ? outWidth * rows * 3 : 0);
+        const resized = take(h || v ? outWidth * outHeight * 3 : 0);
+        ensureMemory(k.memory, at + extraBytes);
+        const buffer = k.memory.buffer;
+        if (resident !== token) {
+          new Uint8Array(buffer, heapBase, sourceBytes).set(source.data);
+          resident = token;
+        }
+        let rgb = heapBase;
+        if (h) {
+          const starts = new Int32Array(buffer, hStarts, outWidth);
+          for (let x = 0; x < outWidth; x++) starts[x] = h.axis.starts[x] * channels;
+          new Int32Array(buffer, hPairs, outWidth).set(h.pairs);
+          new Int16Array(buffer, hWeights, h.packed.length).set(h.packed);
+          rgb = v ? between : resized;
+          const stride = width * channels;
+          k.resampleHorizontal(heapBase + firstRow * stride, stride, channels, rows, outWidth, hStarts, hPairs, hWeights, rgb);
+        }
+        if (v) {
+          const stride = outWidth * 3;
+          const shift = h ? firstRow : 0;
+          const starts = new Int32Array(buffer, vStarts, outHeight);
+          for (let y = 0; y < outHeight; y++) starts[y] = (v.starts[y] - shift) * stride;
+          new Int32Array(buffer, vSizes, outHeight).set(v.sizes);
+          new Int32Array(buffer, vWeights, v.weights.length).set(v.weights);
+          k.resampleVertical(rgb, stride, outHeight, vStarts, vSizes, vWeights, v.taps, resized);
+          rgb = resized;
+        }
+        return { rgb, free: at };
+      };
+
+      return {
+        modelInput(size: number, modelChannels: 3 | 4): Float32Array {
+          checkModelInput(size, modelChannels);
+          if (!covered(size, size)) return viaJs().modelInput(size, modelChannels);
+          const plane = size * size;
+          const { rgb, free } = resize(size, size, align(plane * 16 + SLACK) + plane * 4 + SLACK);
+          const tensor = free;
+          const luma = align(tensor + plane * 16 + SLACK);
+          if (modelChannels === 3) {
+            k.normalizeOnly(rgb, plane, tables, tensor);
+          } else {
+            k.normalizeAndLuma(rgb, plane, tables, tensor, luma);
+            const aux = tensor + plane * 12;
+            const mean = k.laplacianMagnitude(luma, size, size, aux) / plane;
+            const squares = k.sumSquaredDeviations(aux, plane, mean);
+            const [mu, sigma] = standardization(mean, squares, plane);
+            k.standardize(aux, plane, mu, sigma);
+          }
+          return new Float32Array(k.memory.buffer, tensor, plane * modelChannels).slice();
+        },
+        resized(outWidth: number, outHeight: number): PixelImage {
+          checkResize(outWidth, outHeight);
+          if (!covered(outWidth, outHeight)) return viaJs().resized(outWidth, outHeight);
+          const { rgb } = resize(outWidth, outHeight, 0);
+          const stride = rgb === heapBase ? channels : 3;
+          return rgbCopy(new Uint8Array(k.memory.buffer, rgb, outWidth * outHeight * stride), stride, outWidth, outHeight);
+        },
+      };
+    },
+  };
+}

@@ -52,8 +52,8 @@ export interface WasmMemoryLike {
 
 /** The part of the `WebAssembly` namespace {@link instantiatePreprocessKernels} uses (pass `WebAssembly`). */
 export interface WebAssemblyLike {
-  validate(bytes: Uint8Array): boolean;
-  instantiate(bytes: Uint8Array, imports?: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: unknown } }>;
+  validate(bytes: Uint8Array<ArrayBuffer>): boolean;
+  instantiate(bytes: Uint8Array<ArrayBuffer>, imports?: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: unknown } }>;
 }
 
 /** An instantiated kernel module. Give it to `createPreprocessor({ wasm })`; one per preprocessor. */
@@ -80,7 +80,7 @@ const TABLE_BYTES = 6 * 256 * 4;
 const WASM_PAGE_BYTES = 65536;
 
 /** Base64 to bytes with no platform helper (core uses no globals); the kernels are a few kilobytes. */
-export function decodeBase64(text: string): Uint8Array {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   const clean = text.replace(/[^A-Za-z0-9+/]/g, '');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
@@ -111,7 +111,7 @@ export function decodeBase64(text: string): Uint8Array {
  * const kernels = await instantiatePreprocessKernels(bytes, WebAssembly);
  * const preprocessor = createPreprocessor({ wasm: kernels });
  */
-export async function instantiatePreprocessKernels(bytes: Uint8Array, webAssembly: WebAssemblyLike): Promise<PreprocessKernels> {
+export async function instantiatePreprocessKernels(bytes: Uint8Array<ArrayBuffer>, webAssembly: WebAssemblyLike): Promise<PreprocessKernels> {
   if (!webAssembly.validate(bytes)) {
     throw new BlurgateError(
       'RUNTIME_FAILED',

@@ -14,6 +14,7 @@ import {
   predictTta,
   resizeBilinear,
   toRgb,
+  type WebAssemblyLike,
 } from '../src/index.js';
 import { formulaFrame } from './formula-frame.js';
 import { bytesFromBase64, float32FromBase64, imageFromBase64, loadFixture } from './load-fixture.js';
@@ -23,12 +24,15 @@ import { MeanFeatureSession } from './mean-feature-session.js';
 const wasmPath = fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url));
 const base64Path = fileURLToPath(new URL('../dist/preprocess-kernels-wasm.js', import.meta.url));
 
+// Node's WebAssembly global; its type lives in lib.dom, which core's tests do not load.
+const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
+
 let wasm: Preprocessor;
 const js = createPreprocessor();
 
 beforeAll(async () => {
   if (!existsSync(wasmPath)) throw new Error(`${wasmPath} is missing: run pnpm build (it compiles the kernels)`);
-  const kernels = await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), WebAssembly);
+  const kernels = await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), webAssembly);
   wasm = createPreprocessor({ wasm: kernels });
 });
 
@@ -72,7 +76,7 @@ describe('loading the kernels', () => {
     );
   });
   it('refuses bytes the engine cannot compile with a typed error', async () => {
-    await expect(instantiatePreprocessKernels(new Uint8Array([0, 97, 115, 109, 9, 9]), WebAssembly)).rejects.toBeInstanceOf(
+    await expect(instantiatePreprocessKernels(new Uint8Array([0, 97, 115, 109, 9, 9]), webAssembly)).rejects.toBeInstanceOf(
       BlurgateError,
     );
   });

@@ -11,6 +11,7 @@ export const BLURGATE_NODE_VERSION: string = packageJson.version;
 
 export { createOnnxRuntime, type OnnxRuntimeOptions } from './onnx-runtime.js';
 export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeImageOptions, type ImageSource } from './decode-image.js';
+export { loadPreprocessKernels } from './preprocess-kernels.js';
 export {
   DEFAULT_MODEL_NAME,
   compareVersions,

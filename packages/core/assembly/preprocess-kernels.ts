@@ -7,10 +7,10 @@
 const HALF: i32 = 1 << 21;
 
 /**
- * Pillow's horizontal pass for RGB (3) or RGBA (4, alpha dropped) input, RGB out. Weights come in tap pairs of
- * two v128 each: i16 lanes [lo0, lo1, lo0, lo1, lo0, lo1, 0, 0] and the same for hi, where a 22-bit weight
- * is `hi << 11 | lo`; `i32x4.dot_i16x8_s` then sums two taps of the three channels at once, and the result
- * `HALF + lo + (hi << 11)` is the exact integer sum Pillow computes (no lane can overflow for < 4096 taps).
+ * Pillow's horizontal pass for RGB (3) or RGBA (4, alpha dropped) input, RGB out. Weights come in groups of four
+ * taps, four v128 each: i16 lanes [lo0, lo1, lo0, lo1, lo0, lo1, 0, 0], the same for hi, then taps 2-3, where a
+ * 22-bit weight is `hi << 11 | lo` (missing taps weigh 0). `i32x4.dot_i16x8_s` sums two taps of the three channels
+ * at once, and `HALF + lo + (hi << 11)` is the exact integer sum Pillow computes (no lane overflows below 4096 taps).
  */
 export function resampleHorizontal(
   src: usize,
@@ -19,36 +19,40 @@ export function resampleHorizontal(
   rows: i32,
   outWidth: i32,
   starts: usize,
-  pairs: usize,
+  groups: usize,
   weights: usize,
   dst: usize,
 ): void {
   const zero = i32x4.splat(0);
   const half = i32x4.splat(HALF);
-  const step: usize = <usize>(srcChannels * 2);
+  const step: usize = <usize>(srcChannels * 4);
   let o = dst;
   for (let y = 0; y < rows; y++) {
     const row = src + <usize>(y * srcStride);
     let w = weights;
     for (let x = 0; x < outWidth; x++) {
       let p = row + <usize>load<i32>(starts + (<usize>x << 2));
-      let n = load<i32>(pairs + (<usize>x << 2));
+      let n = load<i32>(groups + (<usize>x << 2));
       let lo = zero;
       let hi = zero;
       if (srcChannels === 3) {
         for (; n > 0; n--) {
-          const a = i8x16.shuffle(v128.load64_zero(p), zero, 0, 16, 3, 16, 1, 16, 4, 16, 2, 16, 5, 16, 16, 16, 16, 16);
-          lo = i32x4.add(lo, i32x4.dot_i16x8_s(a, v128.load(w)));
-          hi = i32x4.add(hi, i32x4.dot_i16x8_s(a, v128.load(w, 16)));
-          w += 32;
+          const v = v128.load(p);
+          const a = i8x16.shuffle(v, zero, 0, 16, 3, 16, 1, 16, 4, 16, 2, 16, 5, 16, 16, 16, 16, 16);
+          const b = i8x16.shuffle(v, zero, 6, 16, 9, 16, 7, 16, 10, 16, 8, 16, 11, 16, 16, 16, 16, 16);
+          lo = i32x4.add(lo, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w)), i32x4.dot_i16x8_s(b, v128.load(w, 32))));
+          hi = i32x4.add(hi, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w, 16)), i32x4.dot_i16x8_s(b, v128.load(w, 48))));
+          w += 64;
           p += step;
         }
       } else {
         for (; n > 0; n--) {
-          const a = i8x16.shuffle(v128.load64_zero(p), zero, 0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 16, 16, 16, 16);
-          lo = i32x4.add(lo, i32x4.dot_i16x8_s(a, v128.load(w)));
-          hi = i32x4.add(hi, i32x4.dot_i16x8_s(a, v128.load(w, 16)));
-          w += 32;
+          const v = v128.load(p);
+          const a = i8x16.shuffle(v, zero, 0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 16, 16, 16, 16);
+          const b = i8x16.shuffle(v, zero, 8, 16, 12, 16, 9, 16, 13, 16, 10, 16, 14, 16, 16, 16, 16, 16);
+          lo = i32x4.add(lo, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w)), i32x4.dot_i16x8_s(b, v128.load(w, 32))));
+          hi = i32x4.add(hi, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w, 16)), i32x4.dot_i16x8_s(b, v128.load(w, 48))));
+          w += 64;
           p += step;
         }
       }
@@ -159,32 +163,44 @@ function borderMagnitude(luma: usize, width: i32, height: i32, x: i32, y: i32): 
 }
 
 /**
- * |4-neighbour Laplacian| of `luma` (zero padding) into `out` as f32, summed in f64 (returned). The Laplacian is
- * summed in f64 in src/freq-aux.ts's order, so each magnitude is bit-identical to the JS one.
+ * |4-neighbour Laplacian| of `luma` (zero padding) into `out` as f32, summed in f64 (returned). Each Laplacian is
+ * summed in f64 in src/freq-aux.ts's order (-4c + left + right + up + down), so each magnitude is bit-identical to
+ * the JS one; interior pixels go two at a time in f64x2 lanes (only the order of the total's sum differs).
  */
 export function laplacianMagnitude(luma: usize, width: i32, height: i32, out: usize): f64 {
   let sum: f64 = 0;
+  let sums = f64x2.splat(0);
+  const minusFour = f64x2.splat(-4);
+  const rowBytes: usize = <usize>width << 2;
   for (let y = 0; y < height; y++) {
     const interiorRow = y > 0 && y < height - 1;
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      let m: f32;
-      if (interiorRow && x > 0 && x < width - 1) {
-        const p = luma + (<usize>i << 2);
-        let lap = -4 * <f64>load<f32>(p);
-        lap += <f64>load<f32>(p - 4);
-        lap += <f64>load<f32>(p + 4);
-        lap += <f64>load<f32>(p - (<usize>width << 2));
-        lap += <f64>load<f32>(p + (<usize>width << 2));
-        m = <f32>Math.abs(lap);
-      } else {
-        m = borderMagnitude(luma, width, height, x, y);
+    let x = 0;
+    if (interiorRow && width > 2) {
+      sum += <f64>storeBorder(luma, width, height, 0, y, out);
+      x = 1;
+      const row = <usize>(y * width) << 2;
+      for (; x + 2 <= width - 1; x += 2) {
+        const p = luma + row + (<usize>x << 2);
+        let lap = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(p)), minusFour);
+        lap = f64x2.add(lap, f64x2.promote_low_f32x4(v128.load64_zero(p - 4)));
+        lap = f64x2.add(lap, f64x2.promote_low_f32x4(v128.load64_zero(p + 4)));
+        lap = f64x2.add(lap, f64x2.promote_low_f32x4(v128.load64_zero(p - rowBytes)));
+        lap = f64x2.add(lap, f64x2.promote_low_f32x4(v128.load64_zero(p + rowBytes)));
+        const m = f32x4.demote_f64x2_zero(f64x2.abs(lap));
+        v128.store64_lane(out + row + (<usize>x << 2), m, 0);
+        sums = f64x2.add(sums, f64x2.promote_low_f32x4(m));
       }
-      store<f32>(out + (<usize>i << 2), m);
-      sum += <f64>m;
     }
+    for (; x < width; x++) sum += <f64>storeBorder(luma, width, height, x, y, out);
   }
-  return sum;
+  return sum + f64x2.extract_lane(sums, 0) + f64x2.extract_lane(sums, 1);
+}
+
+/** One pixel's |Laplacian| (any position), stored and returned. */
+function storeBorder(luma: usize, width: i32, height: i32, x: i32, y: i32, out: usize): f32 {
+  const m = borderMagnitude(luma, width, height, x, y);
+  store<f32>(out + (<usize>(y * width + x) << 2), m);
+  return m;
 }
 
 /** Σ (m - mean)² in f64 over `count` f32 values. */

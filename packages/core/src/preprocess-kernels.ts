@@ -23,7 +23,7 @@ export interface PreprocessKernelExports {
     rows: number,
     outWidth: number,
     starts: number,
-    pairs: number,
+    groups: number,
     weights: number,
     dst: number,
   ): void;

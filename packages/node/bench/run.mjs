@@ -2,7 +2,14 @@
 // blurgate benchmark (not part of the tests): latency, throughput and where the time goes, for a
 // full-size MobileNetV3-Large 4-channel model. Runs the built package (pnpm --filter @blurgate/node build).
 //
-//   pnpm --filter @blurgate/node bench [-- --model file.onnx] [--images dir] [--runs 5] [--files 16]
+//   pnpm --filter @blurgate/node bench [-- --model file.onnx] [--images dir] [--runs 5] [--files 16] [--reference]
+//
+// First table: the issue-12 goals as ratios, in one run: the gate (core's classifier + preprocessing, WebAssembly
+// SIMD kernels and, for comparison, the JS path) from decoded pixels against the model alone, single 384 and 5-scale
+// TTA, 640×427 to 1920×1080; the gate from a 1600×1067 JPEG file (sharp decode + classify) against the model alone;
+// with --reference, the PyTorch reference predictor (tools/reference/blurgate_reference.py via
+// bench/reference_bench.py, /usr/bin/python3 with torch, 1 thread) on the same network and file.
+// The model runs single-threaded for the ratios (intraOpNumThreads 1), as the browser's does in the web bench.
 //
 // Without --model it uses packages/node/.cache/mnv3-large-4ch.onnx, written on first use by
 // tools/fixtures/make_onnx_fixtures.py --bench-model (random weights: fine for timing, never a model).
@@ -21,8 +28,8 @@ if (!existsSync(join(pkg, 'dist', 'index.js'))) {
   console.error('build first: pnpm turbo run build --filter=@blurgate/node...');
   process.exit(2);
 }
-const { DEFAULT_SCALES, FAST_SCALES, modelInputTensor, toRgb } = await import('@blurgate/core');
-const { createBlurGate, createOnnxRuntime, decodeImage } = await import('../dist/index.js');
+const { DEFAULT_SCALES, FAST_SCALES, createBlurClassifier, createPreprocessor } = await import('@blurgate/core');
+const { createBlurGate, createOnnxRuntime, decodeImage, loadPreprocessKernels } = await import('../dist/index.js');
 const repo = resolve(pkg, '..', '..');
 const cache = join(pkg, '.cache');
 
@@ -32,6 +39,7 @@ const { values: args } = parseArgs({
     images: { type: 'string' },
     runs: { type: 'string', default: '5' },
     files: { type: 'string', default: '16' },
+    reference: { type: 'boolean', default: false },
   },
 });
 const runs = Number(args.runs);
@@ -66,6 +74,7 @@ async function benchImages() {
     for (const [w, h] of [
       [640, 427],
       [1280, 720],
+      [1600, 1067],
       [1920, 1080],
     ]) {
       const file = join(dir, `photo${i}-${w}x${h}.jpg`);
@@ -92,15 +101,132 @@ function table(title, header, rows) {
   for (const r of rows) console.log(line(r));
 }
 
+/** Median ms of `fn` over `runs` timed calls after one warm-up. */
+async function timeIt(fn) {
+  await fn();
+  const times = [];
+  for (let r = 0; r < runs; r++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    times.push(ms(t));
+  }
+  return median(times);
+}
+
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+const sizeOf = (file) => (/(\d+x\d+)/.exec(file) ?? [null, file.split('/').pop()])[1];
+
+/** The reference predictor's medians, or a reason it did not run. */
+function referenceTimes(file) {
+  if (!existsSync('/usr/bin/python3')) return { skipped: 'no /usr/bin/python3' };
+  try {
+    const out = execFileSync('/usr/bin/python3', [join(here, 'reference_bench.py'), file, '--runs', String(runs), '--threads', '1'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return JSON.parse(out.trim().split('\n').pop());
+  } catch (error) {
+    return { skipped: `reference predictor failed: ${error.message.split('\n')[0]}` };
+  }
+}
+
+/**
+ * The issue-12 goals as ratios against the model alone, everything single-threaded (one onnxruntime thread, one
+ * JS thread): the model alone is session.run on ready inputs; the gate is core's classifier with its preprocessor.
+ */
+async function goalRatios(modelPath, images) {
+  const runtime = createOnnxRuntime({ intraOpNumThreads: 1 });
+  const session = await runtime.loadModel(await readFile(modelPath));
+  const channels = session.inputChannels;
+  const kernels = await loadPreprocessKernels();
+  const fast = createPreprocessor({ wasm: kernels });
+  const plain = createPreprocessor();
+  console.log(`\npreprocessing backends: ${fast.backend} (kernels) and ${plain.backend}; onnxruntime 1 thread`);
+  const rows = [];
+  const photo0 = images.filter((f) => f.includes('photo0-'));
+  const fileGoal = photo0.find((f) => f.includes('1600x1067'));
+  const modelAlone = new Map();
+  for (const [mode, scales] of [
+    ['single 384', FAST_SCALES],
+    ['TTA 5 scales', DEFAULT_SCALES],
+  ]) {
+    const inputs = scales.map((s) => [s, new Float32Array(channels * s * s).fill(0.1)]);
+    const model = await timeIt(async () => {
+      for (const [s, input] of inputs) await session.run(input, [1, channels, s, s]);
+    });
+    modelAlone.set(mode, model);
+    const withKernels = createBlurClassifier(session, { scales, preprocessor: fast });
+    const withJs = createBlurClassifier(session, { scales, preprocessor: plain });
+    for (const file of photo0) {
+      const pixels = await decodeImage(file);
+      const gate = await timeIt(() => withKernels.classify(pixels));
+      const gateJs = await timeIt(() => withJs.classify(pixels));
+      rows.push([mode, sizeOf(file), fmt(model), fmt(gate), ratio(gate, model), '<= 1.25x', fmt(gateJs), ratio(gateJs, model)]);
+    }
+  }
+  table(
+    'Gate from decoded pixels vs the model alone (ms, median; 1 thread)',
+    ['mode', 'image', 'model', 'gate', 'gate/model', 'goal', 'gate (JS path)', 'JS/model'],
+    rows,
+  );
+
+  const fileRows = [];
+  let fromFile = {};
+  if (fileGoal) {
+    for (const [mode, scales] of [
+      ['single 384', FAST_SCALES],
+      ['TTA 5 scales', DEFAULT_SCALES],
+    ]) {
+      const classifier = createBlurClassifier(session, { scales, preprocessor: fast });
+      let probBlurred = 0;
+      const total = await timeIt(async () => {
+        probBlurred = (await classifier.classify(await decodeImage(fileGoal))).probBlurred;
+      });
+      const decode = await timeIt(() => decodeImage(fileGoal));
+      const model = modelAlone.get(mode);
+      fromFile[mode] = { total, probBlurred };
+      fileRows.push([mode, sizeOf(fileGoal), fmt(model), fmt(decode), fmt(total), ratio(total, model), mode === 'single 384' ? '<= 1.6x' : '']);
+    }
+    table('Gate from the file (sharp decode + classify) vs the model alone (ms, median; 1 thread)', ['mode', 'image', 'model', 'decode', 'gate', 'gate/model', 'goal'], fileRows);
+  }
+
+  if (args.reference && fileGoal) {
+    const ref = referenceTimes(fileGoal);
+    if (ref.skipped) {
+      console.log(`\nreference predictor: skipped (${ref.skipped})`);
+    } else {
+      const refRows = [
+        ['single 384', ref.single_ms, ref.single_prob_blurred, fromFile['single 384']],
+        ['TTA 5 scales', ref.tta_ms, ref.tta_prob_blurred, fromFile['TTA 5 scales']],
+      ].map(([mode, refMs, refProb, ours]) => [
+        mode,
+        fmt(refMs),
+        fmt(ours.total),
+        `${(refMs / ours.total).toFixed(2)}x`,
+        mode === 'TTA 5 scales' ? '>= 6x' : '',
+        Math.abs(refProb - ours.probBlurred).toExponential(1),
+      ]);
+      table(
+        `PyTorch reference predictor (torch ${ref.torch}, ${ref.threads} thread, Pillow decode) vs blurgate from the same ${sizeOf(fileGoal)} file`,
+        ['mode', 'reference', 'blurgate', 'speed-up', 'goal', '|dp_blurred|'],
+        refRows,
+      );
+    }
+  }
+  await session.dispose();
+}
+
 async function main() {
   const modelPath = await benchModel();
   const images = await benchImages();
   const runtime = createOnnxRuntime();
   console.log(`blurgate bench: ${runtime.name}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}`);
   console.log(`model ${modelPath}; ${images.length} images; ${runs} timed runs per figure (median), 1 warm-up`);
+  await goalRatios(modelPath, images);
 
   // Where the time goes: decode (sharp), preprocessing (core: RGB, resize, normalise, FreqAux), inference (ORT).
   const session = await runtime.loadModel(await readFile(modelPath));
+  const preprocessor = createPreprocessor({ wasm: await loadPreprocessKernels() });
   if (session.inputChannels !== 4) console.log(`note: the model takes ${session.inputChannels} channels`);
   const split = [];
   for (const [name, scales] of [
@@ -115,11 +241,11 @@ async function main() {
         const decode = ms(t);
         let infer = 0;
         t = process.hrtime.bigint();
-        const rgb = toRgb(decoded);
+        const prepared = preprocessor.prepare(decoded);
         let prep = ms(t);
         for (const s of scales) {
           t = process.hrtime.bigint();
-          const input = modelInputTensor(rgb, s, session.inputChannels);
+          const input = prepared.modelInput(s, session.inputChannels);
           prep += ms(t);
           t = process.hrtime.bigint();
           await session.run(input, [1, session.inputChannels, s, s]);
@@ -141,7 +267,7 @@ async function main() {
   }
   await session.dispose();
   table(
-    'Per-image latency (ms, median) and share of time: decode (sharp) / preprocessing (core) / inference (onnxruntime-node)',
+    `Per-image latency (ms, median) and share of time: decode (sharp) / preprocessing (core, ${preprocessor.backend}) / inference (onnxruntime-node, default threads)`,
     ['mode', 'image', 'total', 'decode', 'prep', 'infer', 'decode%', 'prep%', 'infer%'],
     split,
   );

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Per-image latency of @blurgate/web in headless Chromium (WASM; threads off, and on via COOP/COEP)
-// beside @blurgate/node in the same run, single-scale (384) and 5-scale TTA. Not part of the tests.
+// beside @blurgate/node (onnxruntime single-threaded) in the same run, single-scale (384) and 5-scale TTA.
+// Second table: the same pipeline composed from core in both (decode, createBlurClassifier with the WebAssembly SIMD
+// preprocessing kernels, one model thread), and the preprocessing alone, browser against node. Not part of the tests.
 //
 //   node packages/web/bench/run.mjs [--model path.onnx] [--image path.png] [--runs 5] [--threads N]
 //
@@ -15,7 +17,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createBlurGate } from '@blurgate/node';
+import { readFile } from 'node:fs/promises';
+import { createBlurClassifier, createPreprocessor, DEFAULT_SCALES, FAST_SCALES } from '@blurgate/core';
+import { createBlurGate, createOnnxRuntime, decodeImage, loadPreprocessKernels } from '@blurgate/node';
 import { chromium } from 'playwright-core';
 
 const WEB = fileURLToPath(new URL('../', import.meta.url));
@@ -69,7 +73,7 @@ function serve(isolated) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function benchNode(fast) {
-  const gate = await createBlurGate({ model, fast });
+  const gate = await createBlurGate({ model, fast, runtime: createOnnxRuntime({ intraOpNumThreads: 1 }) });
   await gate.classify(image); // warm-up
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -113,6 +117,83 @@ async function benchBrowser(context, isolated, fast) {
   }
 }
 
+/** Median ms of decode + classify with core's classifier and the kernels, and of the preprocessing alone, in node. */
+async function benchNodeKernels(fast) {
+  const session = await createOnnxRuntime({ intraOpNumThreads: 1 }).loadModel(await readFile(model));
+  const preprocessor = createPreprocessor({ wasm: await loadPreprocessKernels() });
+  const classifier = createBlurClassifier(session, { scales: fast ? FAST_SCALES : DEFAULT_SCALES, preprocessor });
+  const time = async (fn) => {
+    await fn();
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      await fn();
+      times.push(performance.now() - start);
+    }
+    return median(times);
+  };
+  const pixels = await decodeImage(image);
+  const scales = fast ? FAST_SCALES : DEFAULT_SCALES;
+  const result = {
+    gate: await time(async () => classifier.classify(await decodeImage(image))),
+    prep: await time(() => {
+      const prepared = preprocessor.prepare(pixels);
+      for (const s of scales) prepared.modelInput(s, session.inputChannels);
+    }),
+    backend: preprocessor.backend,
+  };
+  await session.dispose();
+  return result;
+}
+
+/** The same in the page: web.decodeImage + core.createBlurClassifier with web.loadPreprocessKernels(), 1 thread. */
+async function benchBrowserKernels(context, fast) {
+  const server = await serve(false);
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const page = await context.newPage();
+  try {
+    await page.goto(`${url}/packages/web/test/harness.html`);
+    await page.waitForFunction(() => 'blurgate' in globalThis);
+    return await page.evaluate(
+      async ({ modelUrl, imageUrl, fast, runs }) => {
+        const { web, core } = globalThis.blurgate;
+        const runtime = web.createWebRuntime({ wasmPaths: '/packages/web/node_modules/onnxruntime-web/dist/', numThreads: 1 });
+        const session = await runtime.loadModel(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()));
+        const preprocessor = core.createPreprocessor({ wasm: await web.loadPreprocessKernels() });
+        const scales = fast ? core.FAST_SCALES : core.DEFAULT_SCALES;
+        const classifier = core.createBlurClassifier(session, { scales, preprocessor });
+        const blob = await (await fetch(imageUrl)).blob();
+        const time = async (fn) => {
+          await fn();
+          const times = [];
+          for (let i = 0; i < runs; i++) {
+            const start = performance.now();
+            await fn();
+            times.push(performance.now() - start);
+          }
+          return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+        };
+        const pixels = await web.decodeImage(blob);
+        const result = {
+          gate: await time(async () => classifier.classify(await web.decodeImage(blob))),
+          prep: await time(() => {
+            const prepared = preprocessor.prepare(pixels);
+            for (const s of scales) prepared.modelInput(s, session.inputChannels);
+          }),
+          backend: preprocessor.backend,
+        };
+        await session.dispose();
+        return result;
+      },
+      { modelUrl: `/${path.relative(REPO, model)}`, imageUrl: `/${path.relative(REPO, image)}`, fast, runs },
+    );
+  } finally {
+    await page.close();
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
 const userDataDir = await mkdtemp(path.join(tmpdir(), 'blurgate-bench-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: CHROMIUM,
@@ -121,6 +202,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 });
 try {
   console.log(`model ${path.relative(REPO, model)}, image ${path.relative(REPO, image)}, median of ${runs} runs after 1 warm-up, ${availableParallelism()} CPUs`);
+  console.log('Gates as shipped (createBlurGate; node with 1 onnxruntime thread)');
   console.log('mode            node ms   web 1 thread ms (x node)   web threaded ms (x node)');
   for (const [name, fast] of [['single-scale', true], ['5-scale TTA', false]]) {
     const node = await benchNode(fast);
@@ -129,6 +211,16 @@ try {
     if (single.threads !== 1 || !multi.isolated) throw new Error('thread detection did not behave as expected');
     const cell = (r) => `${r.ms.toFixed(1)} (${(r.ms / node).toFixed(2)}x, ${r.threads} thr)`;
     console.log(`${name.padEnd(14)} ${node.toFixed(1).padStart(8)}   ${cell(single).padEnd(26)} ${cell(multi)}`);
+  }
+  console.log('\nSame kernels both sides (decode + core classifier, WebAssembly SIMD preprocessing, 1 model thread); goal browser <= 2.5x node');
+  console.log('mode            node ms   browser ms (x node)   prep node ms   prep browser ms (x node)   backends');
+  for (const [name, fast] of [['single-scale', true], ['5-scale TTA', false]]) {
+    const node = await benchNodeKernels(fast);
+    const web = await benchBrowserKernels(context, fast);
+    const cell = (b, n) => `${b.toFixed(1)} (${(b / n).toFixed(2)}x)`;
+    console.log(
+      `${name.padEnd(14)} ${node.gate.toFixed(1).padStart(8)}   ${cell(web.gate, node.gate).padEnd(21)} ${node.prep.toFixed(1).padStart(12)}   ${cell(web.prep, node.prep).padEnd(26)} ${node.backend}/${web.backend}`,
+    );
   }
 } finally {
   await context.close();

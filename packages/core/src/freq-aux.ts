@@ -74,19 +74,30 @@ export function standardizedLaplacian(luma: Float32Array, width: number, height:
   // |Laplacian| with zero padding; the result is rounded to float32 when stored.
   const magnitude = out;
   let sum = 0;
+  const border = (x: number, y: number): number => {
+    const i = y * width + x;
+    let lap = -4 * luma[i];
+    if (x > 0) lap += luma[i - 1];
+    if (x < width - 1) lap += luma[i + 1];
+    if (y > 0) lap += luma[i - width];
+    if (y < height - 1) lap += luma[i + width];
+    const m = f32(Math.abs(lap));
+    magnitude[i] = m;
+    return m;
+  };
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
-      let lap = -4 * luma[i];
-      if (x > 0) lap += luma[i - 1];
-      if (x < width - 1) lap += luma[i + 1];
-      if (y > 0) lap += luma[i - width];
-      if (y < height - 1) lap += luma[i + width];
-      const m = f32(Math.abs(lap));
+    if (y === 0 || y === height - 1 || width < 3) {
+      for (let x = 0; x < width; x++) sum += border(x, y);
+      continue;
+    }
+    // Interior of the row without the padding tests; same sum order as the border case.
+    sum += border(0, y);
+    for (let i = y * width + 1, end = y * width + width - 1; i < end; i++) {
+      const m = f32(Math.abs(-4 * luma[i] + luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width]));
       magnitude[i] = m;
       sum += m;
     }
+    sum += border(width - 1, y);
   }
   const mean = sum / plane;
   let squares = 0;

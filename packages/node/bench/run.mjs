@@ -295,7 +295,7 @@ async function main() {
       await gate.classify(images[r % images.length]);
       if (r > 0) lat.push(ms(t));
     }
-    for (const concurrency of [1, 4]) {
+    for (const concurrency of [1, 2, 4]) {
       const t = process.hrtime.bigint();
       let n = 0;
       for await (const res of gate.classifyMany(files, { concurrency })) {

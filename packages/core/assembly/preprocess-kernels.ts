@@ -46,6 +46,7 @@ export function resampleHorizontal(
           p += step;
         }
       } else {
+        // The same loop with RGBA's byte positions (shuffle lanes must be immediates, so it is written twice).
         for (; n > 0; n--) {
           const v = v128.load(p);
           const a = i8x16.shuffle(v, zero, 0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 16, 16, 16, 16);

@@ -31,17 +31,7 @@ import make_onnx_fixtures as fixtures  # noqa: E402
 def bench_model() -> nn.Module:
     """The network of make_onnx_fixtures.py --bench-model (same seed, same calibration), FreqAux inside."""
     torch.set_num_threads(2)  # as the fixture script calibrates
-    torch.manual_seed(fixtures.SEED)
-    backbone = ref.build_backbone("mobilenet_v3_large", in_channels=4, width_mult=1.0)
-    images, _ = fixtures.calibration_images()
-    model = ref.FreqAuxModel(backbone)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.momentum = None
-    model.train()
-    with torch.no_grad():
-        model(torch.cat([ref.normalised_tensor(im, 224) for im in images[:8]]))
-    return model.eval()
+    return fixtures.bench_network().eval()
 
 
 def main() -> None:

@@ -72,44 +72,48 @@ function serve(isolated) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function benchNode(fast) {
-  const gate = await createBlurGate({ model, fast, runtime: createOnnxRuntime({ intraOpNumThreads: 1 }) });
-  await gate.classify(image); // warm-up
+/** Median ms of `fn` over `runs` calls after one warm-up. */
+async function timeMedian(fn) {
+  await fn();
   const times = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    await gate.classify(image);
+    await fn();
     times.push(performance.now() - start);
   }
-  await gate.dispose();
   return median(times);
 }
 
-async function benchBrowser(context, isolated, fast) {
+async function benchNode(fast) {
+  const gate = await createBlurGate({ model, fast, runtime: createOnnxRuntime({ intraOpNumThreads: 1 }) });
+  const ms = await timeMedian(() => gate.classify(image));
+  await gate.dispose();
+  return ms;
+}
+
+/** Opens the harness page on a fresh local server (COOP/COEP when `isolated`), runs `fn(page)`, closes both. */
+async function withHarnessPage(context, isolated, fn) {
   const server = await serve(isolated);
   const url = `http://127.0.0.1:${server.address().port}`;
   const page = await context.newPage();
   try {
     await page.goto(`${url}/packages/web/test/harness.html`);
     await page.waitForFunction(() => 'blurgate' in globalThis);
-    return await page.evaluate(
-      async ({ modelUrl, imageUrl, fast, runs, threads }) => {
-        const { web } = globalThis.blurgate;
-        const runtime = web.createWebRuntime({ wasmPaths: '/packages/web/node_modules/onnxruntime-web/dist/', numThreads: threads });
-        const gate = await web.createBlurGate({ model: modelUrl, runtime, fast });
-        const blob = await (await fetch(imageUrl)).blob();
-        await gate.classify(blob); // warm-up
+    // The in-page twin of timeMedian, and measurePipeline by its source (functions cannot cross into page.evaluate).
+    await page.evaluate(`globalThis.measurePipeline = ${measurePipeline.toString()}`);
+    await page.evaluate(() => {
+      globalThis.timeMedian = async (fn, runs) => {
+        await fn();
         const times = [];
         for (let i = 0; i < runs; i++) {
           const start = performance.now();
-          await gate.classify(blob);
+          await fn();
           times.push(performance.now() - start);
         }
-        await gate.dispose();
-        return { ms: times.sort((a, b) => a - b)[Math.floor(times.length / 2)], threads: runtime.threads, isolated: crossOriginIsolated };
-      },
-      { modelUrl: `/${path.relative(REPO, model)}`, imageUrl: `/${path.relative(REPO, image)}`, fast, runs, threads },
-    );
+        return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+      };
+    });
+    return await fn(page);
   } finally {
     await page.close();
     server.closeAllConnections();
@@ -117,44 +121,56 @@ async function benchBrowser(context, isolated, fast) {
   }
 }
 
+const pageArgs = () => ({ modelUrl: `/${path.relative(REPO, model)}`, imageUrl: `/${path.relative(REPO, image)}`, runs });
+
+async function benchBrowser(context, isolated, fast) {
+  return withHarnessPage(context, isolated, (page) =>
+    page.evaluate(
+      async ({ modelUrl, imageUrl, fast, runs, threads }) => {
+        const { web } = globalThis.blurgate;
+        const runtime = web.createWebRuntime({ wasmPaths: '/packages/web/node_modules/onnxruntime-web/dist/', numThreads: threads });
+        const gate = await web.createBlurGate({ model: modelUrl, runtime, fast });
+        const blob = await (await fetch(imageUrl)).blob();
+        const ms = await globalThis.timeMedian(() => gate.classify(blob), runs);
+        await gate.dispose();
+        return { ms, threads: runtime.threads, isolated: crossOriginIsolated };
+      },
+      { ...pageArgs(), fast, threads },
+    ),
+  );
+}
+
+/**
+ * Median ms of decode + classify, and of the preprocessing alone (all scales), for one pipeline. Runs in node and,
+ * by its source, in the page: keep it self-contained.
+ */
+async function measurePipeline(decode, classifier, preprocessor, scales, channels, time) {
+  const pixels = await decode();
+  return {
+    gate: await time(async () => classifier.classify(await decode())),
+    prep: await time(() => {
+      const prepared = preprocessor.prepare(pixels);
+      for (const s of scales) prepared.modelInput(s, channels);
+    }),
+    backend: preprocessor.backend,
+  };
+}
+
 /** Median ms of decode + classify with core's classifier and the kernels, and of the preprocessing alone, in node. */
 async function benchNodeKernels(fast) {
   const session = await createOnnxRuntime({ intraOpNumThreads: 1 }).loadModel(await readFile(model));
   const preprocessor = createPreprocessor({ wasm: await loadPreprocessKernels() });
   const classifier = createBlurClassifier(session, { scales: fast ? FAST_SCALES : DEFAULT_SCALES, preprocessor });
-  const time = async (fn) => {
-    await fn();
-    const times = [];
-    for (let i = 0; i < runs; i++) {
-      const start = performance.now();
-      await fn();
-      times.push(performance.now() - start);
-    }
-    return median(times);
-  };
-  const pixels = await decodeImage(image);
   const scales = fast ? FAST_SCALES : DEFAULT_SCALES;
-  const result = {
-    gate: await time(async () => classifier.classify(await decodeImage(image))),
-    prep: await time(() => {
-      const prepared = preprocessor.prepare(pixels);
-      for (const s of scales) prepared.modelInput(s, session.inputChannels);
-    }),
-    backend: preprocessor.backend,
-  };
+  const result = await measurePipeline(() => decodeImage(image), classifier, preprocessor, scales, session.inputChannels, timeMedian);
   await session.dispose();
   return result;
 }
 
 /** The same in the page: web.decodeImage + core.createBlurClassifier with web.loadPreprocessKernels(), 1 thread. */
 async function benchBrowserKernels(context, fast) {
-  const server = await serve(false);
-  const url = `http://127.0.0.1:${server.address().port}`;
-  const page = await context.newPage();
-  try {
-    await page.goto(`${url}/packages/web/test/harness.html`);
-    await page.waitForFunction(() => 'blurgate' in globalThis);
-    return await page.evaluate(
+  return withHarnessPage(context, false, (page) =>
+    page.evaluate(
       async ({ modelUrl, imageUrl, fast, runs }) => {
         const { web, core } = globalThis.blurgate;
         const runtime = web.createWebRuntime({ wasmPaths: '/packages/web/node_modules/onnxruntime-web/dist/', numThreads: 1 });
@@ -163,35 +179,14 @@ async function benchBrowserKernels(context, fast) {
         const scales = fast ? core.FAST_SCALES : core.DEFAULT_SCALES;
         const classifier = core.createBlurClassifier(session, { scales, preprocessor });
         const blob = await (await fetch(imageUrl)).blob();
-        const time = async (fn) => {
-          await fn();
-          const times = [];
-          for (let i = 0; i < runs; i++) {
-            const start = performance.now();
-            await fn();
-            times.push(performance.now() - start);
-          }
-          return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-        };
-        const pixels = await web.decodeImage(blob);
-        const result = {
-          gate: await time(async () => classifier.classify(await web.decodeImage(blob))),
-          prep: await time(() => {
-            const prepared = preprocessor.prepare(pixels);
-            for (const s of scales) prepared.modelInput(s, session.inputChannels);
-          }),
-          backend: preprocessor.backend,
-        };
+        const time = (fn) => globalThis.timeMedian(fn, runs);
+        const result = await globalThis.measurePipeline(() => web.decodeImage(blob), classifier, preprocessor, scales, session.inputChannels, time);
         await session.dispose();
         return result;
       },
-      { modelUrl: `/${path.relative(REPO, model)}`, imageUrl: `/${path.relative(REPO, image)}`, fast, runs },
-    );
-  } finally {
-    await page.close();
-    server.closeAllConnections();
-    server.close();
-  }
+      { ...pageArgs(), fast },
+    ),
+  );
 }
 
 const userDataDir = await mkdtemp(path.join(tmpdir(), 'blurgate-bench-'));

@@ -101,9 +101,12 @@ function table(title, header, rows) {
   for (const r of rows) console.log(line(r));
 }
 
-/** Median ms of `fn` over `runs` timed calls after one warm-up. */
+/**
+ * Median ms of `fn` over `runs` timed calls after three warm-ups (V8 compiles WebAssembly with its baseline compiler
+ * first and optimises hot functions in the background: the first calls do not show the kernels' speed).
+ */
 async function timeIt(fn) {
-  await fn();
+  for (let i = 0; i < 3; i++) await fn();
   const times = [];
   for (let r = 0; r < runs; r++) {
     const t = process.hrtime.bigint();

@@ -105,6 +105,7 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
       scales: resolved.scales,
       confidenceThreshold: resolved.thresholds.confidenceThreshold,
       blurThreshold: resolved.thresholds.blurThreshold,
+      preprocessor: params.options?.preprocessor,
     });
   } catch (error) {
     await session.dispose();

@@ -6,10 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BlurgateError,
   createBlurClassifier,
+  createGate,
   createPreprocessor,
   decodeBase64,
   instantiatePreprocessKernels,
   type PixelImage,
+  type PreparedImage,
   type Preprocessor,
   predictTta,
   resizeBilinear,
@@ -26,6 +28,12 @@ const base64Path = fileURLToPath(new URL('../dist/preprocess-kernels-wasm.js', i
 
 // Node's WebAssembly global; its type lives in lib.dom, which core's tests do not load.
 const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
+
+const tta = loadFixture<{
+  scales: number[];
+  models: Record<'3' | '4', { weight: number[][]; bias: number[] }>;
+  cases: { name: string; width: number; height: number; channels: number; data: string; results: Record<'3' | '4', { label: string; probBlurred: number }> }[];
+}>('tta.json');
 
 let wasm: Preprocessor;
 const js = createPreprocessor();
@@ -133,11 +141,7 @@ describe('kernels against the goldens', () => {
     });
   }
 
-  const tta = loadFixture<{
-    scales: number[];
-    models: Record<'3' | '4', { weight: number[][]; bias: number[] }>;
-    cases: { name: string; width: number; height: number; channels: number; data: string; results: Record<'3' | '4', { label: string; probBlurred: number }> }[];
-  }>('tta.json');
+
   it.each(tta.cases.map((c) => [c.name, c] as const))('TTA %s through predictTta and createBlurClassifier', async (_name, c) => {
     const image = imageFromBase64(c.data, c.width, c.height, c.channels);
     for (const channels of [3, 4] as const) {
@@ -225,5 +229,35 @@ describe('kernels equal the JS path (property)', () => {
       expectSameModelInput(pb.modelInput(320, 4), expectedB, 320);
       expectSameModelInput(pa.modelInput(256, 4), expectedA, 256);
     }
+  });
+});
+
+describe('gates use the preprocessor they are given', () => {
+  it('createGate passes options.preprocessor to the classifier; the answers equal the default (JS) gate', async () => {
+    const model = tta.models['4'];
+    const runtime = {
+      name: 'mean-feature runtime',
+      loadModel: async () => new MeanFeatureSession(4, model.weight, model.bias),
+    };
+    const prepared: PixelImage[] = [];
+    const spy: Preprocessor = {
+      backend: wasm.backend,
+      prepare(image: PixelImage): PreparedImage {
+        prepared.push(image);
+        return wasm.prepare(image);
+      },
+    };
+    const decode = async (image: PixelImage) => image;
+    const options = { scales: [32, 48] };
+    const withKernels = await createGate({ runtime, decode, model: { bytes: new Uint8Array(1) }, options: { ...options, preprocessor: spy } });
+    const plain = await createGate({ runtime, decode, model: { bytes: new Uint8Array(1) }, options });
+    const image = imageFromBase64(tta.cases[0].data, tta.cases[0].width, tta.cases[0].height, tta.cases[0].channels);
+    const fast = await withKernels.classify(image);
+    const reference = await plain.classify(image);
+    expect(prepared).toHaveLength(1);
+    expect(fast.label).toBe(reference.label);
+    expect(Math.abs(fast.probBlurred - reference.probBlurred)).toBeLessThan(1e-6);
+    await withKernels.dispose();
+    await plain.dispose();
   });
 });

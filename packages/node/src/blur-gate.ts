@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { type BlurGate, createGate, type GateModel, type GateOptions, type InferenceRuntime } from '@blurgate/core';
+import { type BlurGate, createGate, createPreprocessor, type GateModel, type GateOptions, type InferenceRuntime } from '@blurgate/core';
 import { type DecodeImageOptions, decodeImage, type ImageSource } from './decode-image.js';
 import { loadModelFile, type ModelStoreOptions, resolveModel, sha256Hex } from './model-store.js';
 import { createOnnxRuntime } from './onnx-runtime.js';
+import { loadPreprocessKernels } from './preprocess-kernels.js';
 
 export type { BlurGate, BlurGateModelInfo, ClassifyManyOptions, ClassifyOptions } from '@blurgate/core';
 
@@ -70,6 +71,11 @@ export async function createBlurGate(options: BlurGateOptions = {}): Promise<Blu
     runtime: runtime ?? createOnnxRuntime(),
     decode: decodeOptions ? (input, perImage) => decodeImage(input, { ...decodeOptions, maxPixels: perImage.maxPixels }) : decodeImage,
     model: gateModel,
-    options: { ...gateOptions, concurrency: gateOptions.concurrency ?? Math.min(4, Math.max(2, availableParallelism())) },
+    options: {
+      ...gateOptions,
+      concurrency: gateOptions.concurrency ?? Math.min(4, Math.max(2, availableParallelism())),
+      // core's WebAssembly SIMD kernels unless the caller brings a preprocessor (JS path if SIMD is missing).
+      preprocessor: gateOptions.preprocessor ?? createPreprocessor({ wasm: await loadPreprocessKernels() }),
+    },
   });
 }

@@ -1,7 +1,17 @@
-import { type BlurGate, createGate, type GateOptions, type InferenceRuntime, type ModelManifest, ModelError, throwIfAborted } from '@blurgate/core';
+import {
+  type BlurGate,
+  createGate,
+  createPreprocessor,
+  type GateOptions,
+  type InferenceRuntime,
+  type ModelManifest,
+  ModelError,
+  throwIfAborted,
+} from '@blurgate/core';
 import { decodeImage, type WebImageInput } from './decode-image.js';
 import { loadManifestBeside, manifestFromOption } from './load-manifest.js';
 import { loadModelBytes, type ModelInput, type ModelLoadProgress } from './load-model-bytes.js';
+import { loadPreprocessKernels } from './preprocess-kernels.js';
 import { createWebRuntime } from './web-runtime.js';
 
 export type { BlurGate, BlurGateModelInfo, ClassifyManyOptions, ClassifyOptions } from '@blurgate/core';
@@ -99,6 +109,7 @@ export async function createBlurGate(options: BlurGateOptions): Promise<BlurGate
       sha256,
       path: url,
     },
-    options: gateOptions,
+    // core's WebAssembly SIMD kernels (inlined, no fetch) unless the caller brings a preprocessor.
+    options: { ...gateOptions, preprocessor: gateOptions.preprocessor ?? createPreprocessor({ wasm: await loadPreprocessKernels() }) },
   });
 }

@@ -19,7 +19,8 @@ import { decodeImage, type WebImageInput } from '../decode-image.js';
 import type { WasmPaths, WebRuntimeOptions } from '../web-runtime.js';
 import type { FromWorker, GateInfo, ToWorker, WorkerInput } from './protocol.js';
 
-export interface BlurGateWorkerOptions extends Omit<BlurGateOptions, 'runtime'> {
+/** The worker builds its own preprocessor (the WebAssembly kernels): `preprocessor` does not cross postMessage. */
+export interface BlurGateWorkerOptions extends Omit<BlurGateOptions, 'runtime' | 'preprocessor'> {
   /**
    * onnxruntime-web settings for the worker. `wasmPaths` is required: the worker bundles onnxruntime-web,
    * so it cannot find `ort-wasm-simd-threaded.{mjs,wasm}` on its own. Relative URLs resolve against the page.

@@ -34,7 +34,7 @@ export interface PreprocessKernelExports {
     starts: number,
     sizes: number,
     weights: number,
-    taps: number,
+    rowPairs: number,
     dst: number,
   ): void;
   normalizeAndLuma(rgb: number, plane: number, tables: number, out: number, luma: number): void;

@@ -59,6 +59,31 @@ function horizontalAxis(inSize: number, outSize: number): HorizontalAxis {
   return { axis, groups, packed };
 }
 
+/** An axis in the kernels' vertical layout: per output row, tap pairs as two i32 (low, high 11-bit halves, two i16 each). */
+interface VerticalAxis {
+  readonly axis: AxisCoefficients;
+  /** Pair slots per output row (the same for every row). */
+  readonly rowPairs: number;
+  readonly packed: Int32Array;
+}
+
+function verticalAxis(inSize: number, outSize: number): VerticalAxis {
+  const axis = axisCoefficients(inSize, outSize);
+  const rowPairs = (axis.taps + 1) >> 1;
+  const packed = new Int32Array(outSize * rowPairs * 2);
+  for (let y = 0; y < outSize; y++) {
+    const base = y * axis.taps;
+    for (let j = 0; j < axis.sizes[y]; j += 2) {
+      const k0 = axis.weights[base + j];
+      const k1 = j + 1 < axis.sizes[y] ? axis.weights[base + j + 1] : 0;
+      const at = (y * rowPairs + (j >> 1)) * 2;
+      packed[at] = (k0 & 2047) | ((k1 & 2047) << 16);
+      packed[at + 1] = (k0 >> 11) | ((k1 >> 11) << 16);
+    }
+  }
+  return { axis, rowPairs, packed };
+}
+
 /**
  * The WebAssembly SIMD backend of {@link Preprocessor}: the image is copied into the module's memory once per
  * {@link PreparedImage} (re-copied only if another image was processed in between), the passes run in the module,
@@ -68,7 +93,7 @@ function horizontalAxis(inSize: number, outSize: number): HorizontalAxis {
 export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preprocessor): Preprocessor {
   const { exports: k, tables, heapBase } = kernels;
   const horizontal = new CoefficientCache(horizontalAxis);
-  const vertical = new CoefficientCache(axisCoefficients);
+  const vertical = new CoefficientCache(verticalAxis);
   /** Which prepared image's pixels are in memory at heapBase. */
   let resident: object | null = null;
 
@@ -96,8 +121,8 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
       const resize = (outWidth: number, outHeight: number, extraBytes: number): { rgb: number; free: number } => {
         const h = width !== outWidth ? horizontal.get(width, outWidth) : null;
         const v = height !== outHeight ? vertical.get(height, outHeight) : null;
-        const firstRow = v ? v.starts[0] : 0;
-        const rows = v ? v.starts[outHeight - 1] + v.sizes[outHeight - 1] - firstRow : height;
+        const firstRow = v ? v.axis.starts[0] : 0;
+        const rows = v ? v.axis.starts[outHeight - 1] + v.axis.sizes[outHeight - 1] - firstRow : height;
         let at = heap;
         const take = (bytes: number): number => {
           const start = at;
@@ -109,7 +134,7 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
         const hWeights = take(h ? h.packed.byteLength : 0);
         const vStarts = take(v ? outHeight * 4 : 0);
         const vSizes = take(v ? outHeight * 4 : 0);
-        const vWeights = take(v ? v.weights.byteLength : 0);
+        const vWeights = take(v ? v.packed.byteLength : 0);
         const between = take(h && v ? outWidth * rows * 3 : 0);
         const resized = take(h || v ? outWidth * outHeight * 3 : 0);
         ensureMemory(k.memory, at + extraBytes);
@@ -132,10 +157,10 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
           const stride = outWidth * 3;
           const shift = h ? firstRow : 0;
           const starts = new Int32Array(buffer, vStarts, outHeight);
-          for (let y = 0; y < outHeight; y++) starts[y] = (v.starts[y] - shift) * stride;
-          new Int32Array(buffer, vSizes, outHeight).set(v.sizes);
-          new Int32Array(buffer, vWeights, v.weights.length).set(v.weights);
-          k.resampleVertical(rgb, stride, outHeight, vStarts, vSizes, vWeights, v.taps, resized);
+          for (let y = 0; y < outHeight; y++) starts[y] = (v.axis.starts[y] - shift) * stride;
+          new Int32Array(buffer, vSizes, outHeight).set(v.axis.sizes);
+          new Int32Array(buffer, vWeights, v.packed.length).set(v.packed);
+          k.resampleVertical(rgb, stride, outHeight, vStarts, vSizes, vWeights, v.rowPairs, resized);
           rgb = resized;
         }
         return { rgb, free: at };

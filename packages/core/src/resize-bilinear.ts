@@ -91,7 +91,55 @@ export function resampleHorizontal(
     // (about 25% faster than one; integer sums are exact in any order).
     const step = channels;
     const step2 = channels * 2;
-    for (let y = 0; y < rows; y++) {
+    let y = 0;
+    // Two rows at a time: each weight and tap position is loaded once for both (about 10% faster).
+    for (; y + 2 <= rows; y += 2) {
+      const rowStart = (firstRow + y) * srcStride;
+      const o2 = o + outWidth * 3;
+      for (let x = 0; x < outWidth; x++) {
+        const k = x * taps;
+        const count = sizes[x];
+        let p = rowStart + starts[x] * step;
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        let t0 = HALF;
+        let t1 = HALF;
+        let t2 = HALF;
+        let j = 0;
+        for (; j + 2 <= count; j += 2, p += step2) {
+          const w = weights[k + j];
+          const v = weights[k + j + 1];
+          const q = p + srcStride;
+          s0 += src[p] * w + src[p + step] * v;
+          s1 += src[p + 1] * w + src[p + step + 1] * v;
+          s2 += src[p + 2] * w + src[p + step + 2] * v;
+          t0 += src[q] * w + src[q + step] * v;
+          t1 += src[q + 1] * w + src[q + step + 1] * v;
+          t2 += src[q + 2] * w + src[q + step + 2] * v;
+        }
+        if (j < count) {
+          const w = weights[k + j];
+          const q = p + srcStride;
+          s0 += src[p] * w;
+          s1 += src[p + 1] * w;
+          s2 += src[p + 2] * w;
+          t0 += src[q] * w;
+          t1 += src[q + 1] * w;
+          t2 += src[q + 2] * w;
+        }
+        const a = o + x * 3;
+        const b = o2 + x * 3;
+        out[a] = s0 >= CLIP_HIGH ? 255 : s0 <= 0 ? 0 : s0 >> PRECISION_BITS;
+        out[a + 1] = s1 >= CLIP_HIGH ? 255 : s1 <= 0 ? 0 : s1 >> PRECISION_BITS;
+        out[a + 2] = s2 >= CLIP_HIGH ? 255 : s2 <= 0 ? 0 : s2 >> PRECISION_BITS;
+        out[b] = t0 >= CLIP_HIGH ? 255 : t0 <= 0 ? 0 : t0 >> PRECISION_BITS;
+        out[b + 1] = t1 >= CLIP_HIGH ? 255 : t1 <= 0 ? 0 : t1 >> PRECISION_BITS;
+        out[b + 2] = t2 >= CLIP_HIGH ? 255 : t2 <= 0 ? 0 : t2 >> PRECISION_BITS;
+      }
+      o = o2 + outWidth * 3;
+    }
+    for (; y < rows; y++) {
       const rowStart = (firstRow + y) * srcStride;
       for (let x = 0; x < outWidth; x++) {
         let k = x * taps;

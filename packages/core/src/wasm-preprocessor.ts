@@ -17,6 +17,12 @@ const SLACK = 16;
 /** Above this many taps (a > ~2000× downscale) the split-weight sums could overflow i32: the JS path runs. */
 const MAX_TAPS = 4000;
 
+/**
+ * Larger sources (over 50 MP RGBA) take the JS path: WebAssembly memory never shrinks, and a gate should not keep
+ * hundreds of megabytes for the rare giant image.
+ */
+const MAX_SOURCE_BYTES = 200 * 1024 * 1024;
+
 const align = (n: number): number => (n + 15) & ~15;
 
 /** An axis in the kernels' horizontal layout: groups of four taps, four i16x8 vectors each (see the kernel). */
@@ -88,7 +94,8 @@ function verticalAxis(inSize: number, outSize: number): VerticalAxis {
  * The WebAssembly SIMD backend of {@link Preprocessor}: the image is copied into the module's memory once per
  * {@link PreparedImage} (re-copied only if another image was processed in between), the passes run in the module,
  * and each model input is copied out into a fresh Float32Array (the caller may hold it across awaits).
- * Requests the kernels do not cover (an image that is already `size` wide with alpha, absurd downscales) use `js`.
+ * Requests the kernels do not cover (an image that is already `size` wide with alpha, absurd downscales, sources over
+ * {@link MAX_SOURCE_BYTES}) use `js`. The module's memory grows to the largest image it has processed.
  */
 export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preprocessor): Preprocessor {
   const { exports: k, tables, heapBase } = kernels;
@@ -112,7 +119,10 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
       };
       /** Whether the kernels cover this resize (else the JS path runs). */
       const covered = (outWidth: number, outHeight: number): boolean =>
-        (width !== outWidth || channels === 3) && width / outWidth < MAX_TAPS / 2 && height / outHeight < MAX_TAPS / 2;
+        (width !== outWidth || channels === 3) &&
+        width / outWidth < MAX_TAPS / 2 &&
+        height / outHeight < MAX_TAPS / 2 &&
+        sourceBytes <= MAX_SOURCE_BYTES;
 
       /**
        * Runs the resize in the module. Returns the byte offset of the RGB result (the source itself when no axis

@@ -70,7 +70,8 @@ export function resampleHorizontal(
  * Pillow's vertical pass: output row y is the weighted sum of `sizes[y]` rows from byte offset `starts[y]` of `src`.
  * Weights come per row as tap pairs of two i32 (`rowPairs` pairs per row): the low 11 bits of both taps as two i16
  * ([lo0, lo1]) and the high bits likewise, so `i32x4.dot_i16x8_s` on two interleaved rows sums two taps of four
- * columns at once; 16 columns per step in eight accumulators, summed exactly as in the horizontal pass.
+ * columns at once; 16 columns per step in eight accumulators, summed exactly as in the horizontal pass. An odd
+ * tap count ends with a pair whose second weight is 0, reading one row more: `src` needs a row of slack.
  */
 export function resampleVertical(
   src: usize,
@@ -88,7 +89,8 @@ export function resampleVertical(
   for (let y = 0; y < outHeight; y++) {
     const first = src + <usize>load<i32>(starts + (<usize>y << 2));
     const count = load<i32>(sizes + (<usize>y << 2));
-    const pairs = count >> 1;
+    // An odd count's last pair reads one row past its taps with weight 0: the caller leaves a row of slack.
+    const pairs = (count + 1) >> 1;
     const k = weights + <usize>(y * rowPairs * 8);
     const o = dst + <usize>(y * stride);
     for (let i = 0; i < stride; i += 16) {
@@ -123,26 +125,6 @@ export function resampleVertical(
         h3 = i32x4.add(h3, i32x4.dot_i16x8_s(e3, hi));
         p += rowStep * 2;
         w += 8;
-      }
-      if (count & 1) {
-        // The last tap alone (its pair's second weight is 0): interleave with zeros, never read the next row.
-        const lo = v128.load32_splat(w);
-        const hi = v128.load32_splat(w, 4);
-        const a = v128.load(p);
-        const il = i8x16.shuffle(a, zero, 0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
-        const ih = i8x16.shuffle(a, zero, 8, 16, 9, 16, 10, 16, 11, 16, 12, 16, 13, 16, 14, 16, 15, 16);
-        const e0 = i16x8.extend_low_i8x16_u(il);
-        const e1 = i16x8.extend_high_i8x16_u(il);
-        const e2 = i16x8.extend_low_i8x16_u(ih);
-        const e3 = i16x8.extend_high_i8x16_u(ih);
-        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(e0, lo));
-        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(e1, lo));
-        l2 = i32x4.add(l2, i32x4.dot_i16x8_s(e2, lo));
-        l3 = i32x4.add(l3, i32x4.dot_i16x8_s(e3, lo));
-        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(e0, hi));
-        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(e1, hi));
-        h2 = i32x4.add(h2, i32x4.dot_i16x8_s(e2, hi));
-        h3 = i32x4.add(h3, i32x4.dot_i16x8_s(e3, hi));
       }
       const s0 = i32x4.shr_s(i32x4.add(i32x4.add(l0, half), i32x4.shl(h0, 11)), 22);
       const s1 = i32x4.shr_s(i32x4.add(i32x4.add(l1, half), i32x4.shl(h1, 11)), 22);

@@ -25,6 +25,10 @@ const MAX_SOURCE_BYTES = 200 * 1024 * 1024;
 
 const align = (n: number): number => (n + 15) & ~15;
 
+/** A 22-bit weight's low 11 bits and the rest, the two i16 halves the kernels' dot products take. */
+const low = (k: number): number => k & 2047;
+const high = (k: number): number => k >> 11;
+
 /** An axis in the kernels' horizontal layout: groups of four taps, four i16x8 vectors each (see the kernel). */
 interface HorizontalAxis {
   readonly axis: AxisCoefficients;
@@ -53,10 +57,10 @@ function horizontalAxis(inSize: number, outSize: number): HorizontalAxis {
         const k1 = weight(4 * g + 2 * half + 1);
         const at = o + half * 16;
         for (let lane = 0; lane < 3; lane++) {
-          packed[at + 2 * lane] = k0 & 2047;
-          packed[at + 2 * lane + 1] = k1 & 2047;
-          packed[at + 8 + 2 * lane] = k0 >> 11;
-          packed[at + 8 + 2 * lane + 1] = k1 >> 11;
+          packed[at + 2 * lane] = low(k0);
+          packed[at + 2 * lane + 1] = low(k1);
+          packed[at + 8 + 2 * lane] = high(k0);
+          packed[at + 8 + 2 * lane + 1] = high(k1);
         }
       }
       o += 32;
@@ -83,8 +87,8 @@ function verticalAxis(inSize: number, outSize: number): VerticalAxis {
       const k0 = axis.weights[base + j];
       const k1 = j + 1 < axis.sizes[y] ? axis.weights[base + j + 1] : 0;
       const at = (y * rowPairs + (j >> 1)) * 2;
-      packed[at] = (k0 & 2047) | ((k1 & 2047) << 16);
-      packed[at + 1] = (k0 >> 11) | ((k1 >> 11) << 16);
+      packed[at] = low(k0) | (low(k1) << 16);
+      packed[at + 1] = high(k0) | (high(k1) << 16);
     }
   }
   return { axis, rowPairs, packed };
@@ -111,7 +115,8 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
       const { width, height, channels } = source;
       const token = {};
       const sourceBytes = width * height * channels;
-      const heap = align(heapBase + sourceBytes + SLACK);
+      // A row of slack after the source: the vertical pass may read one row past its last tap (with weight 0).
+      const heap = align(heapBase + sourceBytes + width * channels + SLACK);
       let fallback: PreparedImage | null = null;
       const viaJs = (): PreparedImage => {
         fallback ??= js.prepare(source);
@@ -145,7 +150,7 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
         const vStarts = take(v ? outHeight * 4 : 0);
         const vSizes = take(v ? outHeight * 4 : 0);
         const vWeights = take(v ? v.packed.byteLength : 0);
-        const between = take(h && v ? outWidth * rows * 3 : 0);
+        const between = take(h && v ? outWidth * (rows + 1) * 3 : 0);
         const resized = take(h || v ? outWidth * outHeight * 3 : 0);
         ensureMemory(k.memory, at + extraBytes);
         const buffer = k.memory.buffer;

@@ -224,7 +224,7 @@ async function main() {
   const images = await benchImages();
   const runtime = createOnnxRuntime();
   console.log(`blurgate bench: ${runtime.name}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}`);
-  console.log(`model ${modelPath}; ${images.length} images; ${runs} timed runs per figure (median), 1 warm-up`);
+  console.log(`model ${modelPath}; ${images.length} images; ${runs} timed runs per figure (median) after warm-ups (3 for the ratio tables, 1 for the split)`);
   await goalRatios(modelPath, images);
 
   // Where the time goes: decode (sharp), preprocessing (core: RGB, resize, normalise, FreqAux), inference (ORT).

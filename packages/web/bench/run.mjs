@@ -199,7 +199,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {
-  console.log(`model ${path.relative(REPO, model)}, image ${path.relative(REPO, image)}, median of ${runs} runs after 1 warm-up, ${availableParallelism()} CPUs`);
+  console.log(`model ${path.relative(REPO, model)}, image ${path.relative(REPO, image)}, median of ${runs} runs after 3 warm-ups, ${availableParallelism()} CPUs`);
   console.log('Gates as shipped (createBlurGate; node with 1 onnxruntime thread)');
   console.log('mode            node ms   web 1 thread ms (x node)   web threaded ms (x node)');
   for (const [name, fast] of [['single-scale', true], ['5-scale TTA', false]]) {

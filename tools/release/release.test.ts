@@ -98,7 +98,7 @@ describe('pnpm release in a temporary clone', () => {
     expect(manifest.supportedModelMajors).toContain(1);
     expect(manifest.defaultModel).toEqual({ name: FIXTURE_MODEL_NAME, version: FIXTURE_MODEL_VERSION, sha256: modelSha });
     expect(manifest.models.find((m) => m.default)?.bundledIn).toEqual(['@blurgate/node']);
-    expect(manifest.packages.map((p) => p.name)).toEqual(['@blurgate/core', '@blurgate/eval', '@blurgate/node', '@blurgate/server', '@blurgate/web']);
+    expect(manifest.packages.map((p) => p.name)).toEqual(['@blurgate/core', '@blurgate/eval', '@blurgate/node', '@blurgate/queue', '@blurgate/server', '@blurgate/web']);
     for (const pkg of manifest.packages) {
       expect(pkg.version).toBe(version);
       const bytes = await readFile(join(clone.dir, 'releases', version, pkg.tarball));
@@ -141,7 +141,7 @@ describe('pnpm release in a temporary clone', () => {
     expect(`${result.stdout}${result.stderr}`).not.toContain(HF_TOKEN);
 
     expect([...registry.published].sort()).toEqual(
-      ['@blurgate/core', '@blurgate/eval', '@blurgate/node', '@blurgate/server', '@blurgate/web'].map((n) => `${n}@${version}`),
+      ['@blurgate/core', '@blurgate/eval', '@blurgate/node', '@blurgate/queue', '@blurgate/server', '@blurgate/web'].map((n) => `${n}@${version}`),
     );
     expect(hub.commits).toHaveLength(1);
     const commit = hub.commits[0]!;
@@ -188,7 +188,7 @@ describe('pnpm release in a temporary clone', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`already has ${FIXTURE_MODEL_NAME} ${FIXTURE_MODEL_VERSION}`);
     expect(hub!.commits).toHaveLength(1);
-    expect(registry!.published).toHaveLength(5);
+    expect(registry!.published).toHaveLength(6);
   }, 240_000);
 
   it('a tampered model file stops the release with an error naming the file', async () => {
@@ -203,11 +203,11 @@ describe('pnpm release in a temporary clone', () => {
     expect(result.stdout).not.toContain('packed');
   }, 240_000);
 
-  it('`changeset version` bumps the five packages together and writes their changelogs', async () => {
+  it('`changeset version` bumps the six packages together and writes their changelogs', async () => {
     await runOk('git', ['revert', '--no-edit', 'HEAD'], clone.dir);
     await runOk('pnpm', ['changeset', 'version'], clone.dir);
     const versions = new Set<string>();
-    for (const name of ['core', 'node', 'web', 'eval', 'server']) {
+    for (const name of ['core', 'node', 'web', 'eval', 'server', 'queue']) {
       const dir = join(clone.dir, 'packages', name);
       versions.add(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).version);
       const changelog = await readFile(join(dir, 'CHANGELOG.md'), 'utf8');

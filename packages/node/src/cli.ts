@@ -8,6 +8,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { runClassify } from './cli/classify-command.js';
 import { runModels } from './cli/models-command.js';
 import { serveCommand } from './cli/serve-command.js';
+import { queueCommand } from './cli/queue-command.js';
 import { UsageError } from './cli/usage-error.js';
 import { versionText } from './cli/version-text.js';
 
@@ -131,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(serveCommand((code) => { exitCode = code; }))
+    .command(queueCommand(args, io, (code) => { exitCode = code; }))
     .demandCommand(1, 'name a command: classify or models')
     .strict()
     .help()

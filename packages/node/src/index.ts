@@ -46,3 +46,6 @@ export type {
 } from '@blurgate/core';
 /** The typed errors (core's classes, so `instanceof` works whichever package they came through). */
 export { BlurgateError, ImageInputError, ModelError, OptionError } from '@blurgate/core';
+// The CLI's input expansion and sorter, for other front ends (e.g. @blurgate/queue) to share.
+export { collectInputs, IMAGE_EXTENSIONS, type CollectedInputs, type InputProblem } from './cli/collect-inputs.js';
+export { FileSorter, type SortMode } from './cli/sort-into.js';

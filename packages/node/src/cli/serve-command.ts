@@ -1,11 +1,9 @@
 // `blurgate serve`: the gate as an HTTP service. The service lives in the optional package
 // @blurgate/server (Fastify and its friends), so library users do not carry its dependencies; this
 // command only parses flags and loads that package when it is installed.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BlurgateError } from '@blurgate/core';
 import type { Argv, CommandModule } from 'yargs';
+import { loadOptionalPackage } from './optional-package.js';
 import { UsageError } from './usage-error.js';
 
 /** The part of @blurgate/server this command uses (the package is not a dependency of @blurgate/node). */
@@ -22,29 +20,6 @@ const SERVER_PACKAGE = '@blurgate/server';
 export const SERVER_MISSING_MESSAGE =
   `blurgate serve needs the ${SERVER_PACKAGE} package, which is not installed.\n` +
   `Install it beside @blurgate/node: npm install ${SERVER_PACKAGE} (or pnpm add ${SERVER_PACKAGE}).`;
-
-function isMissing(error: unknown): boolean {
-  const e = error as NodeJS.ErrnoException;
-  return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes(SERVER_PACKAGE);
-}
-
-/** Loads @blurgate/server from beside this package, else from the current project; null when absent. */
-async function loadServerModule(): Promise<ServerModule | null> {
-  // A variable specifier: the bundler must not inline the optional package.
-  const specifier: string = SERVER_PACKAGE;
-  try {
-    return (await import(specifier)) as ServerModule;
-  } catch (error) {
-    if (!isMissing(error)) throw error;
-  }
-  try {
-    const resolved = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
-    return (await import(pathToFileURL(resolved).href)) as ServerModule;
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-}
 
 function count(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: unknown): number | undefined => {
@@ -109,7 +84,7 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
         maxQueue: count('max-queue', 0)(a['max-queue']),
         timeoutMs: count('timeout-ms', 1)(a['timeout-ms']),
       };
-      const server = await loadServerModule();
+      const server = await loadOptionalPackage<ServerModule>(SERVER_PACKAGE);
       if (!server) {
         process.stderr.write(`blurgate: ${SERVER_MISSING_MESSAGE}\n`);
         setExitCode(2);

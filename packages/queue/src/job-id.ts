@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/** True for inputs fetched over the network rather than read from a (shared) file system. */
+export function isUrl(input: string): boolean {
+  return /^https?:\/\//i.test(input);
+}
+
+/**
+ * The canonical form of an input, which workers on any machine can open: an absolute path (so a
+ * shared mount must sit at the same path everywhere) or a normalised http(s) URL.
+ */
+export function canonicalInput(input: string, cwd: string = process.cwd()): string {
+  if (isUrl(input)) return new URL(input).href;
+  return resolve(cwd, input);
+}
+
+/**
+ * The job id of a canonical input: the first 128 bits of its sha256, in hex. Stable across runs
+ * and machines, so enqueueing the same input again finds the same job.
+ */
+export function jobIdOf(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}

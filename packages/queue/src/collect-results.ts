@@ -7,7 +7,7 @@ import { parseFailureReason } from './failure-reason.js';
 import type { ClassifyJobData } from './job-options.js';
 import { isUrl, jobIdOf } from './job-id.js';
 import { checkQueueName, KEY_PREFIX, queueKeys } from './queue-keys.js';
-import { assertReachable, openRedis, redisOptions } from './redis-connection.js';
+import { connectRedis, redisOptions } from './redis-connection.js';
 import { readExistingResults } from './results-file.js';
 
 export interface CollectOptions {
@@ -91,13 +91,7 @@ export async function collectResults(options: CollectOptions): Promise<CollectSu
     if (error instanceof SyntaxError) throw new OptionError(`${options.out} is not a results file of blurgate queue collect (a line is not JSON)`);
     throw error;
   }
-  const redis = openRedis(options.redis);
-  try {
-    await assertReachable(redis, options.redis);
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
+  const redis = await connectRedis(options.redis);
   const queue = new Queue<ClassifyJobData, ClassificationRecord>(options.queue, {
     connection: redisOptions(options.redis),
     prefix: KEY_PREFIX,

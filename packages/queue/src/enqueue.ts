@@ -7,7 +7,7 @@ import { type ClassifyJobData, JOB_NAME, jobOptions, type RetryOptions } from '.
 import { canonicalInput, jobIdOf } from './job-id.js';
 import { assertSameModel, ensureModelRecord, type QueueModelRecord, settingsDifference } from './model-record.js';
 import { checkQueueName, KEY_PREFIX, queueKeys } from './queue-keys.js';
-import { assertReachable, openRedis, redisOptions } from './redis-connection.js';
+import { connectRedis, redisOptions } from './redis-connection.js';
 
 export interface EnqueueOptions extends InputSources, RetryOptions {
   readonly redis: string;
@@ -71,13 +71,7 @@ export async function enqueueInputs(options: EnqueueOptions): Promise<EnqueueSum
   const nameProblem = checkQueueName(options.queue);
   if (nameProblem) throw new OptionError(nameProblem);
   const keys = queueKeys(options.queue);
-  const redis = openRedis(options.redis);
-  try {
-    await assertReachable(redis, options.redis);
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
+  const redis = await connectRedis(options.redis);
   const queue = new Queue<ClassifyJobData, ClassificationRecord, typeof JOB_NAME>(options.queue, { connection: redisOptions(options.redis), prefix: KEY_PREFIX });
   // Connection trouble reaches us as rejected or waiting commands; BullMQ would also print it.
   queue.on('error', () => undefined);

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { OptionError } from '@blurgate/core';
 import { type QueueModelRecord, readModelRecord } from './model-record.js';
 import { checkQueueName, KEY_PREFIX, queueKeys } from './queue-keys.js';
-import { assertReachable, openRedis, redisOptions } from './redis-connection.js';
+import { connectRedis, redisOptions } from './redis-connection.js';
 
 /** Where a queue stands. Counts are inputs; `done + pending = enqueued`. */
 export interface QueueStatus {
@@ -53,13 +53,7 @@ export async function readQueueStatus(redisUrl: string, queueName: string, now: 
   const nameProblem = checkQueueName(queueName);
   if (nameProblem) throw new OptionError(nameProblem);
   const keys = queueKeys(queueName);
-  const redis = openRedis(redisUrl);
-  try {
-    await assertReachable(redis, redisUrl);
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
+  const redis = await connectRedis(redisUrl);
   const queue = new Queue(queueName, { connection: redisOptions(redisUrl), prefix: KEY_PREFIX, skipMetasUpdate: true });
   // Connection trouble reaches us as rejected or waiting commands; BullMQ would also print it.
   queue.on('error', () => undefined);

@@ -14,7 +14,7 @@ import {
   settingsDifference,
 } from './model-record.js';
 import { checkQueueName, KEY_PREFIX, queueKeys } from './queue-keys.js';
-import { assertReachable, openRedis, redisOptions } from './redis-connection.js';
+import { connectRedis, redisOptions } from './redis-connection.js';
 
 export interface QueueWorkerOptions extends FetchImageOptions {
   readonly redis: string;
@@ -97,13 +97,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const concurrency = options.concurrency ?? 2;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new OptionError(`concurrency must be a positive integer, got ${concurrency}`);
   const keys = queueKeys(options.queue);
-  const redis = openRedis(options.redis);
-  try {
-    await assertReachable(redis, options.redis);
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
+  const redis = await connectRedis(options.redis);
   let gate: BlurGate | null = null;
   try {
     const existing = await readModelRecord(redis, keys.model);

@@ -75,3 +75,19 @@ export async function assertReachable(redis: Redis, url: string, timeoutMs = 500
     redis.off('error', onError);
   }
 }
+
+/**
+ * Opens a connection for blurgate's own keys and checks Redis answers (see {@link assertReachable}).
+ *
+ * @throws {OptionError} for a bad URL or a Redis that does not answer.
+ */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = openRedis(url);
+  try {
+    await assertReachable(redis, url);
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+}

@@ -1,8 +1,9 @@
-import { ImageInputError, OptionError } from './errors.js';
-import { assertPixelImage } from './image-validation.js';
+import { throwIfAborted } from './abort.js';
+import { OptionError } from './errors.js';
 import type { PixelImage } from './pixel-image.js';
 import { type BlurPrediction, DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
-import { checkSessionChannels, type PredictOptions, predictTta, validateScales } from './predict-tta.js';
+import { type ModelInputs, prepareModelInputs } from './model-inputs.js';
+import { checkSessionChannels, type PredictOptions, runModelInputs, validateScales } from './predict-tta.js';
 import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import { resolveThresholds, routePrediction } from './routing.js';
 import type { ModelSession } from './runtime.js';
@@ -36,6 +37,20 @@ export interface BlurClassifier {
    * ModelError('RUNTIME_FAILED') when the model fails, BlurgateError('ABORTED') on `options.signal`.
    */
   classify(image: PixelImage, options?: PredictOptions): Promise<BlurPrediction>;
+  /** The session's input channels (what {@link BlurClassifier.prepare} builds). */
+  readonly channels: 3 | 4;
+  /** Images smaller than this on either side are refused. */
+  readonly minSide: number;
+  /**
+   * The preprocessing half of `classify` (synchronous, on the calling thread): checks the image and builds its
+   * model inputs at every scale. Throws ImageInputError for unusable images.
+   */
+  prepare(image: PixelImage): ModelInputs;
+  /**
+   * The inference half of `classify`: runs prepared inputs and routes the result (`classify(image)` is
+   * `infer(prepare(image))`). Throws ModelError('RUNTIME_FAILED') or BlurgateError('ABORTED').
+   */
+  infer(inputs: ModelInputs, options?: PredictOptions): Promise<BlurPrediction>;
 }
 
 /**
@@ -55,7 +70,7 @@ export interface BlurClassifier {
  * ```
  */
 export function createBlurClassifier(session: ModelSession, options: BlurClassifierOptions = {}): BlurClassifier {
-  checkSessionChannels(session);
+  const channels = checkSessionChannels(session);
   if (options.fast && options.scales !== undefined) {
     throw new OptionError('pass either scales or fast, not both (fast means scales [384])');
   }
@@ -69,20 +84,22 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
     throw new OptionError(`minSide must be a positive integer, got ${String(minSide)}`);
   }
   const preprocessor = options.preprocessor ?? createPreprocessor();
+  const prepare = (image: PixelImage): ModelInputs => prepareModelInputs(image, { scales, channels, minSide, preprocessor });
+  const infer = async (inputs: ModelInputs, callOptions: PredictOptions = {}): Promise<BlurPrediction> => {
+    const tta = await runModelInputs(session, inputs, { signal: callOptions.signal });
+    const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);
+    return { label, confidence, probSharp: tta.probSharp, probBlurred: tta.probBlurred, scales: tta.scales };
+  };
   return {
     scales,
     thresholds,
+    channels,
+    minSide,
+    prepare,
+    infer,
     async classify(image: PixelImage, callOptions: PredictOptions = {}): Promise<BlurPrediction> {
-      const valid = assertPixelImage(image);
-      if (valid.width < minSide || valid.height < minSide) {
-        throw new ImageInputError(
-          'INVALID_IMAGE',
-          `image is ${valid.width}×${valid.height} pixels; blurgate needs at least ${minSide}×${minSide}`,
-        );
-      }
-      const tta = await predictTta(session, valid, scales, { signal: callOptions.signal, preprocessor });
-      const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);
-      return { label, confidence, probSharp: tta.probSharp, probBlurred: tta.probBlurred, scales: tta.scales };
+      throwIfAborted(callOptions.signal);
+      return infer(prepare(image), callOptions);
     },
   };
 }

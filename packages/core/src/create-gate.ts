@@ -6,6 +6,7 @@ import { classifyStream } from './classify-stream.js';
 import { BlurgateError, ModelError } from './errors.js';
 import { checkConcurrency, type GateOptions, resolveGateOptions } from './gate-options.js';
 import type { ModelManifest } from './model-manifest.js';
+import { checkModelInputs, type ModelInputs } from './model-inputs.js';
 import type { PixelImage } from './pixel-image.js';
 import type { BlurPrediction, ClassifyResult } from './prediction.js';
 import { checkSessionChannels } from './predict-tta.js';
@@ -38,12 +39,37 @@ export interface DecodeOptions {
 /** A platform's image decoder (sharp in Node, canvas in browsers). Throws `ImageInputError`. */
 export type ImageDecoder<Input> = (input: Input, options: DecodeOptions) => Promise<PixelImage>;
 
+/** What a platform's {@link InputPreparer} is told for each image. */
+export interface PrepareRequest extends DecodeOptions {
+  /** The gate's TTA scales, in order: one input per scale. */
+  readonly scales: readonly number[];
+  /** The model's input channels. */
+  readonly channels: 3 | 4;
+  /** Images smaller than this on either side are refused (`INVALID_IMAGE`). */
+  readonly minSide: number;
+}
+
+/**
+ * Decodes one input and builds its model inputs (`decode` then `prepareModelInputs`), wherever the platform
+ * likes: node's worker pool runs it in worker threads and transfers the arrays back. Throws `ImageInputError`
+ * for the image's faults, like a decoder.
+ */
+export type InputPreparer<Input> = (input: Input, request: PrepareRequest) => Promise<ModelInputs>;
+
 /** What a platform plugs into {@link createGate}. */
 export interface CreateGateParams<Input> {
   /** Makes the model session (onnxruntime-node, onnxruntime-web, or a test double). */
   readonly runtime: InferenceRuntime;
   /** Turns the platform's inputs into pixels. */
   readonly decode: ImageDecoder<Input>;
+  /**
+   * Optional: decodes and preprocesses an input elsewhere (e.g. a worker pool). Default: `decode`, then the
+   * gate's preprocessor on the calling thread. Either way preprocessing runs outside the one-inference-at-a-time
+   * section, so the next images are prepared while the model runs. `classifyPixels` always prepares in-thread.
+   */
+  readonly prepare?: InputPreparer<Input>;
+  /** Called by `dispose()` after the session is freed (e.g. to shut a worker pool down). */
+  readonly onDispose?: () => Promise<void>;
   readonly model: GateModel;
   readonly options?: GateOptions;
 }
@@ -123,25 +149,40 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   const queue = new SerialQueue();
   let disposed = false;
   let sessionFreed = false;
+  let disposing: Promise<void> = Promise.resolve();
 
   const usable = (signal?: AbortSignalLike): void => {
     if (disposed) throw disposedError();
     throwIfAborted(signal);
   };
 
-  const classifyPixels = async (image: PixelImage, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
+  // Only inference is serialised: preprocessing (synchronous, on this thread or in a platform's workers) happens
+  // before a run is queued, so it overlaps the model's run of the previous image (onnxruntime runs on its own
+  // threads and leaves this one free). The arithmetic is classifier.classify's: infer(prepare(image)).
+  const infer = async (inputs: ModelInputs, options: ClassifyOptions): Promise<BlurPrediction> => {
     usable(options.signal);
     const run = queue.run(() => {
       if (sessionFreed) throw disposedError();
       throwIfAborted(options.signal);
-      return classifier.classify(image, { signal: options.signal });
+      return classifier.infer(inputs, { signal: options.signal });
     });
     // A run cannot be interrupted between its operators; an abort answers at once and the run ends unseen.
     return whileNotAborted(run, options.signal);
   };
 
+  const classifyPixels = async (image: PixelImage, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
+    usable(options.signal);
+    return infer(classifier.prepare(image), options);
+  };
+
+  const prepareHook = params.prepare;
+  const request = { maxPixels: resolved.maxPixels, scales: classifier.scales, channels: classifier.channels, minSide: classifier.minSide };
   const classify = async (input: Input, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
     usable(options.signal);
+    if (prepareHook) {
+      const prepared = await whileNotAborted(prepareHook(input, { ...request, signal: options.signal }), options.signal);
+      return infer(checkModelInputs(prepared, classifier.scales, classifier.channels), options);
+    }
     const image = await decode(input, { maxPixels: resolved.maxPixels, signal: options.signal });
     return classifyPixels(image, options);
   };
@@ -161,13 +202,16 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
       return classifyStream(inputs, classify, { concurrency, signal: options.signal });
     },
     async dispose(): Promise<void> {
-      if (disposed) return queue.idle();
+      if (disposed) return disposing;
       disposed = true;
       // Queued behind every run already accepted; runs queued later see sessionFreed.
-      await queue.run(async () => {
-        sessionFreed = true;
-        await session.dispose();
-      });
+      disposing = queue
+        .run(async () => {
+          sessionFreed = true;
+          await session.dispose();
+        })
+        .finally(() => params.onDispose?.());
+      return disposing;
     },
   };
 }

@@ -29,6 +29,7 @@ export {
 export * from './softmax.js';
 export * from './routing.js';
 export * from './abort.js';
+export * from './model-inputs.js';
 export * from './predict-tta.js';
 export * from './blur-classifier.js';
 export * from './laplacian-variance.js';

@@ -2,6 +2,7 @@ import { type AbortSignalLike, throwIfAborted } from './abort.js';
 import { ModelError, OptionError } from './errors.js';
 import type { PixelImage } from './pixel-image.js';
 import type { ScaleProbabilities } from './prediction.js';
+import { type ModelInputs, prepareModelInputs } from './model-inputs.js';
 import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import type { ModelSession } from './runtime.js';
 import { softmax } from './softmax.js';
@@ -72,13 +73,37 @@ export async function predictTta(
 ): Promise<TtaProbabilities> {
   const checkedScales = validateScales(scales);
   const channels = checkSessionChannels(session);
-  const prepared = (options.preprocessor ?? createPreprocessor()).prepare(rgb);
+  throwIfAborted(options.signal);
+  const preprocessor = options.preprocessor ?? createPreprocessor();
+  const inputs = prepareModelInputs(rgb, { scales: checkedScales, channels, minSide: 1, preprocessor });
+  return runModelInputs(session, inputs, options);
+}
+
+/**
+ * The inference half of {@link predictTta}: runs prepared inputs ({@link prepareModelInputs}) scale by scale as
+ * batches of one, takes the softmax of the two logits, and averages the probability vectors over the scales
+ * (the same sums in the same order as `predictTta`).
+ *
+ * @param session - the model.
+ * @param prepared - the inputs, one per scale, for the session's channel count.
+ * @param options - `signal`, checked before each scale.
+ * @returns the averaged and the per-scale probabilities.
+ * @throws ModelError('RUNTIME_FAILED') when the model fails, BlurgateError('ABORTED') on abort.
+ * @example
+ * const tta = await runModelInputs(session, prepareModelInputs(image, { scales: [384], channels: 4, minSide: 16, preprocessor }));
+ */
+export async function runModelInputs(
+  session: ModelSession,
+  prepared: ModelInputs,
+  options: PredictOptions = {},
+): Promise<TtaProbabilities> {
+  const { channels } = prepared;
   const perScale: ScaleProbabilities[] = [];
   let sumSharp = 0;
   let sumBlurred = 0;
-  for (const scale of checkedScales) {
+  for (const [index, scale] of prepared.scales.entries()) {
     throwIfAborted(options.signal);
-    const input = prepared.modelInput(scale, channels);
+    const input = prepared.inputs[index];
     let logits: Float32Array;
     try {
       logits = await session.run(input, [1, channels, scale, scale]);

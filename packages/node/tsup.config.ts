@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
+  // prepare-worker: the entry of the prepare pool's worker threads (loaded by file name, see prepare-pool.ts).
+  entry: ['src/index.ts', 'src/cli.ts', 'src/prepare-worker.ts'],
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

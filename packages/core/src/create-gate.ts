@@ -34,6 +34,11 @@ export interface DecodeOptions {
   /** The gate's pixel limit; undefined: the decoder's default. Decoders check it with `assertPixelLimit`. */
   readonly maxPixels?: number;
   readonly signal?: AbortSignalLike;
+  /**
+   * The gate's TTA scales: the model never sees the image larger than the largest, so a decoder may decode a
+   * huge image at a reduced size on request (node's opt-in `fastDecode`); by default decoders ignore it.
+   */
+  readonly scales?: readonly number[];
 }
 
 /** A platform's image decoder (sharp in Node, canvas in browsers). Throws `ImageInputError`. */
@@ -183,7 +188,7 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
       const prepared = await whileNotAborted(prepareHook(input, { ...request, signal: options.signal }), options.signal);
       return infer(checkModelInputs(prepared, classifier.scales, classifier.channels), options);
     }
-    const image = await decode(input, { maxPixels: resolved.maxPixels, signal: options.signal });
+    const image = await decode(input, { maxPixels: resolved.maxPixels, scales: classifier.scales, signal: options.signal });
     return classifyPixels(image, options);
   };
 

@@ -1,9 +1,13 @@
 import { availableParallelism } from 'node:os';
-import { type BlurGate, createGate, createPreprocessor, type GateModel, type GateOptions, type InferenceRuntime } from '@blurgate/core';
+import { type BlurGate, createGate, createPreprocessor, type GateModel, type GateOptions, type InferenceRuntime, OptionError } from '@blurgate/core';
 import { type DecodeImageOptions, decodeImage, type ImageSource } from './decode-image.js';
 import { loadModelFile, type ModelStoreOptions, resolveModel, sha256Hex } from './model-store.js';
 import { createOnnxRuntime } from './onnx-runtime.js';
+import { createPreparePool } from './prepare-pool.js';
 import { loadPreprocessKernels } from './preprocess-kernels.js';
+
+/** Most worker threads a gate's prepare pool may have. */
+export const MAX_WORKERS = 16;
 
 export type { BlurGate, BlurGateModelInfo, ClassifyManyOptions, ClassifyOptions } from '@blurgate/core';
 
@@ -24,7 +28,27 @@ export interface BlurGateOptions extends GateOptions {
   /** Where named models are looked up. */
   readonly modelStore?: ModelStoreOptions;
   /** The other input limits of {@link decodeImage}: file size, time budget, SVG (each with a safe default). */
-  readonly decodeOptions?: Omit<DecodeImageOptions, 'maxPixels'>;
+  readonly decodeOptions?: Omit<DecodeImageOptions, 'maxPixels' | 'shrinkOnLoadTo'>;
+  /**
+   * Worker threads (piscina) that decode and preprocess images while the model runs on the main thread; 0 (the
+   * default) does both on the main thread, where preprocessing of the next images still overlaps the model's run.
+   * Opt-in, not automatic: on the 2-core machines this targets, the main thread is idle while onnxruntime runs,
+   * so in-process overlap already hides preprocessing, and a worker only adds a copy of the file, its own start-up
+   * (sharp + kernels, ~100 ms) and a third busy thread on two cores; the bench prints both paths' rates
+   * (`classifyMany ... workers`) so the choice can be revisited on larger machines.
+   */
+  readonly workers?: number;
+  /**
+   * onnxruntime's intra-op threads when `runtime` is not given. Default: the available cores minus `workers`
+   * (at least 1), so the pool and the model do not fight over the same cores.
+   */
+  readonly inferenceThreads?: number;
+  /**
+   * Decode large JPEGs at 1/2, 1/4 or 1/8 size (libjpeg shrink-on-load) when both sides stay at least twice the
+   * largest scale. Faster for phone photos, but the pixels depart from the reference's full decode, so it is
+   * opt-in; see `DecodeImageOptions.shrinkOnLoadTo`. Default false (exact).
+   */
+  readonly fastDecode?: boolean;
 }
 
 async function loadGateModel(model: string | Uint8Array | undefined, store?: ModelStoreOptions): Promise<GateModel> {
@@ -47,11 +71,12 @@ async function loadGateModel(model: string | Uint8Array | undefined, store?: Mod
  *
  * @param options - `model` (spec or bytes; default: the installed default model), `runtime`,
  *   `maxPixels`, `modelStore`, and core's gate options (`scales` or `fast`, `confidenceThreshold`,
- *   `blurThreshold`, `concurrency`).
+ *   `blurThreshold`, `concurrency`); `workers` (decode + preprocessing in worker threads, default 0),
+ *   `inferenceThreads` (onnxruntime's, default: cores minus workers) and `fastDecode` (JPEG shrink-on-load, inexact).
  * @returns A {@link BlurGate} over paths and encoded image bytes; `dispose()` it when done.
  * @throws {@link ModelError} `MODEL_NOT_FOUND`, `INVALID_MANIFEST`, `CHECKSUM_MISMATCH` or
  *   `UNSUPPORTED_MODEL` when the model cannot be used.
- * @throws {@link OptionError} `INVALID_OPTION` for an option out of range.
+ * @throws {@link OptionError} `INVALID_OPTION` for an option out of range (including `workers` and `inferenceThreads`).
  * @example
  * ```js
  * import { createBlurGate } from '@blurgate/node';
@@ -65,17 +90,39 @@ async function loadGateModel(model: string | Uint8Array | undefined, store?: Mod
  * ```
  */
 export async function createBlurGate(options: BlurGateOptions = {}): Promise<BlurGate<ImageSource>> {
-  const { model, runtime, modelStore, decodeOptions, ...gateOptions } = options;
+  const { model, runtime, modelStore, decodeOptions = {}, workers = 0, inferenceThreads, fastDecode = false, ...gateOptions } = options;
+  if (!Number.isInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
+    throw new OptionError(`workers must be a whole number from 0 to ${MAX_WORKERS}, got ${String(workers)}`);
+  }
+  if (inferenceThreads !== undefined && (!Number.isInteger(inferenceThreads) || inferenceThreads < 1)) {
+    throw new OptionError(`inferenceThreads must be a positive whole number, got ${String(inferenceThreads)}`);
+  }
   const gateModel = await loadGateModel(model, modelStore);
-  return createGate({
-    runtime: runtime ?? createOnnxRuntime(),
-    decode: decodeOptions ? (input, perImage) => decodeImage(input, { ...decodeOptions, maxPixels: perImage.maxPixels }) : decodeImage,
-    model: gateModel,
-    options: {
-      ...gateOptions,
-      concurrency: gateOptions.concurrency ?? Math.min(4, Math.max(2, availableParallelism())),
-      // core's WebAssembly SIMD kernels unless the caller brings a preprocessor (JS path if SIMD is missing).
-      preprocessor: gateOptions.preprocessor ?? createPreprocessor({ wasm: await loadPreprocessKernels() }),
-    },
-  });
+  // The cores are shared: `workers` threads decode and preprocess, onnxruntime gets the rest for one run at a time.
+  const threads = inferenceThreads ?? Math.max(1, availableParallelism() - workers);
+  const pool = workers > 0 ? createPreparePool(workers, decodeOptions, fastDecode) : null;
+  try {
+    return await createGate({
+      runtime: runtime ?? createOnnxRuntime({ intraOpNumThreads: threads }),
+      decode: (input, perImage) =>
+        decodeImage(input, {
+          ...decodeOptions,
+          maxPixels: perImage.maxPixels,
+          shrinkOnLoadTo: fastDecode && perImage.scales ? Math.max(...perImage.scales) : undefined,
+        }),
+      prepare: pool?.prepare,
+      onDispose: pool?.close,
+      model: gateModel,
+      options: {
+        ...gateOptions,
+        // With a pool, enough in flight to keep every worker busy besides the image the model is running.
+        concurrency: gateOptions.concurrency ?? Math.max(Math.min(4, Math.max(2, availableParallelism())), workers + 2),
+        // core's WebAssembly SIMD kernels unless the caller brings a preprocessor (JS path if SIMD is missing).
+        preprocessor: gateOptions.preprocessor ?? createPreprocessor({ wasm: await loadPreprocessKernels() }),
+      },
+    });
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
 }

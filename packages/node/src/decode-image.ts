@@ -28,6 +28,25 @@ export interface DecodeImageOptions {
   readonly allowVector?: boolean;
   /** With `allowVector`: the largest raster an SVG may declare. Default 16 MP. */
   readonly maxVectorPixels?: number;
+  /**
+   * Opt-in faster decode of large JPEGs (the gate's `fastDecode`): when set to the largest model scale, a JPEG
+   * whose both sides are at least 4× it is decoded at 1/2, 1/4 or 1/8 of its size by libjpeg's shrink-on-load
+   * (DCT scaling), keeping both sides at least 2× that scale so the model input's resize still averages. Much
+   * faster for phone photos, but the pixels depart from Pillow's full decode (labels agree on most photos; the
+   * bench prints the agreement). Default: off, every image decoded at full size.
+   */
+  readonly shrinkOnLoadTo?: number;
+}
+
+/**
+ * The shrink-on-load factor for a `width × height` JPEG when the model needs at most `scale` pixels a side:
+ * the largest of 8, 4, 2 that keeps both sides at least `2 × scale`, or 1.
+ */
+export function jpegShrinkFactor(width: number, height: number, scale: number): 1 | 2 | 4 | 8 {
+  for (const factor of [8, 4, 2] as const) {
+    if (Math.floor(Math.min(width, height) / factor) >= 2 * scale) return factor;
+  }
+  return 1;
 }
 
 /**
@@ -233,6 +252,15 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     // else stays as stored so 8-bit pixels are bit-identical to Pillow's.
     if (metadata.space === 'cmyk' || metadata.depth === 'ushort') {
       pipeline = pipeline.toColourspace(metadata.channels !== undefined && metadata.channels <= 2 ? 'b-w' : 'srgb');
+    }
+    const factor = format === 'jpeg' && options.shrinkOnLoadTo ? jpegShrinkFactor(width, height, options.shrinkOnLoadTo) : 1;
+    if (factor > 1) {
+      // libvips picks shrink-on-load (libjpeg DCT scaling by `factor`) for this reduction; the target is the
+      // shrunk size itself (rounded up, as libjpeg does) so no resampling is left after it. Sizes are those
+      // after autoOrient (EXIF orientations 5-8 swap the sides).
+      const swapped = (metadata.orientation ?? 1) >= 5;
+      const [w, h] = swapped ? [height, width] : [width, height];
+      pipeline = pipeline.resize(Math.ceil(w / factor), Math.ceil(h / factor), { fit: 'fill', fastShrinkOnLoad: true });
     }
     started = Date.now();
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { type AbortSignalLike, errorFromFailure, type InputPreparer, type ModelInputs } from '@blurgate/core';
+import { Piscina } from 'piscina';
+import type { DecodeImageOptions, ImageSource } from './decode-image.js';
+import type { PrepareOutcome, PrepareTask } from './prepare-worker.js';
+
+/** A pool of worker threads that decode and preprocess images for a gate (see {@link createPreparePool}). */
+export interface PreparePool {
+  /** The gate's `prepare` hook: decode + preprocessing in a worker, the arrays transferred back. */
+  readonly prepare: InputPreparer<ImageSource>;
+  /** Worker threads in the pool. */
+  readonly workers: number;
+  /** Stops the workers (after the tasks already running); the process can then exit. */
+  close(): Promise<void>;
+}
+
+/**
+ * The built worker next to this module (dist/prepare-worker.js); when this module runs from the TypeScript sources
+ * (the tests), the package's built one: a worker thread cannot load TypeScript by itself.
+ */
+function workerFile(): URL {
+  const beside = new URL('./prepare-worker.js', import.meta.url);
+  return existsSync(beside) ? beside : new URL('../dist/prepare-worker.js', import.meta.url);
+}
+
+/** Piscina takes a real AbortSignal (or an EventEmitter); core's structural signal type says less. */
+function abortSignal(signal: AbortSignalLike | undefined): AbortSignal | undefined {
+  return signal instanceof AbortSignal ? signal : undefined;
+}
+
+/**
+ * Starts `workers` worker threads (piscina) that each decode with sharp and preprocess with core's kernels, for
+ * one gate whose single onnxruntime session runs on the main thread. Failures of an image come back as the same
+ * typed errors as in-process ({@link errorFromFailure}).
+ *
+ * @param workers - threads in the pool, at least 1.
+ * @param decodeOptions - the decoder's limits, applied in the workers.
+ * @param fastDecode - shrink large JPEGs on load to the gate's largest scale (see `DecodeImageOptions.shrinkOnLoadTo`).
+ * @returns the pool; `close()` it (the gate does, on `dispose()`).
+ * @example
+ * const pool = createPreparePool(1, {});
+ * const gate = await createGate({ runtime, decode: decodeImage, prepare: pool.prepare, onDispose: pool.close, model });
+ */
+export function createPreparePool(workers: number, decodeOptions: DecodeImageOptions, fastDecode = false): PreparePool {
+  const piscina = new Piscina<PrepareTask, PrepareOutcome>({
+    filename: workerFile().href,
+    minThreads: workers,
+    maxThreads: workers,
+    // Two tasks per worker: one decodes (sharp works on libuv's threads) while the other preprocesses.
+    concurrentTasksPerWorker: 2,
+    idleTimeout: 30_000,
+  });
+  let closed: Promise<void> | null = null;
+  return {
+    workers,
+    async prepare(input, request): Promise<ModelInputs> {
+      const task: PrepareTask = {
+        input,
+        scales: [...request.scales],
+        channels: request.channels,
+        minSide: request.minSide,
+        decodeOptions: {
+          ...decodeOptions,
+          maxPixels: request.maxPixels,
+          shrinkOnLoadTo: fastDecode ? Math.max(...request.scales) : undefined,
+        },
+      };
+      const outcome = await piscina.run(task, { signal: abortSignal(request.signal) });
+      if ('failure' in outcome) throw errorFromFailure(outcome.failure);
+      return outcome.inputs;
+    },
+    close(): Promise<void> {
+      closed ??= piscina.destroy();
+      return closed;
+    },
+  };
+}

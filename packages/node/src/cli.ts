@@ -86,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
           .option('blur-threshold', { type: 'string', describe: 'At or above this p_blurred: blurred (default 0.50)' })
           .option('thresholds', { type: 'string', describe: 'JSON file {confidenceThreshold, blurThreshold} (flags win)' })
           .option('concurrency', { type: 'string', describe: 'Images decoded ahead of inference' })
+          .option('workers', { type: 'string', describe: 'Worker threads that decode and preprocess (default 0: main thread)' })
+          .option('fast-decode', { type: 'boolean', default: false, describe: 'Decode large JPEGs at 1/2-1/8 size (faster, inexact)' })
           .option('max-pixels', { type: 'string', describe: 'Refuse larger images (default 100000000)' })
           .option('max-file-size', { type: 'string', describe: 'Refuse larger files, before reading them (default 256M)' })
           .option('decode-timeout', { type: 'string', describe: 'Seconds one image may take to decode (default 30)' })
@@ -110,6 +112,8 @@ async function main(argv: string[]): Promise<number> {
             blurThreshold: probability('blur-threshold')(a.blurThreshold),
             thresholds: a.thresholds,
             concurrency: positiveInteger('concurrency')(a.concurrency),
+            workers: a.workers === '0' ? 0 : positiveInteger('workers')(a.workers),
+            fastDecode: a.fastDecode,
             maxPixels: positiveInteger('max-pixels')(a.maxPixels),
             maxFileBytes: byteSize(a.maxFileSize),
             decodeTimeout: positiveInteger('decode-timeout')(a.decodeTimeout),

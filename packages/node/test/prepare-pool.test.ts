@@ -6,6 +6,7 @@ import type { ClassifyResult } from '@blurgate/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createBlurGate, decodeImage, type ImageSource, jpegShrinkFactor } from '../src/index.js';
+import { runCli } from './cli-process.js';
 import { IMAGES, TINY_4CH, withTempDir } from './helpers.js';
 
 // Every fixture photo, plus inputs that fail: one per failure kind.
@@ -113,5 +114,19 @@ describe('fastDecode (JPEG shrink-on-load, opt-in)', () => {
         await gate.dispose();
       }
     });
+  });
+});
+
+describe('CLI --workers and --fast-decode', () => {
+  it('classify --workers 2 prints the same JSON lines as the main-thread path and exits', async () => {
+    const photos = ['china.jpg', 'flower.png', 'texture-blurred.png', 'exif-orientation-6.jpg'].map((n) => join(IMAGES, n));
+    const base = ['classify', ...photos, '--json', '--fast', '--model', TINY_4CH, '--no-progress'];
+    const plain = await runCli(base, IMAGES);
+    const pooled = await runCli([...base, '--workers', '2'], IMAGES);
+    const fast = await runCli([...base, '--workers', '1', '--fast-decode'], IMAGES);
+    expect([plain.code, pooled.code, fast.code]).toEqual([0, 0, 0]);
+    expect(pooled.stdout).toBe(plain.stdout);
+    expect(fast.stdout.trim().split('\n')).toHaveLength(photos.length);
+    expect((await runCli([...base, '--workers', 'x'], IMAGES)).code).toBe(2);
   });
 });

@@ -19,6 +19,10 @@ export interface ClassifyArgs {
   readonly blurThreshold?: number;
   readonly thresholds?: string;
   readonly concurrency?: number;
+  /** Worker threads for decode + preprocessing (`createBlurGate`'s `workers`). */
+  readonly workers?: number;
+  /** JPEG shrink-on-load (`createBlurGate`'s `fastDecode`). */
+  readonly fastDecode?: boolean;
   readonly maxPixels?: number;
   readonly maxFileBytes?: number;
   readonly decodeTimeout?: number;
@@ -47,6 +51,8 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
       blurThreshold: args.blurThreshold ?? fromFile.blurThreshold,
       maxPixels: args.maxPixels,
       concurrency: args.concurrency,
+      workers: args.workers,
+      fastDecode: args.fastDecode,
       decodeOptions: { maxFileBytes: args.maxFileBytes, timeoutSeconds: args.decodeTimeout, allowVector: args.allowSvg },
     });
   } catch (error) {

@@ -29,24 +29,27 @@ export interface DecodeImageOptions {
   /** With `allowVector`: the largest raster an SVG may declare. Default 16 MP. */
   readonly maxVectorPixels?: number;
   /**
-   * Opt-in faster decode of large JPEGs (the gate's `fastDecode`): when set to the largest model scale, a JPEG
-   * whose both sides are at least 4× it is decoded at 1/2, 1/4 or 1/8 of its size by libjpeg's shrink-on-load
-   * (DCT scaling), keeping both sides at least 2× that scale so the model input's resize still averages. Much
-   * faster for phone photos, but the pixels depart from Pillow's full decode (labels agree on most photos; the
-   * bench prints the agreement). Default: off, every image decoded at full size.
+   * Opt-in faster decode of large JPEGs (the gate's `fastDecode`), set to the largest model scale S: a JPEG whose
+   * shorter side is at least 4.5 S is decoded with libjpeg's shrink-on-load (DCT scaling by 2, 4 or 8, picked by
+   * sharp) and resized (linear filter, aspect kept) to a shorter side of 1.5 S, so core's Pillow resize to S still
+   * averages over more than one pixel. Much faster for phone photos, but the pixels depart from Pillow's full
+   * decode (labels agree on most photos; the bench prints the agreement). Default: off, full-size decode.
    */
   readonly shrinkOnLoadTo?: number;
 }
 
 /**
- * The shrink-on-load factor for a `width × height` JPEG when the model needs at most `scale` pixels a side:
- * the largest of 8, 4, 2 that keeps both sides at least `2 × scale`, or 1.
+ * The size a `width × height` JPEG is decoded at under `shrinkOnLoadTo: scale`: shorter side 1.5 × scale, aspect
+ * kept, or null (decode at full size) when the shorter side is under 4.5 × scale. Below that sharp would not use
+ * shrink-on-load (it needs a reduction of 3 or more before it shrinks by 2: libjpeg rounding) and only a slower
+ * resample would be added.
  */
-export function jpegShrinkFactor(width: number, height: number, scale: number): 1 | 2 | 4 | 8 {
-  for (const factor of [8, 4, 2] as const) {
-    if (Math.floor(Math.min(width, height) / factor) >= 2 * scale) return factor;
-  }
-  return 1;
+export function fastDecodeSize(width: number, height: number, scale: number): { width: number; height: number } | null {
+  const shorter = Math.min(width, height);
+  const target = Math.ceil(1.5 * scale);
+  if (shorter < 3 * target) return null;
+  const factor = target / shorter;
+  return { width: Math.max(target, Math.round(width * factor)), height: Math.max(target, Math.round(height * factor)) };
 }
 
 /**
@@ -253,14 +256,15 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     if (metadata.space === 'cmyk' || metadata.depth === 'ushort') {
       pipeline = pipeline.toColourspace(metadata.channels !== undefined && metadata.channels <= 2 ? 'b-w' : 'srgb');
     }
-    const factor = format === 'jpeg' && options.shrinkOnLoadTo ? jpegShrinkFactor(width, height, options.shrinkOnLoadTo) : 1;
-    if (factor > 1) {
-      // libvips picks shrink-on-load (libjpeg DCT scaling by `factor`) for this reduction; the target is the
-      // shrunk size itself (rounded up, as libjpeg does) so no resampling is left after it. Sizes are those
-      // after autoOrient (EXIF orientations 5-8 swap the sides).
-      const swapped = (metadata.orientation ?? 1) >= 5;
-      const [w, h] = swapped ? [height, width] : [width, height];
-      pipeline = pipeline.resize(Math.ceil(w / factor), Math.ceil(h / factor), { fit: 'fill', fastShrinkOnLoad: true });
+    // EXIF orientations 5-8 swap the sides; resize sizes are those after autoOrient.
+    const swapped = (metadata.orientation ?? 1) >= 5;
+    const reduced =
+      format === 'jpeg' && options.shrinkOnLoadTo
+        ? fastDecodeSize(swapped ? height : width, swapped ? width : height, options.shrinkOnLoadTo)
+        : null;
+    if (reduced) {
+      // sharp reloads the JPEG with libjpeg's shrink-on-load for most of this reduction, then resamples the rest.
+      pipeline = pipeline.resize(reduced.width, reduced.height, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true });
     }
     started = Date.now();
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { ClassifyResult } from '@blurgate/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createBlurGate, decodeImage, type ImageSource, jpegShrinkFactor } from '../src/index.js';
+import { createBlurGate, decodeImage, type ImageSource, fastDecodeSize } from '../src/index.js';
 import { runCli } from './cli-process.js';
 import { IMAGES, TINY_4CH, withTempDir } from './helpers.js';
 
@@ -89,11 +89,11 @@ console.log(r.label);
 });
 
 describe('fastDecode (JPEG shrink-on-load, opt-in)', () => {
-  it('picks the largest factor that keeps both sides at least twice the scale', () => {
-    expect(jpegShrinkFactor(4000, 3000, 384)).toBe(2);
-    expect(jpegShrinkFactor(4000, 3000, 256)).toBe(4);
-    expect(jpegShrinkFactor(8000, 6200, 384)).toBe(8);
-    expect(jpegShrinkFactor(1600, 1067, 384)).toBe(1);
+  it('reduces the shorter side to 1.5 × the scale, only when it is at least 4.5 × the scale', () => {
+    expect(fastDecodeSize(4000, 3000, 384)).toEqual({ width: 768, height: 576 });
+    expect(fastDecodeSize(3000, 4000, 512)).toEqual({ width: 768, height: 1024 });
+    expect(fastDecodeSize(4000, 3000, 768)).toBeNull();
+    expect(fastDecodeSize(1600, 1067, 384)).toBeNull();
   });
 
   it('decodes a large JPEG smaller only when asked, and both paths classify it', async () => {
@@ -103,7 +103,7 @@ describe('fastDecode (JPEG shrink-on-load, opt-in)', () => {
       const exact = await decodeImage(big);
       const shrunk = await decodeImage(big, { shrinkOnLoadTo: 384 });
       expect([exact.width, exact.height]).toEqual([4000, 3000]);
-      expect([shrunk.width, shrunk.height]).toEqual([2000, 1500]);
+      expect([shrunk.width, shrunk.height]).toEqual([768, 576]);
       // PNGs are never shrunk.
       const png = await decodeImage(join(IMAGES, 'china.png'), { shrinkOnLoadTo: 32 });
       expect(png.width).toBe((await decodeImage(join(IMAGES, 'china.png'))).width);

@@ -185,7 +185,14 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   const classify = async (input: Input, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
     usable(options.signal);
     if (prepareHook) {
-      const prepared = await whileNotAborted(prepareHook(input, { ...request, signal: options.signal }), options.signal);
+      let prepared: ModelInputs;
+      try {
+        prepared = await whileNotAborted(prepareHook(input, { ...request, signal: options.signal }), options.signal);
+      } catch (error) {
+        // A platform's workers stop when the gate is disposed: their unfinished tasks fail for that reason.
+        if (disposed) throw disposedError();
+        throw error;
+      }
       return infer(checkModelInputs(prepared, classifier.scales, classifier.channels), options);
     }
     const image = await decode(input, { maxPixels: resolved.maxPixels, scales: classifier.scales, signal: options.signal });

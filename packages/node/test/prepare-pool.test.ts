@@ -62,6 +62,22 @@ describe('prepare pool (workers decode and preprocess, the model runs on the mai
     await expect(gate.classify(inputs[0])).rejects.toMatchObject({ code: 'DISPOSED' });
   });
 
+  it('dispose during a pooled batch ends it with DISPOSED, not per-image failures', async () => {
+    const gate = await createBlurGate({ model: TINY_4CH, scales: [256, 384, 512], workers: 1, concurrency: 4 });
+    const inputs = Array.from({ length: 30 }, () => join(IMAGES, 'china.jpg'));
+    const statuses: string[] = [];
+    await expect(
+      (async () => {
+        for await (const result of gate.classifyMany(inputs)) {
+          statuses.push(result.status);
+          if (statuses.length === 1) void gate.dispose();
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'DISPOSED' });
+    expect(statuses.every((s) => s === 'ok')).toBe(true);
+    await gate.dispose();
+  });
+
   it('refuses a bad worker count', async () => {
     await expect(createBlurGate({ model: TINY_4CH, workers: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     await expect(createBlurGate({ model: TINY_4CH, inferenceThreads: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });

@@ -161,9 +161,11 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
     throwIfAborted(signal);
   };
 
-  // Only inference is serialised: preprocessing (synchronous, on this thread or in a platform's workers) happens
-  // before a run is queued, so it overlaps the model's run of the previous image (onnxruntime runs on its own
-  // threads and leaves this one free). The arithmetic is classifier.classify's: infer(prepare(image)).
+  // Only inference is serialised: decoding and preprocessing (on this thread, or in a platform's workers through
+  // `prepare`) happen before a run is queued, never in front of a queued run. Whether they overlap the run itself
+  // depends on where the run happens: onnxruntime-node's run holds the calling thread, so in node preprocessing
+  // overlaps the model only in the prepare pool's workers (decoding with sharp overlaps either way).
+  // The arithmetic is classifier.classify's: infer(prepare(image)).
   const infer = async (inputs: ModelInputs, options: ClassifyOptions): Promise<BlurPrediction> => {
     usable(options.signal);
     const run = queue.run(() => {

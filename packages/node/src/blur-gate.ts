@@ -31,11 +31,12 @@ export interface BlurGateOptions extends GateOptions {
   readonly decodeOptions?: Omit<DecodeImageOptions, 'maxPixels' | 'shrinkOnLoadTo'>;
   /**
    * Worker threads (piscina) that decode and preprocess images while the model runs on the main thread; 0 (the
-   * default) does both on the main thread, where preprocessing of the next images still overlaps the model's run.
-   * Opt-in, not automatic: on the 2-core machines this targets, the main thread is idle while onnxruntime runs,
-   * so in-process overlap already hides preprocessing, and a worker only adds a copy of the file, its own start-up
-   * (sharp + kernels, ~100 ms) and a third busy thread on two cores; the bench prints both paths' rates
-   * (`classifyMany ... workers`) so the choice can be revisited on larger machines.
+   * default) preprocesses on the main thread between runs (decoding, on libuv's threads, still overlaps).
+   * onnxruntime-node's run holds the calling thread (measured: a 1 ms timer fired once during a 131 ms run), so
+   * only workers let preprocessing run beside inference. Opt-in for now: on two cores a worker competes with
+   * onnxruntime's intra-op threads (`inferenceThreads` then defaults to the cores left), and the loaded machine
+   * this was written on could not say which wins; the bench prints workers 0, 1 and 2 side by side
+   * (`classifyMany ... workers`) to decide the default on an idle one.
    */
   readonly workers?: number;
   /**

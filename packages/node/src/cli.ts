@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
           .option('blur-threshold', { type: 'string', describe: 'At or above this p_blurred: blurred (default 0.50)' })
           .option('thresholds', { type: 'string', describe: 'JSON file {confidenceThreshold, blurThreshold} (flags win)' })
           .option('concurrency', { type: 'string', describe: 'Images decoded ahead of inference' })
-          .option('workers', { type: 'string', describe: 'Worker threads that decode and preprocess (default 0: main thread)' })
+          .option('workers', { type: 'string', describe: 'Worker threads that decode and preprocess beside inference (default 0)' })
           .option('fast-decode', { type: 'boolean', default: false, describe: 'Decode large JPEGs at 1/2-1/8 size (faster, inexact)' })
           .option('max-pixels', { type: 'string', describe: 'Refuse larger images (default 100000000)' })
           .option('max-file-size', { type: 'string', describe: 'Refuse larger files, before reading them (default 256M)' })

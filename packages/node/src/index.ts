@@ -14,7 +14,6 @@ export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeImageOptions, type ImageSou
 export { loadPreprocessKernels } from './preprocess-kernels.js';
 export {
   DEFAULT_MODEL_NAME,
-  compareVersions,
   listInstalledModels,
   loadModelFile,
   modelStoreRoots,

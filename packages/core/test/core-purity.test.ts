@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// SPEC 6: core is platform-free and silent. Guard it, since a stray import would only break browsers.
+// docs/reference-arithmetic.md §6: core is platform-free and silent. Guard it, since a stray import would only break browsers.
 const srcDir = fileURLToPath(new URL('../src/', import.meta.url));
 const sources = readdirSync(srcDir)
   .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))

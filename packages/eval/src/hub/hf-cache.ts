@@ -144,7 +144,7 @@ export async function downloadIntoCache(params: CacheDownloadParams): Promise<Ca
     ...(params.fetch ? { fetch: params.fetch } : {}),
   };
   const info = (await pathsInfo({ ...common, paths: [file], expand: true })).find((entry) => entry.path === file);
-  if (!info || info.type !== 'file') return null;
+  if (info?.type !== 'file') return null;
   const etag = info.lfs?.oid ?? info.xetHash ?? info.oid;
   if (!etag) return null;
   // As huggingface.js names snapshots: the pinned commit, else the last commit that touched the file.

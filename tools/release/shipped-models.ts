@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { ModelManifest } from '@blurgate/core';
 import type { CoreReleaseApi } from './core-api.js';
 import { ReleaseError } from './release-error.js';
-import { sha256File } from '@blurgate/node/model-store';
+import { sha256File } from './node-api.js';
 
 /** One `models/<name>/<version>/` folder. */
 export interface ModelFolder {

@@ -1,4 +1,4 @@
-import { MAX_SCALE, MIN_SCALE, parseScales } from '@blurgate/core';
+import { localModelNotice, MAX_SCALE, MIN_SCALE, parseScales } from '@blurgate/core';
 import type { Argv, CommandModule } from 'yargs';
 import {
   type ClassCounts,
@@ -124,6 +124,8 @@ export async function runFromCli(model: string, argv: EvaluateCliArgs): Promise<
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.end();
+  const notice = localModelNotice(result.report.model);
+  if (notice) process.stderr.write(`notice: ${notice.message}\n`);
   const { run } = result;
   if (run.resumed > 0) process.stderr.write(`resumed: ${run.resumed} images already in ${run.predictionsPath}, ${run.classified} classified now\n`);
   if (run.droppedPartialLine) process.stderr.write('dropped a partial last line of predictions.jsonl (interrupted write)\n');

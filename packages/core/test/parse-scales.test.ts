@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SCALE, MIN_SCALE, OptionError, parseScales } from '../src/index.js';
+import { MAX_GATE_SCALE, MAX_GATE_SCALES, MIN_GATE_SCALE, OptionError, parseScales } from '../src/index.js';
 
 describe('parseScales', () => {
   it('reads comma lists, repeated values and numbers, in the order given', () => {
     expect(parseScales('256,384')).toEqual([256, 384]);
     expect(parseScales(' 256 , 320 ,')).toEqual([256, 320]);
     expect(parseScales(['256,320', 384])).toEqual([256, 320, 384]);
-    expect(parseScales([MIN_SCALE, MAX_SCALE])).toEqual([MIN_SCALE, MAX_SCALE]);
+    expect(parseScales([MIN_GATE_SCALE, MAX_GATE_SCALE])).toEqual([MIN_GATE_SCALE, MAX_GATE_SCALE]);
   });
 
   it.each([
@@ -15,10 +15,11 @@ describe('parseScales', () => {
     ['256.5', '"256.5"'],
     ['-256', '"-256"'],
     ['1e3', '"1e3"'],
-    [String(MAX_SCALE + 1), `from ${MIN_SCALE} to ${MAX_SCALE}`],
-    ['100000', '"100000"'],
-    [String(MIN_SCALE - 1), `"${MIN_SCALE - 1}"`],
     ['9007199254740993', '"9007199254740993"'],
+    [String(MAX_GATE_SCALE + 1), `between ${MIN_GATE_SCALE} and ${MAX_GATE_SCALE} pixels, got ${MAX_GATE_SCALE + 1}`],
+    ['100000', 'got 100000'],
+    [String(MIN_GATE_SCALE - 1), `got ${MIN_GATE_SCALE - 1}`],
+    [Array.from({ length: MAX_GATE_SCALES + 1 }, () => '384').join(','), `at most ${MAX_GATE_SCALES} scales`],
   ])('refuses %j with an OptionError', (input, text) => {
     const error = (() => {
       try {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `blurgate` command line: a thin yargs layer over the library. Exit codes: 0 all classified,
 // 1 some inputs failed, 2 usage errors (bad flags, no inputs, missing or bad model).
-import { MAX_SCALE, MIN_SCALE, OptionError, parseByteSize, parseScales } from '@blurgate/core';
+import { MAX_CONCURRENCY, MAX_GATE_SCALE, MIN_GATE_SCALE, OptionError, parseByteSize, parseScales } from '@blurgate/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import packageJson from '../package.json' with { type: 'json' };
@@ -19,9 +19,6 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   throw error;
 });
-
-/** Most images decoded ahead of inference: more only holds decoded pixels in memory, inference is serial. */
-const MAX_CONCURRENCY = 64;
 
 // Option checks are yargs coerce functions: a bad value fails parsing (exit 2 with usage), before any model loads.
 function probability(name: string) {
@@ -68,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
           .option('model', { alias: 'm', type: 'string', describe: 'A .onnx file, a model folder, name or name@version' })
           .option('scales', {
             type: 'string',
-            describe: `TTA scales, e.g. 256,320,384,448,512 (each ${MIN_SCALE}-${MAX_SCALE})`,
+            describe: `TTA scales, e.g. 256,320,384,448,512 (each ${MIN_GATE_SCALE}-${MAX_GATE_SCALE})`,
             coerce: (value: string) => parseScales(value, '--scales'),
           })
           .option('fast', { type: 'boolean', describe: 'Single scale (384)' })

@@ -1,4 +1,4 @@
-import { localModelNotice, MAX_SCALE, MIN_SCALE, parseScales } from '@blurgate/core';
+import { localModelNotice, MAX_GATE_SCALE, MIN_GATE_SCALE, parseScales } from '@blurgate/core';
 import type { Argv, CommandModule } from 'yargs';
 import {
   type ClassCounts,
@@ -48,7 +48,7 @@ export function withEvaluateOptions<T>(yargs: Argv<T>): Argv<T & EvaluateCliArgs
     .option('out', { type: 'string', demandOption: true, describe: 'output folder: predictions.jsonl (resumable), report.json, report.md, report.html' })
     .option('scales', {
       type: 'array',
-      describe: `TTA scales, e.g. --scales 256 384 or --scales 256,384, each ${MIN_SCALE}-${MAX_SCALE} (default: the model's)`,
+      describe: `TTA scales, e.g. --scales 256 384 or --scales 256,384, each ${MIN_GATE_SCALE}-${MAX_GATE_SCALE} (default: the model's)`,
       coerce: (values: (string | number)[]) => parseScales(values, '--scales'),
     })
     .option('fast', { type: 'boolean', describe: 'single scale 384' })

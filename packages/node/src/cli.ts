@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // The `blurgate` command line: a thin yargs layer over the library. Exit codes: 0 all classified,
 // 1 some inputs failed, 2 usage errors (bad flags, no inputs, missing or bad model).
-import { MAX_CONCURRENCY, MAX_GATE_SCALE, MIN_GATE_SCALE, OptionError, parseByteSize, parseScales } from '@blurgate/core';
+import {
+  checkConcurrency,
+  checkMaxPixels,
+  MAX_CONCURRENCY,
+  MAX_GATE_SCALE,
+  MIN_GATE_SCALE,
+  OptionError,
+  parseByteSize,
+  parseScales,
+} from '@blurgate/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import packageJson from '../package.json' with { type: 'json' };
@@ -20,7 +29,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-// Option checks are yargs coerce functions: a bad value fails parsing (exit 2 with usage), before any model loads.
+// Option checks are yargs coerce functions (core's checks where core has one): a bad value fails parsing
+// (exit 2 with usage), before any model loads.
 function probability(name: string) {
   return (value: number): number => {
     if (!Number.isFinite(value) || value < 0 || value > 1) throw new UsageError(`--${name} must be a number between 0 and 1`);
@@ -35,9 +45,9 @@ function byteSize(value: string): number {
   return bytes;
 }
 
-function integerInRange(name: string, max: number, what: string) {
+function positiveInteger(name: string) {
   return (value: number): number => {
-    if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be ${what}`);
+    if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer`);
     return value;
   };
 }
@@ -84,12 +94,12 @@ async function main(argv: string[]): Promise<number> {
           .option('concurrency', {
             type: 'number',
             describe: `Images decoded ahead of inference (1-${MAX_CONCURRENCY})`,
-            coerce: integerInRange('concurrency', MAX_CONCURRENCY, `a whole number from 1 to ${MAX_CONCURRENCY}`),
+            coerce: (value: number) => checkConcurrency(value),
           })
           .option('max-pixels', {
             type: 'number',
             describe: 'Refuse larger images (default 100000000)',
-            coerce: integerInRange('max-pixels', Number.MAX_SAFE_INTEGER, 'a positive whole number (at most 2^53 - 1)'),
+            coerce: (value: number) => checkMaxPixels(value),
           })
           .option('max-file-size', {
             type: 'string',
@@ -99,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
           .option('decode-timeout', {
             type: 'number',
             describe: 'Seconds one image may take to decode (default 30)',
-            coerce: integerInRange('decode-timeout', Number.MAX_SAFE_INTEGER, 'a positive whole number of seconds'),
+            coerce: positiveInteger('decode-timeout'),
           })
           .option('allow-svg', { type: 'boolean', default: false, describe: 'Rasterise SVG (at most 16 MP); refused by default' })
           .option('sort-into', { type: 'string', describe: 'Copy each image into DIR/{sharp,blurred,uncertain}/' })

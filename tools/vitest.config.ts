@@ -1,11 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../vitest.shared';
 
-// The JSON report feeds the "N passed, N failed" line that .ci/run prints.
-export default defineConfig({
-  test: {
-    include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**'],
-    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
-    testTimeout: 120_000,
-  },
-});
+// Tests sit next to the code they test, in every tools/ folder; releases and training steps are slow.
+export default packageTestConfig({ include: ['**/*.test.ts'], testTimeout: 120_000 });

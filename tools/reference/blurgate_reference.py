@@ -1,8 +1,8 @@
-"""The reference arithmetic of SPEC section 1, in PyTorch: the single source that every fixture
+"""The reference arithmetic of docs/reference-arithmetic.md §1, in PyTorch: the single source that every fixture
 script (core goldens, ONNX test models, checkpoint parity) and the training recipe import, so the
 Python side of every parity test is the same code.
 
-Written from ../shared/SPEC.md: FreqAux channel, the 4-channel MobileNetV3 with a 2-logit head,
+Written from the reference arithmetic (docs/reference-arithmetic.md): FreqAux channel, the 4-channel MobileNetV3 with a 2-logit head,
 Pillow bilinear "squash" resize, ImageNet normalisation, TTA softmax averaging and routing.
 Needs Debian's python3-torch (1.13), python3-torchvision (0.14) and python3-pil.
 """
@@ -107,7 +107,7 @@ def predict(
     confidence_threshold: float = 0.60,
     blur_threshold: float = 0.50,
 ) -> ReferencePrediction:
-    """TTA: softmax per scale, mean of the probability vectors, then routing (SPEC 1.5-1.6)."""
+    """TTA: softmax per scale, mean of the probability vectors, then routing (docs/reference-arithmetic.md §1.5-1.6)."""
     model.eval()
     per_scale = []
     for s in scales:

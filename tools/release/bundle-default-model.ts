@@ -1,7 +1,7 @@
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ReleaseError } from './release-error.js';
-import { sha256File } from './sha256.js';
+import { sha256File } from './node-api.js';
 import type { ModelFolder } from './shipped-models.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { exec } from './exec.js';
 import { ReleaseError } from './release-error.js';
-import { sha256File } from './sha256.js';
+import { sha256File } from './node-api.js';
 import type { PublishablePackage } from './workspace.js';
 
 /** One packed tarball under `releases/<version>/`. */

@@ -9,7 +9,7 @@ import { type PackedTarball, assertTarballHas, packPackage } from './pack-packag
 import { readReleaseConfig } from './release-config.js';
 import { ReleaseError } from './release-error.js';
 import { type ReleaseManifest, writeReleaseManifest } from './release-manifest.js';
-import { type ModelFolder, defaultModelFolder, listModelFolders, modelMajor, verifyShippedModels } from './shipped-models.js';
+import { type ModelFolder, defaultModelFolder, listModelFolders, verifyShippedModels } from './shipped-models.js';
 import { type PublishablePackage, listPublishablePackages, missingPublishMetadata, releaseVersion } from './workspace.js';
 
 export interface PrepareReleaseOptions {
@@ -84,7 +84,7 @@ export async function prepareRelease(options: PrepareReleaseOptions): Promise<Pr
   const supportedMajors = core.SUPPORTED_MODEL_MAJORS;
 
   const models = await listModelFolders(repoRoot, core);
-  await verifyShippedModels(repoRoot, models, supportedMajors);
+  await verifyShippedModels(repoRoot, models, core);
   const shipped = models.filter((m) => m.modelPath !== null);
   log(`verified sha256 of ${shipped.length} shipped model(s): ${shipped.map((m) => `${m.name}@${m.version}`).join(', ') || 'none'}`);
 
@@ -97,7 +97,7 @@ export async function prepareRelease(options: PrepareReleaseOptions): Promise<Pr
   }
   log(`model cards up to date (${models.filter((m) => m.cardPath).length})`);
 
-  const defaultModel = defaultModelFolder(models, config.defaultModel);
+  const defaultModel = defaultModelFolder(models, config.defaultModel, core);
   const bundleTarget = packages.find((p) => p.name === config.bundleDefaultModelInto);
   if (!bundleTarget) {
     throw new ReleaseError(`release.config.json bundles the default model into ${config.bundleDefaultModelInto}, which is not a publishable package`);
@@ -152,7 +152,7 @@ export async function prepareRelease(options: PrepareReleaseOptions): Promise<Pr
     models: models.map((m) => ({
       name: m.name,
       version: m.version,
-      major: modelMajor(m.version),
+      major: core.modelVersionMajor(m.version),
       file: m.manifest.file,
       sha256: m.manifest.sha256,
       default: m === defaultModel,

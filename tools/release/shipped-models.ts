@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { ModelManifest } from '@blurgate/core';
 import type { CoreReleaseApi } from './core-api.js';
 import { ReleaseError } from './release-error.js';
-import { sha256File } from './sha256.js';
+import { sha256File } from './node-api.js';
 
 /** One `models/<name>/<version>/` folder. */
 export interface ModelFolder {
@@ -74,13 +74,6 @@ export async function listModelFolders(repoRoot: string, core: CoreReleaseApi): 
   return folders;
 }
 
-/** The semver major of a model version. */
-export function modelMajor(version: string): number {
-  const major = Number.parseInt(version.split('.')[0] ?? '', 10);
-  if (!Number.isInteger(major)) throw new ReleaseError(`model version ${version} is not semver`);
-  return major;
-}
-
 /**
  * Verifies the sha256 of every shipped model file against its manifest and that core supports its major.
  * A tampered or replaced file stops the release with an error naming the file.
@@ -88,8 +81,9 @@ export function modelMajor(version: string): number {
 export async function verifyShippedModels(
   repoRoot: string,
   models: readonly ModelFolder[],
-  supportedMajors: readonly number[],
+  core: Pick<CoreReleaseApi, 'SUPPORTED_MODEL_MAJORS' | 'modelVersionMajor' | 'isLocalModelVersion'>,
 ): Promise<void> {
+  const supportedMajors = core.SUPPORTED_MODEL_MAJORS;
   for (const model of models) {
     if (model.modelPath === null) continue;
     const shown = relative(repoRoot, model.modelPath);
@@ -103,7 +97,12 @@ export async function verifyShippedModels(
           'The model file was changed after its manifest was written; restore it or re-export the model and its manifest.',
       );
     }
-    const major = modelMajor(model.version);
+    if (core.isLocalModelVersion(model.version)) {
+      throw new ReleaseError(
+        `${model.name}@${model.version} is a local, unreleased model (version tag -local); give it a release version before shipping it`,
+      );
+    }
+    const major = core.modelVersionMajor(model.version);
     if (!supportedMajors.includes(major)) {
       throw new ReleaseError(
         `${model.name}@${model.version} has major ${major}, which @blurgate/core does not support (SUPPORTED_MODEL_MAJORS = [${supportedMajors.join(', ')}])`,
@@ -112,21 +111,15 @@ export async function verifyShippedModels(
   }
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10));
-  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10));
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 /** The newest shipped version of the named model: the one the release bundles and uploads. */
-export function defaultModelFolder(models: readonly ModelFolder[], name: string): ModelFolder {
+export function defaultModelFolder(
+  models: readonly ModelFolder[],
+  name: string,
+  core: Pick<CoreReleaseApi, 'compareModelVersions'>,
+): ModelFolder {
   const candidates = models
     .filter((m) => m.name === name && m.modelPath !== null)
-    .sort((a, b) => compareVersions(b.version, a.version));
+    .sort((a, b) => core.compareModelVersions(b.version, a.version));
   const newest = candidates[0];
   if (!newest) {
     throw new ReleaseError(`the default model ${name} has no shipped version under models/${name}/ (a folder with manifest.json and its model file)`);

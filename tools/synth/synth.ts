@@ -16,6 +16,8 @@ import { hideBin } from 'yargs/helpers';
 import type { TileJob, TileRecord } from './make-tiles.js';
 import { hashString } from './rng.js';
 
+// Source photos for synthesis: a fixed list, not core's IMAGE_EXTENSIONS, so that datasets already built stay
+// reproducible (a wider list would pick up other files and move every split).
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
 
 async function listImages(dir: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-"""Train the FreqAux + MobileNetV3 blur classifier of the reference (SPEC section 1) from scratch.
+"""Train the FreqAux + MobileNetV3 blur classifier of the reference (docs/reference-arithmetic.md §1) from scratch.
 
 One command (see README.md):
 

@@ -105,7 +105,7 @@ checkpoint cannot be downloaded in this environment. **Read the limitations befo
 | --- | --- |
 | architecture | FreqAux + torchvision MobileNetV3-Small (4-channel stem, 2 logits: 0 = sharp, 1 = blurred), {manifest['architecture']}, 1.52 M parameters |
 | file | `model.onnx` ({os.path.getsize(os.path.join(a.model, 'model.onnx')) / 1e6:.1f} MB, 4-channel input `input`; FreqAux computed by @blurgate/core), sha256 `{manifest['sha256']}` |
-| preprocessing | Pillow-exact bilinear squash resize to s × s, /255, ImageNet mean/std, FreqAux (SPEC section 1) |
+| preprocessing | Pillow-exact bilinear squash resize to s × s, /255, ImageNet mean/std, FreqAux (docs/reference-arithmetic.md §1) |
 | default scales | {', '.join(map(str, manifest['scales']))} (single-scale / `--fast`: 384) |
 | thresholds | confidence {manifest['thresholds']['confidence']}, blur {manifest['thresholds']['blur']} |
 | checkpoint | `best.pt` (torch.save state dict, reference key layout), sha256 `{manifest['source']['checkpointSha256']}`, not committed |

@@ -13,7 +13,7 @@ export const FREQ_AUX_MIN_STD = 1e-6;
 const f32 = Math.fround;
 
 /**
- * The frequency-auxiliary channel of SPEC 1.3, from a normalised CHW tensor (at least 3 planes
+ * The frequency-auxiliary channel of docs/reference-arithmetic.md §1.3, from a normalised CHW tensor (at least 3 planes
  * of `width × height`; the first three are R, G, B): undo the ImageNet normalisation, luma, 4-neighbour
  * Laplacian with zero padding, absolute value, then `(m - mean) / max(std, 1e-6)` with the unbiased
  * std. Element-wise steps round to float32 like PyTorch; mean and std accumulate in float64.

@@ -44,3 +44,5 @@ export * from './blur-gate.js';
 export * from './classify-stream.js';
 export * from './create-gate.js';
 export * from './byte-size.js';
+export * from './parse-scales.js';
+export * from './image-extensions.js';

@@ -1,11 +1,19 @@
+import compare from 'semver/functions/compare.js';
+import parse from 'semver/functions/parse.js';
 import { ModelError } from './errors.js';
 import type { ModelManifest, ModelMetrics, ModelSource } from './model-manifest.js';
 
 /** Model major versions this version of core can run. A model's major is its compatibility contract. */
 export const SUPPORTED_MODEL_MAJORS: readonly number[] = Object.freeze([1]);
 
+/**
+ * The pre-release tag that marks a local, unreleased model: `0.0.0-local` (what `blurgate-eval convert`
+ * writes by default), `1.3.0-local.2`, ... Such a model makes no compatibility promise, so it runs
+ * whatever its major, with a {@link ModelVersionNotice} for the caller to show.
+ */
+export const LOCAL_MODEL_TAG = 'local';
+
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 const HF_REPO = /^[\w.-]+\/[\w.-]+$/;
@@ -36,6 +44,13 @@ class FieldReader {
 
   match(value: unknown, field: string, pattern: RegExp, description: string): string {
     if (typeof value !== 'string' || !pattern.test(value)) this.fail(field, `must be ${description}, got ${show(value)}`);
+    return value;
+  }
+
+  version(value: unknown, field: string): string {
+    if (typeof value !== 'string' || !isModelVersion(value)) {
+      this.fail(field, `must be a semver version like "1.0.0" or "0.0.0-local", got ${show(value)}`);
+    }
     return value;
   }
 
@@ -174,7 +189,7 @@ export function parseModelManifest(json: unknown, where = 'manifest.json'): Mode
   const m = value as Json;
   r.oneOf(m['schemaVersion'], 'schemaVersion', [1] as const);
   const name = r.match(m['name'], 'name', KEBAB, 'a kebab-case name like "blurgate-mnv3-small"');
-  const version = r.match(m['version'], 'version', SEMVER, 'a semver version like "1.0.0"');
+  const version = r.version(m['version'], 'version');
   const description = r.optionalString(m['description'], 'description');
   const architecture = r.oneOf(m['architecture'], 'architecture', ['mobilenet_v3_large', 'mobilenet_v3_small'] as const);
   const inputChannels = r.oneOf(m['inputChannels'], 'inputChannels', [3, 4] as const);
@@ -231,22 +246,83 @@ export function parseModelManifest(json: unknown, where = 'manifest.json'): Mode
   return manifest;
 }
 
-/** The major of a semver string, e.g. 1 for "1.2.3". */
-export function modelVersionMajor(version: string): number {
-  return Number.parseInt(version.split('.')[0] ?? '', 10);
+/**
+ * Whether `version` is a semver version as manifests write it: `1.0.0`, `1.1.0-rc.10`, `0.0.0-local`,
+ * `1.0.0+build.5` (no `v` prefix, no surrounding spaces).
+ */
+export function isModelVersion(version: string): boolean {
+  return /^\d/.test(version) && parse(version) !== null;
+}
+
+/** Whether a model version is local and unreleased: its first pre-release identifier is {@link LOCAL_MODEL_TAG}. */
+export function isLocalModelVersion(version: string): boolean {
+  return parse(version)?.prerelease[0] === LOCAL_MODEL_TAG;
 }
 
 /**
- * Refuses a model whose version major this core does not support, with
- * `ModelError('UNSUPPORTED_MODEL')` naming the model's version and the supported ones.
+ * Orders model versions by semver precedence (`1.10.0` after `1.9.0`, `1.0.0-rc.10` after `1.0.0-rc.9`,
+ * a pre-release before its release). Strings that are not semver sort before every version, by text.
  */
-export function assertModelCompatible(manifest: Pick<ModelManifest, 'name' | 'version'>): void {
+export function compareModelVersions(a: string, b: string): number {
+  const x = parse(a);
+  const y = parse(b);
+  if (x && y) return compare(x, y);
+  if (x) return 1;
+  if (y) return -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The major of a semver string, e.g. 1 for "1.2.3"; NaN when it is not semver. */
+export function modelVersionMajor(version: string): number {
+  return parse(version)?.major ?? Number.NaN;
+}
+
+/** Something the caller may want to tell a person about a model that runs (library code never prints). */
+export interface ModelVersionNotice {
+  readonly code: 'LOCAL_MODEL';
+  readonly message: string;
+}
+
+/**
+ * Checks a model's version against what this core runs. A released model must have a supported major
+ * ({@link SUPPORTED_MODEL_MAJORS}); a local, unreleased model ({@link isLocalModelVersion}) runs whatever
+ * its major and comes back with a notice.
+ *
+ * @param manifest - the model's name and version (a validated manifest will do).
+ * @returns null for a supported release; a {@link ModelVersionNotice} for a local model.
+ * @throws {@link ModelError} `UNSUPPORTED_MODEL` naming the model's version and the supported majors.
+ * @example
+ * ```ts
+ * const notice = assertModelCompatible(manifest);
+ * if (notice) notices.push(notice.message); // the caller shows it; library code never prints
+ * ```
+ */
+export function assertModelCompatible(manifest: Pick<ModelManifest, 'name' | 'version'>): ModelVersionNotice | null {
+  if (isLocalModelVersion(manifest.version)) return localModelNotice(manifest);
   const major = modelVersionMajor(manifest.version);
   if (!SUPPORTED_MODEL_MAJORS.includes(major)) {
     const supported = SUPPORTED_MODEL_MAJORS.map((m) => `${m}.x`).join(', ');
     throw new ModelError(
       'UNSUPPORTED_MODEL',
-      `model ${manifest.name} ${manifest.version} has major version ${Number.isNaN(major) ? '?' : major}, but this @blurgate/core runs model versions ${supported}; use a ${supported} model or a blurgate release that supports ${manifest.version}`,
+      `model ${manifest.name} ${manifest.version} has major version ${Number.isNaN(major) ? '?' : major}, but this @blurgate/core runs model versions ${supported} (and local, unreleased models tagged -${LOCAL_MODEL_TAG}, e.g. 0.0.0-${LOCAL_MODEL_TAG}); use a ${supported} model or a blurgate release that supports ${manifest.version}`,
     );
   }
+  return null;
+}
+
+/**
+ * The notice for a local, unreleased model, or null for any other version.
+ *
+ * @param model - the model's name and version.
+ * @returns `{code: 'LOCAL_MODEL', message}` when {@link isLocalModelVersion}, else null.
+ */
+export function localModelNotice(model: Pick<ModelManifest, 'name' | 'version'>): ModelVersionNotice | null {
+  if (!isLocalModelVersion(model.version)) return null;
+  return {
+    code: 'LOCAL_MODEL',
+    message:
+      `model ${model.name} ${model.version} is a local, unreleased model (version tag -${LOCAL_MODEL_TAG}): ` +
+      'it runs, but its version makes no compatibility promise; give it a release version (e.g. --version 1.0.0 ' +
+      'when converting) before you share it',
+  };
 }

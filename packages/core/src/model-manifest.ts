@@ -1,5 +1,5 @@
 /**
- * The `manifest.json` that sits beside every model in `models/<name>/<version>/` (SPEC section 6).
+ * The `manifest.json` that sits beside every model in `models/<name>/<version>/` (docs/reference-arithmetic.md §6).
  * Validation (`parseModelManifest`) lives in `model-manifest-validate.ts`.
  */
 

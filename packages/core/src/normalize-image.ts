@@ -43,7 +43,7 @@ export function normalisationTable(channel: 0 | 1 | 2): Float32Array {
 
 /**
  * RGB pixels to a CHW float32 array: `x = v / 255`, then ImageNet `(x - mean) / std` per channel
- * (SPEC 1.2). The image must have 3 channels (use `toRgb` first).
+ * (docs/reference-arithmetic.md §1.2). The image must have 3 channels (use `toRgb` first).
  */
 export function normalizeImage(rgb: PixelImage): Float32Array {
   const { data, width, height, channels } = assertPixelImage(rgb);

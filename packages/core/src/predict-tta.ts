@@ -52,7 +52,7 @@ export interface PredictTtaOptions extends PredictOptions {
 }
 
 /**
- * Test-time augmentation (SPEC 1.5): for each scale, builds the model input (FreqAux appended only
+ * Test-time augmentation (docs/reference-arithmetic.md §1.5): for each scale, builds the model input (FreqAux appended only
  * when the session takes 4 channels), runs it as a batch of one, takes the softmax of the two
  * logits, and averages the probability vectors over the scales.
  *

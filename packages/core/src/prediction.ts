@@ -21,7 +21,7 @@ export interface BlurPrediction {
   readonly scales: readonly ScaleProbabilities[];
 }
 
-/** Thresholds of the routing step (SPEC 1.6). */
+/** Thresholds of the routing step (docs/reference-arithmetic.md §1.6). */
 export interface RoutingThresholds {
   /** Below this confidence the label is `uncertain`. Default 0.60. */
   readonly confidenceThreshold: number;

@@ -12,7 +12,7 @@ import { createWasmPreprocessor } from './wasm-preprocessor.js';
 export interface PreparedImage {
   /**
    * The model input at one TTA scale, `channels × size × size` float32 CHW, a fresh array the caller owns:
-   * Pillow-exact bilinear squash, ImageNet normalisation and, for `channels === 4`, FreqAux (SPEC 1.2-1.3).
+   * Pillow-exact bilinear squash, ImageNet normalisation and, for `channels === 4`, FreqAux (docs/reference-arithmetic.md §1.2-1.3).
    * @throws OptionError for a bad size or channel count.
    */
   modelInput(size: number, channels: 3 | 4): Float32Array;

@@ -1,6 +1,6 @@
 /*
  * Pillow's 8-bit bilinear resample (libImaging/Resample.c), written by hand because the product
- * needs bit-for-bit parity with the reference's `Image.resize((s, s), Image.BILINEAR)` (SPEC 2):
+ * needs bit-for-bit parity with the reference's `Image.resize((s, s), Image.BILINEAR)` (docs/reference-arithmetic.md §2):
  * no general-purpose resize library reproduces its fixed-point coefficients and uint8 intermediate.
  */
 import { OptionError } from './errors.js';

@@ -33,7 +33,7 @@ export interface RoutedLabel {
 }
 
 /**
- * SPEC 1.6: `confidence = max(pSharp, pBlurred)`; below the confidence threshold the label is
+ * docs/reference-arithmetic.md §1.6: `confidence = max(pSharp, pBlurred)`; below the confidence threshold the label is
  * `uncertain`, else `blurred` when `pBlurred >= blurThreshold`, else `sharp`.
  */
 export function routePrediction(probSharp: number, probBlurred: number, thresholds: RoutingThresholds): RoutedLabel {

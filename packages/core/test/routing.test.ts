@@ -51,7 +51,7 @@ describe('resolveThresholds', () => {
 
 describe('routePrediction', () => {
   const defaults = resolveThresholds();
-  it('follows SPEC 1.6 at the boundaries', () => {
+  it('follows docs/reference-arithmetic.md §1.6 at the boundaries', () => {
     expect(routePrediction(0.4, 0.6, defaults)).toEqual({ label: 'blurred', confidence: 0.6 });
     expect(routePrediction(0.6, 0.4, defaults)).toEqual({ label: 'sharp', confidence: 0.6 });
     expect(routePrediction(0.41, 0.59, defaults)).toEqual({ label: 'uncertain', confidence: 0.59 });

@@ -3,7 +3,7 @@
  * `close()` drops every connection). It implements exactly the endpoints `@huggingface/hub` 2.x calls for
  * downloads (`downloadFile`, `downloadFileToCacheDir`, `fileExists`) and regular (non-LFS, non-xet) uploads
  * (`uploadFiles` / `commit` with `useXet: false`), plus `createRepo`, `repoExists`/`modelInfo` and
- * `listFiles` (tree). SPEC section 5.
+ * `listFiles` (tree). docs/reference-arithmetic.md §5.
  *
  * It never answers with `application/vnd.xet-fileinfo+json`, so the client always takes the plain HTTP path.
  *

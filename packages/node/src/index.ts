@@ -15,7 +15,6 @@ export { createPreparePool, type PreparePool } from './prepare-pool.js';
 export { loadPreprocessKernels } from './preprocess-kernels.js';
 export {
   DEFAULT_MODEL_NAME,
-  compareVersions,
   listInstalledModels,
   loadModelFile,
   modelStoreRoots,
@@ -49,5 +48,7 @@ export type {
 /** The typed errors (core's classes, so `instanceof` works whichever package they came through). */
 export { BlurgateError, ImageInputError, ModelError, OptionError } from '@blurgate/core';
 // The CLI's input expansion and sorter, for other front ends (e.g. @blurgate/queue) to share.
-export { collectInputs, IMAGE_EXTENSIONS, type CollectedInputs, type InputProblem } from './cli/collect-inputs.js';
+export { collectInputs, type CollectedInputs, type InputProblem } from './cli/collect-inputs.js';
+/** Image file extensions picked up from folders: core's one list. */
+export { IMAGE_EXTENSIONS } from '@blurgate/core';
 export { FileSorter, type SortMode } from './cli/sort-into.js';

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
+import { type CliIo, runClassify } from '../src/cli/classify-command.js';
 import { IMAGES, pngHeaderOnly, reference, STORE, TINY_4CH, withTempDir } from './helpers.js';
 
 // The built CLI, run as a child process like a user would (turbo builds before tests).
@@ -138,16 +139,25 @@ describe('blurgate classify', () => {
         [['classify', 'empty-dir', ...MODEL], /no images to classify: .*no images in this folder/],
         [['classify', image, '--model', 'no-such-model'], /model no-such-model is not installed/],
         [['classify', image, '--model', './missing.onnx'], /no such model file/],
-        [['classify', image, ...MODEL, '--scales', '256,abc'], /--scales must be positive integers/],
-        [['classify', image, ...MODEL, '--fast', '--scales', '256'], /either --scales or --fast/],
+        [['classify', image, ...MODEL, '--scales', '256,abc'], /--scales must be whole numbers separated by commas.*"abc"/],
+        [['classify', image, ...MODEL, '--scales', '100000'], /--scales must be between 32 and 2048 pixels, got 100000/],
+        [['classify', image, ...MODEL, '--scales', '256.5'], /--scales must be whole numbers/],
+        [['classify', image, ...MODEL, '--fast', '--scales', '256'], /fast and scales are mutually exclusive/],
         [['classify', image, ...MODEL, '--blur-threshold', '1.5'], /--blur-threshold must be a number between 0 and 1/],
-        [['classify', image, ...MODEL, '--move'], /--move needs --sort-into/],
+        [['classify', image, ...MODEL, '--confidence-threshold', 'high'], /--confidence-threshold must be a number between 0 and 1/],
+        [['classify', image, ...MODEL, '--max-pixels', '9007199254740992'], /maxPixels must be a positive whole number/],
+        [['classify', image, ...MODEL, '--max-pixels', '0'], /maxPixels must be a positive whole number/],
+        [['classify', image, ...MODEL, '--concurrency', '100000'], /concurrency must be a whole number from 1 to 64/],
+        [['classify', image, ...MODEL, '--concurrency', '1.5'], /concurrency must be a whole number/],
+        [['classify', image, ...MODEL, '--move'], /Implications failed:\s+move -> sort-into/],
+        [['classify', image, ...MODEL, '--dry-run'], /Implications failed:\s+dry-run -> sort-into/],
         [[], /name a command/],
       ];
       for (const [args, message] of cases) {
         const out = await blurgate(args, dir);
         expect(out.code, args.join(' ')).toBe(2);
         expect(out.stderr, args.join(' ')).toMatch(message);
+        expect(out.stderr, args.join(' ')).toContain('Run blurgate --help for usage.');
       }
     });
   });
@@ -248,5 +258,34 @@ describe('blurgate --version', () => {
       expect(out.stdout).toMatch(/default model: blurgate-synth 1\.2\.3 sha256 [0-9a-f]{64} /);
       expect(out.stdout).toContain(manifest.sha256);
     });
+  });
+});
+
+describe('blurgate classify on a terminal', () => {
+  /** A stream that says it is a terminal and keeps what is written. */
+  function terminal(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
+    const chunks: string[] = [];
+    const stream = { isTTY, columns: 100, write: (chunk: string) => chunks.push(String(chunk)) > 0 };
+    return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
+  }
+
+  it('prints a header line over the table, and no header when piped', async () => {
+    const run = async (tty: boolean) => {
+      const stdout = terminal(tty);
+      const stderr = terminal(false);
+      const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream };
+      const code = await runClassify(
+        { inputs: [join(IMAGES, 'flower.png')], recursive: false, json: false, model: TINY_4CH, fast: true, move: false, dryRun: false, progress: false },
+        io,
+      );
+      return { code, lines: stdout.text().trimEnd().split('\n') };
+    };
+    const table = await run(true);
+    expect(table.code).toBe(0);
+    expect(table.lines[0]).toMatch(/^LABEL\s+CONFIDENCE\s+P_BLURRED\s+FILE$/);
+    expect(table.lines[1]).toMatch(/^(sharp|blurred|uncertain)\s+\d\.\d{4}\s+\d\.\d{4}\s+.*flower\.png$/);
+    const piped = await run(false);
+    expect(piped.lines).toHaveLength(1);
+    expect(piped.lines[0]).toMatch(/flower\.png\t(sharp|blurred|uncertain)\t/);
   });
 });

@@ -1,16 +1,21 @@
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
+import { compareModelVersions, parseModelManifest } from '@blurgate/core';
 import { describe, expect, it } from 'vitest';
 import {
-  compareVersions,
+  bundledModelsDir,
   DEFAULT_MODEL_NAME,
+  installModelFolder,
   listInstalledModels,
   loadModelFile,
   modelStoreRoots,
   resolveModel,
+  sha256File,
+  sha256Hex,
   userModelsDir,
-} from '../src/index.js';
+} from '../src/model-store.js';
 import { STORE, TINY_3CH, TINY_4CH, withTempDir } from './helpers.js';
 
 /** Copies the fixture 4ch model into `<root>/<name>/<version>/` with a manifest edited by `edit`. */
@@ -32,12 +37,12 @@ async function install(
 }
 
 describe('model store roots', () => {
-  it('searches $BLURGATE_MODELS_DIR, then the user cache, then the repo models/', () => {
-    const roots = modelStoreRoots({ BLURGATE_MODELS_DIR: '/opt/models', XDG_CACHE_HOME: '/x/cache' });
-    expect(roots[0]).toBe('/opt/models');
-    expect(roots[1]).toBe('/x/cache/blurgate/models');
-    // This checkout: <repo>/models, found by walking up to pnpm-workspace.yaml.
-    expect(roots).toContain(resolve(__dirname, '..', '..', '..', 'models'));
+  it('searches each $BLURGATE_MODELS_DIR entry, then the user cache, then the package\'s bundled models/', () => {
+    const roots = modelStoreRoots({ BLURGATE_MODELS_DIR: ['/opt/models', '', 'rel/models'].join(delimiter), XDG_CACHE_HOME: '/x/cache' });
+    expect(roots).toEqual(['/opt/models', resolve('rel/models'), '/x/cache/blurgate/models', bundledModelsDir()]);
+    expect(bundledModelsDir()).toBe(resolve(__dirname, '..', 'models'));
+    // The runtime library never walks up to a checkout's models/: only roots it is given.
+    expect(modelStoreRoots({ XDG_CACHE_HOME: '/x/cache' })).not.toContain(resolve(__dirname, '..', '..', '..', 'models'));
   });
 
   it('puts the user store under $BLURGATE_HOME, else XDG_CACHE_HOME, else ~/.cache', () => {
@@ -46,8 +51,8 @@ describe('model store roots', () => {
     expect(userModelsDir({})).toBe(join(homedir(), '.cache', 'blurgate', 'models'));
   });
 
-  it('orders versions numerically', () => {
-    expect(['1.10.0', '1.2.0', '1.9.1', '1.10.0-rc.1'].sort(compareVersions)).toEqual(['1.2.0', '1.9.1', '1.10.0-rc.1', '1.10.0']);
+  it('orders versions by semver (rc.10 after rc.9)', () => {
+    expect(['1.10.0', '1.2.0', '1.9.1', '1.10.0-rc.1'].sort(compareModelVersions)).toEqual(['1.2.0', '1.9.1', '1.10.0-rc.1', '1.10.0']);
   });
 });
 
@@ -150,6 +155,76 @@ describe('resolveModel', () => {
         code: 'CHECKSUM_MISMATCH',
         message: expect.stringContaining(join(folder, 'model.onnx')),
       });
+    });
+  });
+});
+
+describe('versions and local models', () => {
+  it('name picks the highest version by semver precedence: rc.10 over rc.9, a release over both', async () => {
+    await withTempDir(async (dir) => {
+      await install(dir, '1.0.0-rc.9');
+      await install(dir, '1.0.0-rc.10');
+      expect((await resolveModel('blurgate-tiny-4ch', { roots: [dir] })).version).toBe('1.0.0-rc.10');
+      await install(dir, '1.0.0');
+      expect((await resolveModel('blurgate-tiny-4ch', { roots: [dir] })).version).toBe('1.0.0');
+    });
+  });
+
+  it('a local, unreleased model (0.0.0-local) resolves; a released 0.x is refused', async () => {
+    await withTempDir(async (dir) => {
+      const local = await install(dir, '0.0.0-local');
+      expect((await resolveModel(local)).version).toBe('0.0.0-local');
+      expect((await resolveModel(join(local, 'model.onnx'))).manifest?.version).toBe('0.0.0-local');
+      const released = await install(dir, '0.3.0');
+      await expect(resolveModel(released)).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL' });
+    });
+  });
+
+  it('a .onnx file beside another model\'s manifest.json runs bare, never with that manifest', async () => {
+    await withTempDir(async (dir) => {
+      const folder = await install(dir, '1.0.0');
+      await cp(TINY_3CH, join(folder, 'other.onnx'));
+      const other = await resolveModel(join(folder, 'other.onnx'));
+      expect(other).toMatchObject({ name: 'other', manifest: null, dir: null });
+    });
+  });
+});
+
+describe('installModelFolder', () => {
+  async function fixture(): Promise<{ manifest: ReturnType<typeof parseModelManifest>; model: Uint8Array }> {
+    const model = new Uint8Array(await readFile(TINY_4CH));
+    const manifest = parseModelManifest(await readFile(join(STORE, 'blurgate-tiny-4ch', '1.0.0', 'manifest.json'), 'utf8'));
+    return { manifest: { ...manifest, name: 'installed-model', sha256: sha256Hex(model) }, model };
+  }
+
+  it('installs <root>/<name>/<version>/ where resolveModel finds it, with no staging left behind', async () => {
+    await withTempDir(async (dir) => {
+      const { manifest, model } = await fixture();
+      const installed = await installModelFolder({ manifest, model, files: { 'README.md': '# card\n' }, modelsDir: dir });
+      expect(installed.dir).toBe(join(dir, 'installed-model', '1.0.0'));
+      expect((await readdir(installed.dir)).sort()).toEqual(['README.md', 'manifest.json', 'model.onnx']);
+      expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
+      const loaded = await loadModelFile(await resolveModel('installed-model', { roots: [dir] }));
+      expect(loaded.sha256).toBe(manifest.sha256);
+      expect(await sha256File(installed.modelPath)).toBe(manifest.sha256);
+    });
+  });
+
+  it('refuses to replace an installed version without force, and bytes that do not match the manifest', async () => {
+    await withTempDir(async (dir) => {
+      const { manifest, model } = await fixture();
+      await installModelFolder({ manifest, model, modelsDir: dir });
+      await expect(installModelFolder({ manifest, model, modelsDir: dir })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+      await installModelFolder({ manifest, model, modelsDir: dir, force: true });
+      const wrong = Uint8Array.from(model);
+      wrong[wrong.length - 1] ^= 0xff;
+      await expect(
+        installModelFolder({ manifest: { ...manifest, version: '1.1.0' }, model: wrong, modelsDir: dir }),
+      ).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+      expect(existsSync(join(dir, 'installed-model', '1.1.0'))).toBe(false);
+      await expect(
+        installModelFolder({ manifest: { ...manifest, name: '../escape' }, model, modelsDir: dir }),
+      ).rejects.toMatchObject({ code: 'INVALID_MANIFEST' });
     });
   });
 });

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { sha256Hex } from '@blurgate/node/model-store';
 
 /** True for inputs fetched over the network rather than read from a (shared) file system. */
 export function isUrl(input: string): boolean {
@@ -20,5 +20,5 @@ export function canonicalInput(input: string, cwd: string = process.cwd()): stri
  * and machines, so enqueueing the same input again finds the same job.
  */
 export function jobIdOf(canonical: string): string {
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+  return sha256Hex(canonical).slice(0, 32);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { BlurgateError } from '@blurgate/core';
+import { BlurgateError, parseScales } from '@blurgate/core';
 import { createBlurGate } from '@blurgate/node';
 import { UnrecoverableError } from 'bullmq';
 import yargs, { type Argv } from 'yargs';
@@ -35,13 +35,11 @@ function probability(name: string, value: unknown): number | undefined {
 
 function scalesOf(value: unknown): number[] | undefined {
   if (value === undefined) return undefined;
-  const scales = String(value)
-    .split(',')
-    .map((s) => Number(s.trim()));
-  if (scales.length === 0 || scales.some((s) => !Number.isInteger(s) || s <= 0)) {
-    throw new QueueUsageError(`--scales must be positive integers separated by commas, e.g. 256,320; got "${String(value)}"`);
+  try {
+    return parseScales(String(value), '--scales');
+  } catch (error) {
+    throw new QueueUsageError((error as Error).message);
   }
-  return scales;
 }
 
 function common<T>(y: Argv<T>) {

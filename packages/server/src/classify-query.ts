@@ -1,4 +1,4 @@
-import { checkGateScales, FAST_SCALES, OptionError, type RoutingThresholds } from '@blurgate/core';
+import { FAST_SCALES, OptionError, parseScales, type RoutingThresholds } from '@blurgate/core';
 
 /** What `POST /v1/classify`'s query asks for, checked; absent fields take the server's defaults. */
 export interface ClassifyQuery {
@@ -58,12 +58,7 @@ export function parseClassifyQuery(query: Record<string, unknown>, limits: Scale
   if (fast && scalesText !== undefined) throw new OptionError('pass either scales or fast, not both (fast means scales 384)');
   let scales: readonly number[] | undefined = fast ? FAST_SCALES : undefined;
   if (scalesText !== undefined) {
-    const parts = scalesText.split(',').map((s) => s.trim());
-    const numbers = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : Number.NaN));
-    if (numbers.some((n) => Number.isNaN(n))) {
-      throw new OptionError(`?scales must be positive integers separated by commas, e.g. 256,320; got "${scalesText}"`);
-    }
-    scales = checkGateScales(numbers, '?scales');
+    scales = parseScales(scalesText, '?scales');
     if (scales.length > limits.maxScales) throw new OptionError(`?scales: at most ${limits.maxScales} scales, got ${scales.length}`);
     const largest = Math.max(...scales);
     if (largest > limits.maxScale) throw new OptionError(`?scales: at most ${limits.maxScale} pixels, got ${largest}`);

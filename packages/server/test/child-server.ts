@@ -1,4 +1,5 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NODE_CLI, REPO } from './helpers.js';
 
@@ -16,7 +17,8 @@ export interface ChildServer {
 export async function startChildServer(args: string[], env: Record<string, string> = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, [NODE_CLI, 'serve', '--port', '0', ...args], {
     cwd: REPO,
-    env: { ...process.env, BLURGATE_MODELS_DIR: '', ...env },
+    // The repo's models/ is a model store root only when named (the library never searches for it).
+    env: { ...process.env, BLURGATE_MODELS_DIR: join(REPO, 'models'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

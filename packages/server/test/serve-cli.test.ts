@@ -23,7 +23,7 @@ describe('blurgate serve', () => {
   it('answers the README curl with the label and probabilities of blurgate classify --json (default model)', async () => {
     const { stdout } = await run(process.execPath, [NODE_CLI, 'classify', '--json', SAMPLE], {
       cwd: REPO,
-      env: { ...process.env, BLURGATE_MODELS_DIR: '' },
+      env: { ...process.env, BLURGATE_MODELS_DIR: join(REPO, 'models') },
     });
     const cli = JSON.parse(stdout.trim()) as RecordJson;
     server = await startChildServer([]);

@@ -72,7 +72,7 @@ export function convertStateDict(stateDict: StateDict, options: ConvertOptions =
 
 /**
  * Converts a `torch.save` checkpoint of blurgate's reference model (FreqAux + torchvision MobileNetV3-Large
- * or -Small, SPEC section 3) to ONNX, in pure TypeScript. Refuses unsafe pickles (`UNSAFE_CHECKPOINT`) and
+ * or -Small, docs/reference-arithmetic.md §3) to ONNX, in pure TypeScript. Refuses unsafe pickles (`UNSAFE_CHECKPOINT`) and
  * checkpoints it cannot convert (`CONVERSION_FAILED`, naming the key and the expected shape).
  */
 export async function convertCheckpoint(bytes: Uint8Array, options: ConvertOptions = {}): Promise<ConvertedModel> {

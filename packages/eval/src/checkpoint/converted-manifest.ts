@@ -24,7 +24,7 @@ export interface ConvertedManifestOptions {
 }
 
 /**
- * The manifest of a freshly converted model (SPEC section 6): the reference's preprocessing, default
+ * The manifest of a freshly converted model (docs/reference-arithmetic.md §6): the reference's preprocessing, default
  * scales and thresholds, labels, the given source, and no metrics yet. Validated with core's parser.
  */
 export function convertedModelManifest(converted: Pick<ConvertedModel, 'architecture' | 'inputChannels'>, options: ConvertedManifestOptions): ModelManifest {

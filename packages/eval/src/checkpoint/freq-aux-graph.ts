@@ -1,7 +1,7 @@
 import type { OnnxGraph } from './onnx-graph.js';
 import type { StateDictReader } from './state-dict-reader.js';
 
-/** SPEC section 1.3 constants, used when a checkpoint has no `freq_aux.*` buffers. */
+/** docs/reference-arithmetic.md §1.3 constants, used when a checkpoint has no `freq_aux.*` buffers. */
 const DEFAULT_BUFFERS = {
   kernel: new Float32Array([0, 1, 0, 1, -4, 1, 0, 1, 0]),
   mean: new Float32Array([0.485, 0.456, 0.406]),
@@ -15,10 +15,10 @@ function buffer(sd: StateDictReader, name: keyof typeof DEFAULT_BUFFERS, dims: r
 }
 
 /**
- * The FreqAux module (SPEC section 1.3) as ONNX: from the normalised RGB `input` (N×3×H×W), computes the
+ * The FreqAux module (docs/reference-arithmetic.md §1.3) as ONNX: from the normalised RGB `input` (N×3×H×W), computes the
  * per-image standardised Laplacian magnitude of the luma and returns `concat([input, aux])` (N×4×H×W).
  * Uses the checkpoint's `freq_aux.{kernel,mean,std,rgb2gray}` buffers (via `sd`, prefixed `freq_aux.`)
- * when present, the SPEC's constants otherwise.
+ * when present, the constants of docs/reference-arithmetic.md §1.3 otherwise.
  */
 export function buildFreqAux(graph: OnnxGraph, sd: StateDictReader, input: string): string {
   const kernel = buffer(sd, 'kernel', [1, 1, 3, 3]);

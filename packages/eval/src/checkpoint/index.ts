@@ -1,4 +1,4 @@
-// Checkpoint conversion: torch.save state dicts → ONNX, in pure TypeScript (SPEC section 3).
+// Checkpoint conversion: torch.save state dicts → ONNX, in pure TypeScript (docs/reference-arithmetic.md §3).
 export { convertCheckpoint, convertStateDict, type ConvertOptions, type ConvertedModel } from './convert-checkpoint.js';
 export { readCheckpoint, readCheckpointObject } from './read-checkpoint.js';
 export { type CheckpointLimits, DEFAULT_CHECKPOINT_LIMITS } from './checkpoint-limits.js';

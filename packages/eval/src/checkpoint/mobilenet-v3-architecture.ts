@@ -2,7 +2,7 @@
 export type MobileNetV3Architecture = 'mobilenet_v3_large' | 'mobilenet_v3_small';
 
 /**
- * One inverted-residual block of torchvision's MobileNetV3 (SPEC section 3 table). Channel counts are
+ * One inverted-residual block of torchvision's MobileNetV3 (docs/reference-arithmetic.md §3 table). Channel counts are
  * not here: they are read from the weight shapes, so reduced-width models convert too.
  */
 export interface InvertedResidualSpec {

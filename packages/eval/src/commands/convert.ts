@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BlurgateError, type ModelSource, parseByteSize } from '@blurgate/core';
+import { BlurgateError, localModelNotice, type ModelSource, parseByteSize } from '@blurgate/core';
 import type { Argv, CommandModule } from 'yargs';
 import { convertCheckpointFile } from '../checkpoint/index.js';
 
@@ -32,14 +32,14 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       // --version names the model version here, not blurgate-eval's own
       .version(false)
       .positional('checkpoint', { type: 'string', demandOption: true, describe: 'the .pt file, e.g. best.pt' })
-      .option('out', { type: 'string', demandOption: true, describe: 'the ONNX file to write; manifest.json goes in the same folder' })
+      .option('out', { type: 'string', demandOption: true, describe: 'the ONNX file to write; manifest.json goes in the same folder (one model per folder)' })
       .option('freq-aux-in-graph', {
         type: 'boolean',
         default: false,
         describe: 'put FreqAux inside the graph (3-channel input) instead of computing it in @blurgate/core (4-channel input)',
       })
       .option('name', { type: 'string', describe: 'model name for the manifest (kebab-case); default by architecture' })
-      .option('version', { type: 'string', describe: 'model version for the manifest (semver); default 0.0.0-local' })
+      .option('version', { type: 'string', describe: 'model version for the manifest (semver); default 0.0.0-local, a local, unreleased model that blurgate classify runs' })
       .option('hf-repo', { type: 'string', describe: 'record the source as this Hugging Face model repo, e.g. bradduy/MagikaDocumentFromPixel' })
       .option('hf-file', { type: 'string', describe: 'file in --hf-repo (default: the checkpoint file name)' })
       .option('hf-revision', { type: 'string', describe: 'commit of --hf-repo the checkpoint came from' })
@@ -81,6 +81,8 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
           `wrote ${result.manifestPath} (${manifest.name}@${manifest.version})\n` +
           `done in ${seconds.toFixed(2)} s\n`,
       );
+      const notice = localModelNotice(manifest);
+      if (notice) process.stderr.write(`blurgate-eval convert: notice: ${notice.message}\n`);
     } catch (error) {
       const code = error instanceof BlurgateError ? ` [${error.code}]` : '';
       process.stderr.write(`blurgate-eval convert: ${error instanceof Error ? error.message : String(error)}${code}\n`);

@@ -1,3 +1,4 @@
+import { localModelNotice, MAX_GATE_SCALE, MIN_GATE_SCALE, parseScales } from '@blurgate/core';
 import type { Argv, CommandModule } from 'yargs';
 import {
   type ClassCounts,
@@ -28,7 +29,7 @@ export async function reportErrors(command: string, handler: () => Promise<void>
 export interface EvaluateCliArgs {
   data: string;
   out: string;
-  scales?: (string | number)[];
+  scales?: number[];
   fast?: boolean;
   concurrency?: number;
   calibration?: string;
@@ -45,7 +46,11 @@ export function withEvaluateOptions<T>(yargs: Argv<T>): Argv<T & EvaluateCliArgs
   return yargs
     .option('data', { type: 'string', demandOption: true, describe: 'dataset folder (GoPro Large, its test folder, test/{blur,sharp}, {sharp,blurred}) or a .csv/.jsonl manifest (path,label)' })
     .option('out', { type: 'string', demandOption: true, describe: 'output folder: predictions.jsonl (resumable), report.json, report.md, report.html' })
-    .option('scales', { type: 'array', describe: 'TTA scales, e.g. --scales 256 384 or --scales 256,384 (default: the model\'s)' })
+    .option('scales', {
+      type: 'array',
+      describe: `TTA scales, e.g. --scales 256 384 or --scales 256,384, each ${MIN_GATE_SCALE}-${MAX_GATE_SCALE} (default: the model's)`,
+      coerce: (values: (string | number)[]) => parseScales(values, '--scales'),
+    })
     .option('fast', { type: 'boolean', describe: 'single scale 384' })
     .option('concurrency', { type: 'number', describe: 'images in flight (default: the gate\'s)' })
     .option('calibration', { type: 'string', describe: 'a separate labelled split to fit the baselines\' thresholds on (else they are swept on the test data and labelled optimistic)' })
@@ -55,14 +60,6 @@ export function withEvaluateOptions<T>(yargs: Argv<T>): Argv<T & EvaluateCliArgs
     .option('baselines', { type: 'boolean', default: true, describe: 'score the Laplacian-variance and sharp-sharpness baselines (--no-baselines to skip)' })
     .option('resamples', { type: 'number', default: 1000, describe: 'bootstrap resamples for the 95% intervals' })
     .option('seed', { type: 'number', default: 0, describe: 'bootstrap seed' }) as Argv<T & EvaluateCliArgs>;
-}
-
-/** `--scales 256 384` or `--scales 256,384` as numbers. */
-export function parseScales(values: readonly (string | number)[] | undefined): number[] | undefined {
-  if (!values || values.length === 0) return undefined;
-  const scales = values.flatMap((v) => String(v).split(',')).filter((s) => s.trim() !== '').map(Number);
-  for (const s of scales) if (!Number.isInteger(s) || s < 16 || s > 4096) throw new Error(`--scales: ${s} is not a size between 16 and 4096`);
-  return scales;
 }
 
 /** A one-line progress counter on stderr, only when stderr is a terminal. */
@@ -113,7 +110,7 @@ export async function runFromCli(model: string, argv: EvaluateCliArgs): Promise<
     model,
     data: argv.data,
     outDir: argv.out,
-    scales: parseScales(argv.scales),
+    scales: argv.scales,
     fast: argv.fast,
     concurrency: argv.concurrency,
     calibration: argv.calibration,
@@ -127,6 +124,8 @@ export async function runFromCli(model: string, argv: EvaluateCliArgs): Promise<
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.end();
+  const notice = localModelNotice(result.report.model);
+  if (notice) process.stderr.write(`notice: ${notice.message}\n`);
   const { run } = result;
   if (run.resumed > 0) process.stderr.write(`resumed: ${run.resumed} images already in ${run.predictionsPath}, ${run.classified} classified now\n`);
   if (run.droppedPartialLine) process.stderr.write('dropped a partial last line of predictions.jsonl (interrupted write)\n');

@@ -92,6 +92,27 @@ async function calibrationScores(path: string, options: EvaluateModelOptions): P
 /**
  * The whole `blurgate-eval run`: detect the dataset, count it, classify every image (resuming from
  * `<outDir>/predictions.jsonl`), score the baselines, and write report.json, report.md and report.html.
+ *
+ * @param options - the model (a spec resolved by `@blurgate/node`, or a gate already open, which is then
+ *   not disposed), the dataset (`data`), the output folder, scales and thresholds (default: the model's),
+ *   concurrency, an optional calibration split, report options, and progress callbacks.
+ * @returns the run's counts (classified, resumed, errors), the report, the paths of the files written and
+ *   the dataset's class counts.
+ * @throws `Error` when the dataset holds no images or `predictions.jsonl` belongs to a different run (another
+ *   model or scales: choose another `outDir`); `DatasetError` for a folder or manifest it cannot read;
+ *   `ModelError` / `OptionError` from opening the gate. Per-image failures are not thrown: they are
+ *   `status: "error"` records and counted in `run.errors`.
+ * @example
+ * ```ts
+ * const { report, files } = await evaluateModel({
+ *   model: 'blurgate-synth',
+ *   data: 'DATA_DIR/GOPRO_Large/test',
+ *   outDir: 'runs/gopro',
+ *   onProgress: (done, total) => bar.update(done, { total }),
+ * });
+ * report.metrics.f1; // with report.intervals.f1 (bootstrap 95%)
+ * files.html; // runs/gopro/report.html
+ * ```
  */
 export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
   const dataset = await openDataset(options.data, { includeBlurGamma: options.includeBlurGamma, ...options.datasetOptions });

@@ -1,6 +1,6 @@
 import type { EvaluationReport } from './report-types.js';
 
-/** The model card's GoPro Large test numbers (SPEC section 4). */
+/** The model card's GoPro Large test numbers (docs/reference-arithmetic.md §4). */
 export const GOPRO_CARD = {
   f1: 0.9803,
   accuracy: 0.9806,

@@ -1,13 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** Extensions sharp decodes that datasets use. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif', '.bmp']);
-
-export function isImageFile(name: string): boolean {
-  const dot = name.lastIndexOf('.');
-  return dot > 0 && IMAGE_EXTENSIONS.has(name.slice(dot).toLowerCase());
-}
+import { hasImageExtension } from '@blurgate/core';
 
 /** Names of the sub-directories of `dir`, sorted; empty when `dir` is not a readable directory. */
 export async function subdirectories(dir: string): Promise<string[]> {
@@ -38,6 +31,6 @@ export async function* walkImages(dir: string, prefix = ''): AsyncGenerator<stri
     // Follow symbolic links (datasets are often assembled from links); a dangling one is skipped.
     const isDirectory = entry.isSymbolicLink() ? await stat(join(dir, entry.name)).then((s) => s.isDirectory(), () => false) : entry.isDirectory();
     if (isDirectory) yield* walkImages(join(dir, entry.name), relative);
-    else if ((entry.isFile() || entry.isSymbolicLink()) && isImageFile(entry.name)) yield relative;
+    else if ((entry.isFile() || entry.isSymbolicLink()) && hasImageExtension(entry.name)) yield relative;
   }
 }

@@ -3,7 +3,7 @@ export * from './dataset-types.js';
 export * from './dataset-error.js';
 export * from './dataset.js';
 export { parseTruth } from './manifest-dataset.js';
-export { IMAGE_EXTENSIONS, walkImages } from './image-files.js';
+export { walkImages } from './image-files.js';
 export * from './metrics.js';
 export * from './bootstrap.js';
 export { seededRandom, percentileOfSorted } from './random.js';

@@ -1,12 +1,13 @@
-import type { BlurLabel } from '@blurgate/core';
+import type { BlurLabel, ScaleRecord } from '@blurgate/core';
 import type { Truth } from './dataset-types.js';
 
-/** Probabilities at one TTA scale, as written to predictions.jsonl. */
-export interface ScaleProbabilityRecord {
-  readonly scale: number;
-  readonly prob_sharp: number;
-  readonly prob_blurred: number;
-}
+// predictions.jsonl is not the CLI's --json record (core's `classificationRecord`): it keeps full precision
+// (a report rebuilt from the file is exact; the CLI rounds to 4 decimals like the reference), carries the
+// truth and the baselines, and its error lines have no null prediction fields. It shares the field names
+// and the per-scale shape, which is core's type.
+
+/** Probabilities at one TTA scale, as written to predictions.jsonl (unrounded): core's {@link ScaleRecord}. */
+export type ScaleProbabilityRecord = ScaleRecord;
 
 /**
  * Baseline scores of the same image (both: higher = sharper). Null when the baseline could not be computed.

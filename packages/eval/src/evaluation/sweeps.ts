@@ -86,7 +86,7 @@ export function thresholdForBestF1(truth: ArrayLike<number>, scores: ArrayLike<n
   return choiceAt(truth, scores, curve.thresholds[best]);
 }
 
-/** The routing step of SPEC 1.6 (mirrors core's `routePrediction`, kept local so sweeps stay arithmetic). */
+/** The routing step of docs/reference-arithmetic.md §1.6 (mirrors core's `routePrediction`, kept local so sweeps stay arithmetic). */
 export function routeLabel(
   probSharp: number,
   probBlurred: number,

@@ -17,7 +17,7 @@ function hasRangeHeader(init: RequestInit | undefined): boolean {
 
 /**
  * A `fetch` for `@huggingface/hub` that reports the bytes of the file body as they arrive.
- * `downloadFileToCacheDir` has no progress callback, but it accepts a custom fetch; the body GET is the
+ * `downloadFile` has no progress callback, but it accepts a custom fetch; the body GET is the
  * `/resolve/` request without a `Range` header (the `bytes=0-0` probe only reads the size).
  */
 export function fetchWithProgress(file: string, listener: DownloadProgressListener | undefined): typeof fetch {

@@ -8,4 +8,3 @@ export * from './known-models.js';
 export * from './model-readme.js';
 export * from './pull-checkpoint.js';
 export * from './pull-model.js';
-export * from './sha256.js';

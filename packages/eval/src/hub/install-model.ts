@@ -1,19 +1,24 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BlurgateError,
   ModelError,
   type ModelManifest,
   type ModelSource,
-  OptionError,
   parseModelManifest,
 } from '@blurgate/core';
-import { userModelsDir } from '@blurgate/node';
+import {
+  type InstalledModelFolder,
+  installModelFolder,
+  installedModelDir,
+  MANIFEST_FILE,
+  MODEL_FILE,
+  sha256Hex,
+  userModelsDir,
+} from '@blurgate/node/model-store';
 import { convertCheckpoint } from '../checkpoint/index.js';
 import { modelReadme } from './model-readme.js';
-import { sha256Bytes } from './sha256.js';
+
+export type { InstalledModelFolder } from '@blurgate/node/model-store';
 
 /** What `installModel` needs from a converter; `convertCheckpoint` by default (tests may pass a stub). */
 export type CheckpointConverter = (
@@ -45,28 +50,6 @@ export interface InstallModelOptions {
   readonly installedAt?: Date;
 }
 
-export interface InstalledModelFolder {
-  readonly name: string;
-  readonly version: string;
-  /** `<modelsDir>/<name>/<version>` */
-  readonly dir: string;
-  readonly modelPath: string;
-  /** The manifest written next to the model. */
-  readonly manifest: ModelManifest;
-}
-
-export const MODEL_FILE = 'model.onnx';
-
-
-/** `<modelsDir>/<name>/<version>`, refusing names that would escape the store. */
-export function installedModelDir(modelsDir: string, name: string, version: string): string {
-  const safe = /^[a-z0-9][a-z0-9._-]*$/;
-  if (!safe.test(name) || !safe.test(version) || name.includes('..') || version.includes('..')) {
-    throw new ModelError('INVALID_MANIFEST', `model name "${name}" or version "${version}" is not a safe folder name`);
-  }
-  return join(modelsDir, name, version);
-}
-
 /** The source block of the installed manifest: what was pinned, else what the pull actually got. */
 function recordedSource(source: ModelSource, checkpoint: CheckpointToInstall, sha256: string): ModelSource {
   if (source.kind === 'huggingface') {
@@ -81,20 +64,17 @@ function pinnedSha256(source: ModelSource): string | null {
 
 /**
  * Converts a checkpoint with `convertCheckpoint` and installs `model.onnx`, `manifest.json` and a
- * `README.md` into `<modelsDir>/<name>/<version>/`, where `blurgate classify --model <name>` finds it.
+ * `README.md` into `<modelsDir>/<name>/<version>/` with the model store's `installModelFolder`, where
+ * `blurgate classify --model <name>` finds it.
  *
  * The checkpoint's sha256 must match the manifest's pin (`CHECKSUM_MISMATCH` otherwise, nothing
- * installed). The folder appears atomically: it is written to a staging folder in the store and renamed.
+ * installed); the folder appears atomically.
  */
 export async function installModel(options: InstallModelOptions): Promise<InstalledModelFolder> {
   const { manifest, checkpoint } = options;
   const modelsDir = options.modelsDir ?? userModelsDir();
   const dir = installedModelDir(modelsDir, manifest.name, manifest.version);
-  if (existsSync(dir) && !options.force) {
-    throw new OptionError(`${manifest.name}@${manifest.version} is already installed at ${dir}; pass force to replace it`);
-  }
-
-  const checkpointSha256 = sha256Bytes(checkpoint.bytes);
+  const checkpointSha256 = sha256Hex(checkpoint.bytes);
   const pinned = pinnedSha256(manifest.source);
   if (pinned !== null && pinned !== checkpointSha256) {
     throw new BlurgateError(
@@ -119,36 +99,17 @@ export async function installModel(options: InstallModelOptions): Promise<Instal
       ...manifest,
       inputChannels: converted.inputChannels,
       file: MODEL_FILE,
-      sha256: sha256Bytes(converted.onnx),
+      sha256: sha256Hex(converted.onnx),
       preprocessing: { ...manifest.preprocessing, freqAux: converted.inputChannels === 4 ? 'core' : 'in-graph' },
       source: recordedSource(manifest.source, checkpoint, checkpointSha256),
     },
-    join(dir, 'manifest.json'),
+    join(dir, MANIFEST_FILE),
   );
-
-  // Staging folders sit at the store's top level, holding files directly: a store listing
-  // (`<root>/<name>/<version>/manifest.json`) never mistakes one for a model, even after a crash.
-  await mkdir(join(modelsDir, manifest.name), { recursive: true });
-  const suffix = `${manifest.name}-${manifest.version}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = join(modelsDir, `.installing-${suffix}`);
-  const old = join(modelsDir, `.replaced-${suffix}`);
-  try {
-    await mkdir(temp);
-    await writeFile(join(temp, MODEL_FILE), converted.onnx);
-    await writeFile(join(temp, 'manifest.json'), `${JSON.stringify(installed, null, 2)}\n`);
-    await writeFile(
-      join(temp, 'README.md'),
-      modelReadme(installed, { origin: checkpoint.origin, installedAt: options.installedAt ?? new Date() }),
-    );
-    if (existsSync(dir)) await rename(dir, old);
-    await rename(temp, dir);
-  } catch (error) {
-    // Put a replaced copy back if the new one did not make it.
-    if (!existsSync(dir) && existsSync(old)) await rename(old, dir);
-    throw error;
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-    await rm(old, { recursive: true, force: true });
-  }
-  return { name: installed.name, version: installed.version, dir, modelPath: join(dir, MODEL_FILE), manifest: installed };
+  return installModelFolder({
+    manifest: installed,
+    model: converted.onnx,
+    files: { 'README.md': modelReadme(installed, { origin: checkpoint.origin, installedAt: options.installedAt ?? new Date() }) },
+    modelsDir,
+    ...(options.force !== undefined && { force: options.force }),
+  });
 }

@@ -1,5 +1,5 @@
-import type { ModelSource } from '@blurgate/core';
-import { compareVersions, listInstalledModels, modelStoreRoots } from '@blurgate/node';
+import { compareModelVersions, type ModelSource } from '@blurgate/core';
+import { listInstalledModels, modelStoreRoots } from '@blurgate/node/model-store';
 
 /** One model version known from a manifest in a model store root (the repo's `models/` or the user store). */
 export interface KnownModel {
@@ -42,5 +42,5 @@ export async function listKnownModels(roots: readonly string[] = modelStoreRoots
     // The first root wins, unless a later one has the model and the first does not.
     if (!seen || (!seen.present && present)) byKey.set(key, model);
   }
-  return [...byKey.values()].sort((a, b) => a.name.localeCompare(b.name) || compareVersions(b.version, a.version));
+  return [...byKey.values()].sort((a, b) => a.name.localeCompare(b.name) || compareModelVersions(b.version, a.version));
 }

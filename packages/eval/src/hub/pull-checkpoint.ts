@@ -1,11 +1,12 @@
 import { readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { BlurgateError, OptionError } from '@blurgate/core';
-import { HubApiError, downloadFileToCacheDir, getRepoFolderName } from '@huggingface/hub';
+import { HubApiError, getRepoFolderName } from '@huggingface/hub';
 import { type DownloadProgressListener, fetchWithProgress } from './download-progress.js';
 import {
   COMMIT_ID,
   cachedSnapshotFile,
+  downloadIntoCache,
   huggingFaceCacheDir,
   readCachedRef,
   repoCacheFolder,
@@ -14,8 +15,7 @@ import {
 } from './hf-cache.js';
 import { DEFAULT_HUB_URL, hubFileUrl } from './hub-url.js';
 import { withPullLock } from './pull-lock.js';
-import { withConsoleDebugSilenced } from './quiet-console-debug.js';
-import { sha256File } from './sha256.js';
+import { sha256File } from '@blurgate/node/model-store';
 
 export interface PullCheckpointOptions {
   /** Model repo, e.g. `bradduy/MagikaDocumentFromPixel`. */
@@ -148,17 +148,35 @@ async function expectedSha256(pointer: string, pinned: string | null): Promise<s
 }
 
 /**
- * Downloads a checkpoint into the standard Hugging Face cache with `@huggingface/hub`'s
- * `downloadFileToCacheDir` (the layout Python shares) and checks its sha256.
+ * Downloads a checkpoint into the standard Hugging Face cache (the layout Python's huggingface_hub
+ * shares, written by {@link downloadIntoCache} from `@huggingface/hub`'s `pathsInfo` and `downloadFile`)
+ * and checks its sha256. Nothing is printed: progress goes to `onProgress`.
  *
  * - A 40-hex revision already cached is served without any request.
- * - An interrupted transfer is restarted from scratch (up to `attempts`): the client writes
- *   `blobs/<etag>.incomplete` and renames it only when complete, so a good file is never half-written;
+ * - An interrupted transfer is restarted from scratch (up to `attempts`): the body is written to
+ *   `blobs/<etag>.incomplete` and renamed only when complete, so a good file is never half-written;
  *   leftovers are removed.
  * - A file whose sha256 is wrong is evicted from the cache and refused with `CHECKSUM_MISMATCH`.
  * - With the Hub unreachable, a branch whose commit is recorded in `refs/` is served from the cache;
  *   otherwise `DOWNLOAD_FAILED` says exactly what to download.
  * - Concurrent pulls of one file into one cache take turns (a lock under `<cache>/.locks/`).
+ *
+ * @param options - the repo and file, the revision and sha256 to pin, the Hub URL, cache folder, token,
+ *   progress listener, attempts and offline mode.
+ * @returns the cached file (`snapshots/<commit>/<file>`), the commit it belongs to, its sha256 and size,
+ *   and whether it came from the cache.
+ * @throws {@link OptionError} for a malformed `sha256`; {@link BlurgateError} `CHECKSUM_MISMATCH` (wrong bytes,
+ *   evicted) or `DOWNLOAD_FAILED` (not found, refused, unreachable with no cached copy, or every attempt
+ *   failed), each naming the URL and what to do.
+ * @example
+ * ```ts
+ * const pulled = await pullCheckpoint({
+ *   repo: 'bradduy/MagikaDocumentFromPixel',
+ *   file: 'best.pt',
+ *   onProgress: (p) => bar.update(p.receivedBytes),
+ * });
+ * pulled.path; // <cache>/models--bradduy--MagikaDocumentFromPixel/snapshots/<commit>/best.pt
+ * ```
  */
 export async function pullCheckpoint(options: PullCheckpointOptions): Promise<PulledCheckpoint> {
   const { repo, file } = options;
@@ -221,7 +239,7 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
     );
   }
 
-  // A pinned commit already in the cache needs no network (downloadFileToCacheDir also knows this, but
+  // A pinned commit already in the cache needs no network (downloadIntoCache also knows this, but
   // we must verify the bytes before trusting them).
   if (COMMIT_ID.test(requestedRevision) || offline) {
     const cached = await fromCache();
@@ -235,29 +253,33 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
   const lock = join(cacheDir, '.locks', getRepoFolderName({ type: 'model', name: repo }), lockName);
   return withPullLock(lock, async () => {
     let lastError: unknown;
-    // Set when a file body is fetched: downloadFileToCacheDir also returns cached files after asking the Hub
-    // which commit a branch is at, and those are reported as `fromCache`.
+    // Set when a file body is fetched: a cached file found after asking the Hub which commit a branch is at
+    // is reported as `fromCache`.
     let bodyFetched = false;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * (options.retryDelayMs ?? 500)));
       const started = Date.now();
       let pointer: string;
       try {
-        pointer = await withConsoleDebugSilenced(() =>
-          downloadFileToCacheDir({
-            repo,
-            path: file,
-            revision: requestedRevision,
-            hubUrl,
-            cacheDir,
-            ...(options.accessToken ? { accessToken: options.accessToken } : {}),
-            fetch: fetchWithProgress(file, (progress) => {
-              bodyFetched = true;
-              options.onProgress?.(progress);
-            }),
-          }),
-        );
+        const download = await downloadIntoCache({
+          repo,
+          file,
+          revision: requestedRevision,
+          hubUrl,
+          cacheDir,
+          ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+          fetch: fetchWithProgress(file, options.onProgress),
+        });
+        if (download === null) {
+          throw new BlurgateError(
+            'DOWNLOAD_FAILED',
+            `Not found on the Hub: ${url} (the repo has no ${file} at ${requestedRevision}).`,
+          );
+        }
+        pointer = download.pointer;
+        bodyFetched = download.fetched;
       } catch (error) {
+        if (error instanceof BlurgateError) throw error;
         lastError = error;
         await removeIncomplete(cacheDir, repo, started);
         if (error instanceof HubApiError) {
@@ -279,12 +301,6 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
           if (error.statusCode < 500 && error.statusCode !== 429) {
             throw new BlurgateError('DOWNLOAD_FAILED', `The Hub refused ${url}: ${error.message}`, { cause: error });
           }
-        } else if (error instanceof Error && error.message.startsWith('cannot get path info')) {
-          throw new BlurgateError(
-            'DOWNLOAD_FAILED',
-            `Not found on the Hub: ${url} (the repo has no ${file} at ${requestedRevision}).`,
-            { cause: error },
-          );
         } else if (isUnreachable(error)) {
           const cached = await fromCache();
           if (cached) return cached;

@@ -1,10 +1,19 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { ModelError, type ModelManifest, OptionError, parseModelManifest } from '@blurgate/core';
-import { compareVersions, listInstalledModels, modelStoreRoots, userModelsDir } from '@blurgate/node';
-import { type CheckpointConverter, type InstalledModelFolder, installModel, installedModelDir } from './install-model.js';
+import { basename, join, resolve } from 'node:path';
+import { type ModelManifest, OptionError } from '@blurgate/core';
+import {
+  type FoundManifest,
+  findModelManifest,
+  installedModelDir,
+  MANIFEST_FILE,
+  readModelManifest,
+  userModelsDir,
+} from '@blurgate/node/model-store';
+import { type CheckpointConverter, type InstalledModelFolder, installModel } from './install-model.js';
 import { type PullCheckpointOptions, type PulledCheckpoint, pullCheckpoint } from './pull-checkpoint.js';
+
+export type { FoundManifest } from '@blurgate/node/model-store';
 
 /** Download options are {@link PullCheckpointOptions}'s; the repo, file and pins come from the manifest. */
 export interface PullModelOptions
@@ -20,7 +29,7 @@ export interface PullModelOptions
   readonly force?: boolean;
   /** Where to install; default the user store (`$BLURGATE_HOME/models`, else `~/.cache/blurgate/models`). */
   readonly modelsDir?: string;
-  /** Where to look up manifests by name; default `@blurgate/node`'s `modelStoreRoots()` (includes the repo's `models/`). */
+  /** Where to look up manifests by name; default the model store's `modelStoreRoots()` (a checkout's `models/` via `BLURGATE_MODELS_DIR`). */
   readonly roots?: readonly string[];
   readonly freqAuxInGraph?: boolean;
   readonly convert?: CheckpointConverter;
@@ -36,69 +45,10 @@ export interface PullModelResult {
   readonly checkpoint: PulledCheckpoint | null;
 }
 
-async function readManifestFile(path: string): Promise<ModelManifest> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (cause) {
-    throw new ModelError('INVALID_MANIFEST', `${path}: not readable JSON (${(cause as Error).message})`, { cause });
-  }
-  return parseModelManifest(json, path);
-}
-
-/** A manifest found by {@link findKnownModel}, with its folder and whether that folder holds the model. */
-export interface FoundManifest {
-  readonly manifest: ModelManifest;
-  /** The folder holding `manifest.json`. */
-  readonly dir: string;
-  /** True when the folder also holds the usable model file (e.g. a model shipped in the repo). */
-  readonly present: boolean;
-}
-
-/**
- * Finds the manifest of a model: a path to a `manifest.json` or to a model folder, or `name` /
- * `name@version` among the manifests in the model store roots (highest version wins; for equal
- * versions the earlier root, i.e. an installed copy before the repo's manifest).
- */
-export async function findKnownModel(spec: string, roots?: readonly string[]): Promise<FoundManifest> {
-  if (existsSync(spec)) {
-    const path = resolve(spec);
-    const dir = statSync(path).isDirectory() ? path : dirname(path);
-    const manifest = await readManifestFile(statSync(path).isDirectory() ? join(path, 'manifest.json') : path);
-    return { manifest, dir, present: manifest.file !== null && existsSync(join(dir, manifest.file)) };
-  }
-  const at = spec.lastIndexOf('@');
-  const name = at > 0 ? spec.slice(0, at) : spec;
-  const version = at > 0 ? spec.slice(at + 1) : null;
-  const searched = roots ?? modelStoreRoots();
-  const entries = (await listInstalledModels({ roots: searched })).filter(
-    (m) => m.name === name && (version === null || m.version === version),
-  );
-  const known = entries.filter((m) => m.manifest !== null);
-  const broken = entries.find((m) => m.manifest === null);
-  if (known.length === 0 && broken) {
-    throw new ModelError('INVALID_MANIFEST', `${broken.dir}: ${broken.problem}`);
-  }
-  if (known.length === 0) {
-    throw new ModelError(
-      'MODEL_NOT_FOUND',
-      `no manifest for ${spec} in ${searched.join(', ')}; run \`blurgate-eval models list\` to see the known models, ` +
-        'or pass the path of a manifest.json',
-    );
-  }
-  const best = [...known].sort((a, b) => compareVersions(b.version, a.version))[0];
-  return { manifest: best.manifest!, dir: best.dir, present: best.problem === null };
-}
-
-/** The manifest of a model, found as {@link findKnownModel} does. */
-export async function findModelManifest(spec: string, roots?: readonly string[]): Promise<ModelManifest> {
-  return (await findKnownModel(spec, roots)).manifest;
-}
-
 async function installedManifest(dir: string): Promise<ModelManifest | null> {
-  const path = join(dir, 'manifest.json');
+  const path = join(dir, MANIFEST_FILE);
   if (!existsSync(path)) return null;
-  const manifest = await readManifestFile(path);
+  const manifest = await readModelManifest(path, false);
   return manifest.file !== null && existsSync(join(dir, manifest.file)) ? manifest : null;
 }
 
@@ -112,7 +62,10 @@ export async function pullModel(
   nameOrManifest: string | ModelManifest,
   options: PullModelOptions = {},
 ): Promise<PullModelResult> {
-  const found = typeof nameOrManifest === 'string' ? await findKnownModel(nameOrManifest, options.roots) : null;
+  const found: FoundManifest | null =
+    typeof nameOrManifest === 'string'
+      ? await findModelManifest(nameOrManifest, options.roots ? { roots: options.roots } : {})
+      : null;
   const manifest = found?.manifest ?? (nameOrManifest as ModelManifest);
   const modelsDir = options.modelsDir ?? userModelsDir();
   const dir = installedModelDir(modelsDir, manifest.name, manifest.version);

@@ -31,7 +31,7 @@ export function normalisedPattern(kind: number, s: number): Float32Array {
   return out;
 }
 
-/** concat([x, FreqAux(x)]) of SPEC section 1.3, in float64 (PyTorch works in float32; the gap is ~1e-6). */
+/** concat([x, FreqAux(x)]) of docs/reference-arithmetic.md §1.3, in float64 (PyTorch works in float32; the gap is ~1e-6). */
 export function withFreqAux(chw: Float32Array, s: number): Float32Array {
   const n = s * s;
   const luma = new Float64Array(n);

@@ -148,7 +148,7 @@ export function randomReferenceStateDict(arch: MobileNetV3Architecture, widthMul
     }
     out.set(key, { shape, values });
   }
-  // the FreqAux buffers are constants in the reference model (SPEC section 1.3)
+  // the FreqAux buffers are constants in the reference model (docs/reference-arithmetic.md §1.3)
   out.set('freq_aux.kernel', { shape: [1, 1, 3, 3], values: new Float32Array([0, 1, 0, 1, -4, 1, 0, 1, 0]) });
   out.set('freq_aux.mean', { shape: [1, 3, 1, 1], values: new Float32Array([0.485, 0.456, 0.406]) });
   out.set('freq_aux.std', { shape: [1, 3, 1, 1], values: new Float32Array([0.229, 0.224, 0.225]) });

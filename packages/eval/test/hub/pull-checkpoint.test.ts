@@ -45,7 +45,7 @@ async function rejection(promise: Promise<unknown>): Promise<BlurgateError> {
 describe('pullCheckpoint against the fake hub', () => {
   it('downloads into the standard cache layout, reports progress and the commit it got', async () => {
     const progress: DownloadProgress[] = [];
-    // Library code never prints: @huggingface/hub's console.debug announcement is silenced, then restored.
+    // Library code never prints, and nothing patches console: the download goes through pathsInfo + downloadFile.
     const debug = vi.spyOn(console, 'debug');
     const pulled = await pullCheckpoint({
       repo: REPO,

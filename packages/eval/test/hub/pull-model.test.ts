@@ -4,11 +4,10 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlurgateError, type ModelManifest, parseModelManifest } from '@blurgate/core';
-import { loadModelFile, resolveModel } from '@blurgate/node';
+import { findModelManifest, loadModelFile, resolveModel } from '@blurgate/node/model-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CheckpointConverter,
-  findModelManifest,
   listKnownModels,
   pullModel,
 } from '../../src/hub/index.js';
@@ -183,10 +182,11 @@ describe('known models', () => {
     await mkdir(join(repoModels, 'test-model', '1.0.0'), { recursive: true });
     await writeFile(join(repoModels, 'test-model', '1.0.0', 'manifest.json'), JSON.stringify(manifest()));
     const roots = [modelsDir, repoModels];
-    expect((await findModelManifest('test-model', roots)).source).toMatchObject({ repo: REPO, revision: null });
-    expect((await findModelManifest('test-model@1.0.0', roots)).version).toBe('1.0.0');
-    expect((await findModelManifest(join(repoModels, 'test-model', '1.0.0'), roots)).name).toBe('test-model');
-    await expect(findModelManifest('test-model@9.9.9', roots)).rejects.toThrow(/no manifest for test-model@9.9.9/);
+    const find = async (spec: string) => (await findModelManifest(spec, { roots })).manifest;
+    expect((await find('test-model')).source).toMatchObject({ repo: REPO, revision: null });
+    expect((await find('test-model@1.0.0')).version).toBe('1.0.0');
+    expect((await find(join(repoModels, 'test-model', '1.0.0'))).name).toBe('test-model');
+    await expect(find('test-model@9.9.9')).rejects.toThrow(/no manifest for test-model@9.9.9/);
 
     expect(await listKnownModels(roots)).toMatchObject([{ name: 'test-model', version: '1.0.0', present: false }]);
     await pullModel('test-model', { ...opts(), roots });

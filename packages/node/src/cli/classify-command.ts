@@ -1,4 +1,4 @@
-import { BlurgateError, type ClassifyResult, classificationRecord } from '@blurgate/core';
+import { BlurgateError, type ClassifyResult, classificationRecord, localModelNotice } from '@blurgate/core';
 import cliProgress from 'cli-progress';
 import { type BlurGate, createBlurGate } from '../blur-gate.js';
 import { collectInputs } from './collect-inputs.js';
@@ -61,10 +61,12 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
   }
 }
 
-/** `blurgate classify`: returns the exit code (0 all classified, 1 some failed). Throws UsageError (2). */
+/**
+ * `blurgate classify`: returns the exit code (0 all classified, 1 some failed). Throws UsageError or
+ * OptionError (exit 2). Flag combinations (`--move` needs `--sort-into`, `--fast` or `--scales`) are
+ * checked by the yargs layer in cli.ts.
+ */
 export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number> {
-  if (args.move && !args.sortInto) throw new UsageError('--move needs --sort-into DIR');
-  if (args.dryRun && !args.sortInto) throw new UsageError('--dry-run needs --sort-into DIR');
   const { files, problems } = await collectInputs(args.inputs, { recursive: args.recursive, includeSvg: args.allowSvg });
   if (files.length === 0) {
     const why = problems.map((p) => p.message).join('; ');
@@ -72,6 +74,9 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
   }
 
   const gate = await openGate(args);
+  // A local, unreleased model runs; say so once, on stderr (the library returns it as data).
+  const notice = localModelNotice(gate.model);
+  if (notice) io.stderr.write(`blurgate: notice: ${notice.message}\n`);
   const tally = new ResultTally();
   const sorter = args.sortInto ? new FileSorter(args.sortInto, args.move ? 'move' : 'copy', args.dryRun) : null;
   const table = !args.json && Boolean(io.stdout.isTTY);

@@ -1,17 +1,13 @@
 import { type Dirent, readFileSync } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join as joinPath, resolve } from 'node:path';
-import type { BlurgateErrorCode } from '@blurgate/core';
+import { type BlurgateErrorCode, hasImageExtension } from '@blurgate/core';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { type CliInput, showBytes } from './format-results.js';
 
-/** File extensions picked up from folders and globs (explicitly named files are always taken). */
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'heic', 'heif'];
-
-const IMAGE_EXTENSION = new RegExp(`\\.(${IMAGE_EXTENSIONS.join('|')})$`, 'i');
-
+/** Image names picked up from folders and globs: core's IMAGE_EXTENSIONS, and .svg with --allow-svg (explicitly named files are always taken). */
 function isImageName(name: string, options: CollectOptions): boolean {
-  return IMAGE_EXTENSION.test(name) || (options.includeSvg === true && /\.svg$/i.test(name));
+  return hasImageExtension(name) || (options.includeSvg === true && /\.svg$/i.test(name));
 }
 
 /** One argument that gave no file, reported as a per-input error. */

@@ -25,7 +25,8 @@ export interface CliProcess {
 
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const child = spawn(process.execPath, [BLURGATE_CLI, 'queue', ...args], {
-    env: { ...process.env, ...env },
+    // The repo's models/ is a model store root only when named (the library never searches for it).
+    env: { ...process.env, BLURGATE_MODELS_DIR: join(REPO, 'models'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

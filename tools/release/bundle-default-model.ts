@@ -23,7 +23,9 @@ export async function bundleDefaultModel(packageDir: string, model: ModelFolder)
     const copied = join(target, model.manifest.file);
     const actual = await sha256File(copied);
     if (actual !== model.manifest.sha256) {
-      throw new ReleaseError(`the bundled copy ${relative(packageDir, copied)} has sha256 ${actual}, expected ${model.manifest.sha256}`);
+      throw new ReleaseError(
+        `the bundled copy ${relative(packageDir, copied)} has sha256 ${actual}, expected ${model.manifest.sha256}`,
+      );
     }
   }
   return target;

@@ -51,7 +51,9 @@ async function release(args: ReleaseArgs): Promise<void> {
   }
   try {
     if (!args.dryRun && prepared.metadataWarnings.length > 0) {
-      throw new ReleaseError(`refusing to publish with incomplete package metadata:\n  ${prepared.metadataWarnings.join('\n  ')}`);
+      throw new ReleaseError(
+        `refusing to publish with incomplete package metadata:\n  ${prepared.metadataWarnings.join('\n  ')}`,
+      );
     }
     const hubOptions = {
       model: prepared.defaultModel,
@@ -79,7 +81,11 @@ async function release(args: ReleaseArgs): Promise<void> {
       const result = await uploadModelToHub({ ...hubOptions, dryRun: false });
       log(`uploaded ${result.files.join(', ')} to ${result.repo} as "${result.commitTitle}" (commit ${result.commit})`);
     }
-    log(args.dryRun ? 'dry run: nothing was published (add --no-dry-run to publish)' : `published ${prepared.manifest.version}`);
+    log(
+      args.dryRun
+        ? 'dry run: nothing was published (add --no-dry-run to publish)'
+        : `published ${prepared.manifest.version}`,
+    );
   } finally {
     await prepared.cleanup();
   }
@@ -88,7 +94,10 @@ async function release(args: ReleaseArgs): Promise<void> {
 async function cards(): Promise<void> {
   const root = await repoRoot();
   const packages = await listPublishablePackages(root);
-  await buildPackages(root, packages.filter((p) => p.name === '@blurgate/core'));
+  await buildPackages(
+    root,
+    packages.filter((p) => p.name === '@blurgate/core'),
+  );
   const models = await listModelFolders(root, await loadCoreReleaseApi());
   const changed = await regenerateModelCards(root, models);
   log(changed.length > 0 ? `regenerated ${changed.join(', ')}` : 'every model card is up to date');
@@ -118,19 +127,43 @@ async function main(): Promise<void> {
       'prepare a release; with --publish, publish it',
       (y) =>
         y
-          .option('dry-run', { type: 'boolean', default: true, describe: 'publish nothing for real (--no-dry-run to publish)' })
-          .option('publish', { type: 'boolean', default: false, describe: 'publish to npm and upload the default model to the Hub' })
-          .option('skip-tests', { type: 'boolean', default: false, describe: 'skip `pnpm test` (the release\'s own tests use it)' })
-          .option('skip-hub', { type: 'boolean', default: false, describe: 'publish the packages only (the model version is already on the Hub)' })
+          .option('dry-run', {
+            type: 'boolean',
+            default: true,
+            describe: 'publish nothing for real (--no-dry-run to publish)',
+          })
+          .option('publish', {
+            type: 'boolean',
+            default: false,
+            describe: 'publish to npm and upload the default model to the Hub',
+          })
+          .option('skip-tests', {
+            type: 'boolean',
+            default: false,
+            describe: "skip `pnpm test` (the release's own tests use it)",
+          })
+          .option('skip-hub', {
+            type: 'boolean',
+            default: false,
+            describe: 'publish the packages only (the model version is already on the Hub)',
+          })
           .option('registry', { type: 'string', describe: 'npm registry URL (default: npm config)' })
-          .option('hub-url', { type: 'string', describe: 'Hugging Face Hub URL (default: HF_ENDPOINT or the real Hub)' })
-          .option('hub-repo', { type: 'string', describe: 'model repo org/name (default: release.config.json hubRepo)' })
+          .option('hub-url', {
+            type: 'string',
+            describe: 'Hugging Face Hub URL (default: HF_ENDPOINT or the real Hub)',
+          })
+          .option('hub-repo', {
+            type: 'string',
+            describe: 'model repo org/name (default: release.config.json hubRepo)',
+          })
           .option('provenance', { type: 'boolean', default: false, describe: 'npm provenance (CI with OIDC only)' })
           .option('tag', { type: 'string', describe: 'npm dist-tag (default latest)' }),
       (argv) => release(argv as unknown as ReleaseArgs),
     )
-    .command('cards', 'regenerate the model cards\' metrics sections from their manifests', {}, () => cards())
-    .command('rehearsal-servers', 'start a local npm registry and a fake Hub on 127.0.0.1', {}, () => rehearsalServers())
+    .command('cards', "regenerate the model cards' metrics sections from their manifests", {}, () => cards())
+    .command('rehearsal-servers', 'start a local npm registry and a fake Hub on 127.0.0.1', {}, () =>
+      rehearsalServers(),
+    )
     .strict()
     .fail(false)
     .help()
@@ -140,8 +173,6 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ReleaseError || error instanceof CommandFailedError) {
     console.error(`release: error: ${error.message}`);
-  }
-  else console.error(error instanceof Error ? `release: ${error.stack ?? error.message}` : error);
+  } else console.error(error instanceof Error ? `release: ${error.stack ?? error.message}` : error);
   process.exit(1);
 });
-

@@ -25,7 +25,9 @@ export async function loadCoreReleaseApi(): Promise<CoreReleaseApi> {
   const major = core['modelVersionMajor'];
   const local = core['isLocalModelVersion'];
   if (typeof parse !== 'function') {
-    throw new ReleaseError('@blurgate/core does not export parseModelManifest; the release validates manifests with it');
+    throw new ReleaseError(
+      '@blurgate/core does not export parseModelManifest; the release validates manifests with it',
+    );
   }
   if (typeof compare !== 'function' || typeof major !== 'function' || typeof local !== 'function') {
     throw new ReleaseError(

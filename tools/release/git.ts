@@ -8,9 +8,7 @@ export async function assertCleanWorkTree(repoRoot: string): Promise<void> {
   if (dirty.length > 0) {
     const shown = dirty.slice(0, 20).join('\n  ');
     const more = dirty.length > 20 ? `\n  … and ${dirty.length - 20} more` : '';
-    throw new ReleaseError(
-      `the work tree is not clean; commit or remove these before releasing:\n  ${shown}${more}`,
-    );
+    throw new ReleaseError(`the work tree is not clean; commit or remove these before releasing:\n  ${shown}${more}`);
   }
 }
 

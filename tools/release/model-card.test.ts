@@ -10,7 +10,12 @@ const manifest = {
   inputChannels: 4,
   file: 'model.onnx',
   sha256: 'ab'.repeat(32),
-  preprocessing: { resize: 'pillow-bilinear-squash', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], freqAux: 'core' },
+  preprocessing: {
+    resize: 'pillow-bilinear-squash',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    freqAux: 'core',
+  },
   scales: [256, 384],
   thresholds: { confidence: 0.6, blur: 0.5 },
   labels: ['sharp', 'blurred'],
@@ -34,7 +39,9 @@ const manifest = {
 describe('model card metrics section', () => {
   it('renders every metric with the data it was measured on, extra fields included', () => {
     const section = renderMetricsSection(manifest);
-    expect(section).toContain('| synth test split (opencv-doc) | 812 | 256, 384 | 0.9812 | 0.9900 | 0.9700 | 0.9800 | 0.9950 |');
+    expect(section).toContain(
+      '| synth test split (opencv-doc) | 812 | 256, 384 | 0.9812 | 0.9900 | 0.9700 | 0.9800 | 0.9950 |',
+    );
     expect(section).toContain('reproduce with `blurgate-eval run data/test`');
     expect(section).toContain('f1Ci95: [0.97,0.99]');
     expect(section).toContain('ab'.repeat(32));

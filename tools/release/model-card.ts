@@ -32,7 +32,7 @@ function extraFields(metrics: ModelMetrics): string[] {
 export function renderMetricsSection(manifest: ModelManifest): string {
   const lines = [METRICS_BEGIN, '', `## Metrics (${manifest.name} ${manifest.version})`, ''];
   if (manifest.metrics.length === 0) {
-    lines.push('No measurements are recorded in this model\'s manifest.');
+    lines.push("No measurements are recorded in this model's manifest.");
   } else {
     lines.push(
       '| Data measured on | Images | Scales | Accuracy | Precision | Recall | F1 | ROC AUC |',

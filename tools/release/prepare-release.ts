@@ -10,7 +10,12 @@ import { readReleaseConfig } from './release-config.js';
 import { ReleaseError } from './release-error.js';
 import { type ReleaseManifest, writeReleaseManifest } from './release-manifest.js';
 import { type ModelFolder, defaultModelFolder, listModelFolders, verifyShippedModels } from './shipped-models.js';
-import { type PublishablePackage, listPublishablePackages, missingPublishMetadata, releaseVersion } from './workspace.js';
+import {
+  type PublishablePackage,
+  listPublishablePackages,
+  missingPublishMetadata,
+  releaseVersion,
+} from './workspace.js';
 
 export interface PrepareReleaseOptions {
   readonly repoRoot: string;
@@ -86,7 +91,9 @@ export async function prepareRelease(options: PrepareReleaseOptions): Promise<Pr
   const models = await listModelFolders(repoRoot, core);
   await verifyShippedModels(repoRoot, models, core);
   const shipped = models.filter((m) => m.modelPath !== null);
-  log(`verified sha256 of ${shipped.length} shipped model(s): ${shipped.map((m) => `${m.name}@${m.version}`).join(', ') || 'none'}`);
+  log(
+    `verified sha256 of ${shipped.length} shipped model(s): ${shipped.map((m) => `${m.name}@${m.version}`).join(', ') || 'none'}`,
+  );
 
   const changedCards = await regenerateModelCards(repoRoot, models);
   if (changedCards.length > 0) {
@@ -100,7 +107,9 @@ export async function prepareRelease(options: PrepareReleaseOptions): Promise<Pr
   const defaultModel = defaultModelFolder(models, config.defaultModel, core);
   const bundleTarget = packages.find((p) => p.name === config.bundleDefaultModelInto);
   if (!bundleTarget) {
-    throw new ReleaseError(`release.config.json bundles the default model into ${config.bundleDefaultModelInto}, which is not a publishable package`);
+    throw new ReleaseError(
+      `release.config.json bundles the default model into ${config.bundleDefaultModelInto}, which is not a publishable package`,
+    );
   }
 
   const tarballDir = join(outDir, version);

@@ -45,7 +45,12 @@ async function emptyProject(name: string): Promise<{ dir: string; env: NodeJS.Pr
 }
 
 async function classify(project: { dir: string; env: NodeJS.ProcessEnv }) {
-  const result = await runOk('npx', ['--no-install', 'blurgate', 'classify', image, '--json'], project.dir, project.env);
+  const result = await runOk(
+    'npx',
+    ['--no-install', 'blurgate', 'classify', image, '--json'],
+    project.dir,
+    project.env,
+  );
   const line = JSON.parse(result.stdout.trim().split('\n')[0]!) as Record<string, unknown>;
   expect(['sharp', 'blurred', 'uncertain']).toContain(line['label']);
   expect((line['prob_sharp'] as number) + (line['prob_blurred'] as number)).toBeCloseTo(1, 3);
@@ -80,7 +85,10 @@ describe('pnpm release in a temporary clone', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`model cards were out of date`);
     expect(result.stderr).toContain(`models/${FIXTURE_MODEL_NAME}/${FIXTURE_MODEL_VERSION}/README.md`);
-    const card = await readFile(join(clone.dir, 'models', FIXTURE_MODEL_NAME, FIXTURE_MODEL_VERSION, 'README.md'), 'utf8');
+    const card = await readFile(
+      join(clone.dir, 'models', FIXTURE_MODEL_NAME, FIXTURE_MODEL_VERSION, 'README.md'),
+      'utf8',
+    );
     expect(card).toContain(FIXTURE_CARD_PROSE);
     expect(card).toContain('| release-fixture test images (4 images) | 4 | 384 | 0.7500 |');
     await clone.commitAll('release test: regenerated model card');
@@ -96,16 +104,29 @@ describe('pnpm release in a temporary clone', () => {
     expect(manifest.version).toBe(version);
     expect(manifest.git.commit).toBe(head);
     expect(manifest.supportedModelMajors).toContain(1);
-    expect(manifest.defaultModel).toEqual({ name: FIXTURE_MODEL_NAME, version: FIXTURE_MODEL_VERSION, sha256: modelSha });
+    expect(manifest.defaultModel).toEqual({
+      name: FIXTURE_MODEL_NAME,
+      version: FIXTURE_MODEL_VERSION,
+      sha256: modelSha,
+    });
     expect(manifest.models.find((m) => m.default)?.bundledIn).toEqual(['@blurgate/node']);
-    expect(manifest.packages.map((p) => p.name)).toEqual(['@blurgate/core', '@blurgate/eval', '@blurgate/node', '@blurgate/queue', '@blurgate/server', '@blurgate/web']);
+    expect(manifest.packages.map((p) => p.name)).toEqual([
+      '@blurgate/core',
+      '@blurgate/eval',
+      '@blurgate/node',
+      '@blurgate/queue',
+      '@blurgate/server',
+      '@blurgate/web',
+    ]);
     for (const pkg of manifest.packages) {
       expect(pkg.version).toBe(version);
       const bytes = await readFile(join(clone.dir, 'releases', version, pkg.tarball));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(pkg.sha256);
     }
     expect(manifest.packages.find((p) => p.name === '@blurgate/node')?.bundledModel?.sha256).toBe(modelSha);
-    const listing = (await runOk('tar', ['-tzf', join(clone.dir, 'releases', version, `blurgate-node-${version}.tgz`)], clone.dir)).stdout;
+    const listing = (
+      await runOk('tar', ['-tzf', join(clone.dir, 'releases', version, `blurgate-node-${version}.tgz`)], clone.dir)
+    ).stdout;
     expect(listing).toContain(`package/models/${FIXTURE_MODEL_NAME}/${FIXTURE_MODEL_VERSION}/model.onnx`);
     expect(listing).toContain(`package/models/${FIXTURE_MODEL_NAME}/${FIXTURE_MODEL_VERSION}/manifest.json`);
     expect(await gitStatus()).toBe('');
@@ -123,12 +144,12 @@ describe('pnpm release in a temporary clone', () => {
   it('`blurgate --version` of the installed package names the package and the bundled model versions', async () => {
     expect(tarballProject, 'the tarball install test must pass first').toBeDefined();
     const project = tarballProject!;
-    const versionText = (await runOk('npx', ['--no-install', 'blurgate', '--version'], project.dir, project.env)).stdout;
+    const versionText = (await runOk('npx', ['--no-install', 'blurgate', '--version'], project.dir, project.env))
+      .stdout;
     expect(versionText).toContain(version);
     expect(versionText).toContain(`${FIXTURE_MODEL_NAME} ${FIXTURE_MODEL_VERSION}`);
     expect(versionText).toContain(`sha256 ${manifest.defaultModel.sha256}`);
   });
-
 
   it('--publish --no-dry-run publishes to a local registry and uploads the model to the fake hub', async () => {
     registry = await startLocalRegistry();
@@ -136,12 +157,28 @@ describe('pnpm release in a temporary clone', () => {
     const npmrc = join(tmp, 'publish.npmrc');
     await writeFile(npmrc, `${registry.url.replace(/^http:/, '')}:_authToken=${registry.token}\n`);
     const env = childEnv({ HF_TOKEN, NPM_CONFIG_USERCONFIG: npmrc });
-    const args = ['release', '--publish', '--no-dry-run', '--skip-tests', '--registry', registry.url, '--hub-url', hub.url];
+    const args = [
+      'release',
+      '--publish',
+      '--no-dry-run',
+      '--skip-tests',
+      '--registry',
+      registry.url,
+      '--hub-url',
+      hub.url,
+    ];
     const result = await runOk('pnpm', args, clone.dir, env);
     expect(`${result.stdout}${result.stderr}`).not.toContain(HF_TOKEN);
 
     expect([...registry.published].sort()).toEqual(
-      ['@blurgate/core', '@blurgate/eval', '@blurgate/node', '@blurgate/queue', '@blurgate/server', '@blurgate/web'].map((n) => `${n}@${version}`),
+      [
+        '@blurgate/core',
+        '@blurgate/eval',
+        '@blurgate/node',
+        '@blurgate/queue',
+        '@blurgate/server',
+        '@blurgate/web',
+      ].map((n) => `${n}@${version}`),
     );
     expect(hub.commits).toHaveLength(1);
     const commit = hub.commits[0]!;
@@ -154,7 +191,9 @@ describe('pnpm release in a temporary clone', () => {
     expect(await gitStatus()).toBe('');
 
     // What npm serves carries exactly the files of the tarballs the release manifest recorded.
-    const published = JSON.parse(await readFile(join(clone.dir, 'releases', `${version}.json`), 'utf8')) as ReleaseManifest;
+    const published = JSON.parse(
+      await readFile(join(clone.dir, 'releases', `${version}.json`), 'utf8'),
+    ) as ReleaseManifest;
     for (const pkg of published.packages) {
       const doc = (await (await fetch(`${registry.url}${pkg.name.replace('/', '%2f')}`)).json()) as {
         versions: Record<string, { dist: { tarball: string } }>;
@@ -172,21 +211,39 @@ describe('pnpm release in a temporary clone', () => {
         await runOk('tar', ['-xzf', served, '-C', b], tmp);
         // `pnpm publish -r` packs again, and the order it writes a manifest's dependency keys in has varied
         // between runs (seen with six packages); that order means nothing to npm, so compare manifests as data.
-        for (const dir of [a, b]) await writeFile(join(dir, 'package/package.json'), canonicalJson(await readFile(join(dir, 'package/package.json'), 'utf8')));
+        for (const dir of [a, b])
+          await writeFile(
+            join(dir, 'package/package.json'),
+            canonicalJson(await readFile(join(dir, 'package/package.json'), 'utf8')),
+          );
         const diff = await run('diff', ['-r', a, b], tmp);
         expect(diff.stdout, `${pkg.name}: the registry serves other files than ${pkg.tarball}`).toBe('');
       }
     }
 
     const project = await emptyProject('from-registry');
-    await runOk('npm', ['install', ...NPM_FLAGS, `--@blurgate:registry=${registry.url}`, '@blurgate/node'], project.dir, project.env);
+    await runOk(
+      'npm',
+      ['install', ...NPM_FLAGS, `--@blurgate:registry=${registry.url}`, '@blurgate/node'],
+      project.dir,
+      project.env,
+    );
     await classify(project);
   }, 240_000);
 
   it('a second publish of the same model version is refused before anything is published', async () => {
     const npmrc = join(tmp, 'publish.npmrc');
     const env = childEnv({ HF_TOKEN, NPM_CONFIG_USERCONFIG: npmrc });
-    const args = ['release', '--publish', '--no-dry-run', '--skip-tests', '--registry', registry!.url, '--hub-url', hub!.url];
+    const args = [
+      'release',
+      '--publish',
+      '--no-dry-run',
+      '--skip-tests',
+      '--registry',
+      registry!.url,
+      '--hub-url',
+      hub!.url,
+    ];
     const result = await run('pnpm', args, clone.dir, env);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`already has ${FIXTURE_MODEL_NAME} ${FIXTURE_MODEL_VERSION}`);
@@ -230,7 +287,11 @@ function canonicalJson(text: string): string {
     Array.isArray(value)
       ? value.map(sortKeys)
       : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, sortKeys(v)]))
+        ? Object.fromEntries(
+            Object.entries(value)
+              .sort(([x], [y]) => (x < y ? -1 : 1))
+              .map(([k, v]) => [k, sortKeys(v)]),
+          )
         : value;
   return `${JSON.stringify(sortKeys(JSON.parse(text)), null, 2)}\n`;
 }

@@ -122,7 +122,9 @@ export function defaultModelFolder(
     .sort((a, b) => core.compareModelVersions(b.version, a.version));
   const newest = candidates[0];
   if (!newest) {
-    throw new ReleaseError(`the default model ${name} has no shipped version under models/${name}/ (a folder with manifest.json and its model file)`);
+    throw new ReleaseError(
+      `the default model ${name} has no shipped version under models/${name}/ (a folder with manifest.json and its model file)`,
+    );
   }
   return newest;
 }

@@ -48,7 +48,9 @@ async function remoteManifestVersion(options: HubUploadOptions): Promise<string 
     const json = JSON.parse(await blob.text()) as { version?: unknown };
     return typeof json.version === 'string' ? json.version : null;
   } catch {
-    throw new ReleaseError(`the manifest.json on the Hub repo ${options.repo} is not valid JSON; fix the repo by hand first`);
+    throw new ReleaseError(
+      `the manifest.json on the Hub repo ${options.repo} is not valid JSON; fix the repo by hand first`,
+    );
   }
 }
 
@@ -69,7 +71,9 @@ export async function uploadModelToHub(options: HubUploadOptions): Promise<HubUp
   }
   if (options.dryRun) return { repo: options.repo, files, commitTitle, commit: null };
   if (!options.accessToken) {
-    throw new ReleaseError('HF_TOKEN is not set; the Hub upload needs a write token in the HF_TOKEN environment variable');
+    throw new ReleaseError(
+      'HF_TOKEN is not set; the Hub upload needs a write token in the HF_TOKEN environment variable',
+    );
   }
   const repo = { type: 'model' as const, name: options.repo };
   if (!(await repoExists({ repo, hubUrl: options.hubUrl, accessToken: options.accessToken }))) {

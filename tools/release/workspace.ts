@@ -71,7 +71,9 @@ export function missingPublishMetadata(pkg: PublishablePackage): string[] {
     missing.push(`${pkg.name}: package.json has no "repository" (provenance checks it against the source repo)`);
   }
   if (m.publishConfig?.access !== 'public') {
-    missing.push(`${pkg.name}: package.json lacks "publishConfig": {"access": "public"} (scoped packages default to restricted)`);
+    missing.push(
+      `${pkg.name}: package.json lacks "publishConfig": {"access": "public"} (scoped packages default to restricted)`,
+    );
   }
   return missing;
 }

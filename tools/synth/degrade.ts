@@ -12,7 +12,9 @@ import type { Rng } from './rng.js';
 export type BlurKind = 'trajectory' | 'linear' | 'defocus' | 'gaussian';
 
 /** Strength ranges in pixels of the output tile, whatever its size (times `--blur-scale`). */
-export const BLUR_RANGES: Readonly<Record<BlurKind, { readonly lo: number; readonly hi: number; readonly unit: string }>> = {
+export const BLUR_RANGES: Readonly<
+  Record<BlurKind, { readonly lo: number; readonly hi: number; readonly unit: string }>
+> = {
   trajectory: { lo: 4, hi: 36, unit: 'path length px' },
   linear: { lo: 4, hi: 36, unit: 'length px' },
   defocus: { lo: 1.5, hi: 10, unit: 'disk radius px' },

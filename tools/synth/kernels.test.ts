@@ -11,10 +11,11 @@ function centroid(k: BlurKernel): [number, number] {
   const c = (k.size - 1) / 2;
   let mx = 0;
   let my = 0;
-  for (let y = 0; y < k.size; y++) for (let x = 0; x < k.size; x++) {
-    mx += (x - c) * at(k, x, y);
-    my += (y - c) * at(k, x, y);
-  }
+  for (let y = 0; y < k.size; y++)
+    for (let x = 0; x < k.size; x++) {
+      mx += (x - c) * at(k, x, y);
+      my += (y - c) * at(k, x, y);
+    }
   return [mx, my];
 }
 
@@ -26,7 +27,10 @@ describe('blur kernels', () => {
     ['gaussian 4.2', gaussianKernel(4.2)],
     ['linear 4 @ 0', linearMotionKernel(4, 0)],
     ['linear 23 @ 1.1', linearMotionKernel(23, 1.1)],
-    ...[1, 2, 3, 4, 5].map((s): [string, BlurKernel] => [`trajectory seed ${s}`, trajectoryKernel(createRng(s), { length: 5 + 6 * s })]),
+    ...[1, 2, 3, 4, 5].map((s): [string, BlurKernel] => [
+      `trajectory seed ${s}`,
+      trajectoryKernel(createRng(s), { length: 5 + 6 * s }),
+    ]),
   ];
 
   it.each(kernels)('%s: odd size, non-negative, sums to 1, centred', (_name, k) => {
@@ -42,11 +46,12 @@ describe('blur kernels', () => {
   it('disk is symmetric under flips and transposition, and zero outside the radius', () => {
     const k = diskKernel(5.5);
     const n = k.size;
-    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-      expect(at(k, x, y)).toBeCloseTo(at(k, n - 1 - x, y), 15);
-      expect(at(k, x, y)).toBeCloseTo(at(k, x, n - 1 - y), 15);
-      expect(at(k, x, y)).toBeCloseTo(at(k, y, x), 15);
-    }
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        expect(at(k, x, y)).toBeCloseTo(at(k, n - 1 - x, y), 15);
+        expect(at(k, x, y)).toBeCloseTo(at(k, x, n - 1 - y), 15);
+        expect(at(k, x, y)).toBeCloseTo(at(k, y, x), 15);
+      }
     const c = (n - 1) / 2;
     expect(at(k, c, c)).toBeGreaterThan(0);
     expect(at(k, 0, 0)).toBe(0);
@@ -107,7 +112,8 @@ describe('convolveImage', () => {
     const x = 10;
     const y = 10;
     let direct = 0;
-    for (let j = 0; j < g.size; j++) for (let i = 0; i < g.size; i++) direct += at(g, i, j) * (img[(y - (j - c)) * w + (x - (i - c))] ?? 0);
+    for (let j = 0; j < g.size; j++)
+      for (let i = 0; i < g.size; i++) direct += at(g, i, j) * (img[(y - (j - c)) * w + (x - (i - c))] ?? 0);
     expect(fast[y * w + x]).toBeCloseTo(direct, 3);
   });
 });

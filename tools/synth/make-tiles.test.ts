@@ -17,12 +17,18 @@ beforeAll(async () => {
   const w = 240;
   const h = 200;
   const px = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const v = (Math.floor(x / 4) * 7919 + Math.floor(y / 4) * 104729) % 251;
-    for (let c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = (v + c * 40 + Math.floor(rng.next() * 8)) % 256;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const v = (Math.floor(x / 4) * 7919 + Math.floor(y / 4) * 104729) % 251;
+      for (let c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = (v + c * 40 + Math.floor(rng.next() * 8)) % 256;
+    }
   source = join(dir, 'src.png');
-  await writeFile(source, await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+  await writeFile(
+    source,
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 });
 
 afterAll(async () => {
@@ -48,7 +54,9 @@ describe('makeTiles', () => {
     const a = await makeTiles(job(join(dir, 'a')));
     const b = await makeTiles(job(join(dir, 'b')));
     expect(a).toHaveLength(3);
-    expect(a.map((r) => [r.blurKind, r.blurStrength, r.crop])).toEqual(b.map((r) => [r.blurKind, r.blurStrength, r.crop]));
+    expect(a.map((r) => [r.blurKind, r.blurStrength, r.crop])).toEqual(
+      b.map((r) => [r.blurKind, r.blurStrength, r.crop]),
+    );
     for (let i = 0; i < a.length; i++) {
       const ra = a[i];
       const rb = b[i];
@@ -73,7 +81,12 @@ describe('makeTiles', () => {
 
   it('skips flat crops and sources smaller than a tile', async () => {
     const flat = join(dir, 'flat.png');
-    await writeFile(flat, await sharp({ create: { width: 100, height: 100, channels: 3, background: '#808080' } }).png().toBuffer());
+    await writeFile(
+      flat,
+      await sharp({ create: { width: 100, height: 100, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+    );
     expect(await makeTiles(job(join(dir, 'e'), { file: flat }))).toHaveLength(0);
     expect(await makeTiles(job(join(dir, 'f'), { tileSize: 512 }))).toHaveLength(0);
   });

@@ -62,7 +62,10 @@ export async function makeTiles(job: TileJob): Promise<TileRecord[]> {
   await mkdir(join(job.outDir, 'blurred'), { recursive: true });
   const attempts = job.tiles * 4;
   for (let a = 0; a < attempts && records.length < job.tiles; a++) {
-    const crop = Math.min(minSide, Math.round(rng.uniform(job.tileSize, Math.min(minSide, job.tileSize * job.maxZoomOut))));
+    const crop = Math.min(
+      minSide,
+      Math.round(rng.uniform(job.tileSize, Math.min(minSide, job.tileSize * job.maxZoomOut))),
+    );
     const left = rng.int(0, width - crop);
     const top = rng.int(0, height - crop);
     const tile = await sharp(data, { raw: { width, height, channels } })
@@ -85,7 +88,10 @@ export async function makeTiles(job: TileJob): Promise<TileRecord[]> {
     const sharpPath = join(job.outDir, 'sharp', name);
     const blurredPath = join(job.outDir, 'blurred', name);
     await writeFile(sharpPath, await sharp(sharpPixels, { raw }).jpeg({ quality: sharpPhoto.jpegQuality }).toBuffer());
-    await writeFile(blurredPath, await sharp(blurredPixels, { raw }).jpeg({ quality: blurPhoto.jpegQuality }).toBuffer());
+    await writeFile(
+      blurredPath,
+      await sharp(blurredPixels, { raw }).jpeg({ quality: blurPhoto.jpegQuality }).toBuffer(),
+    );
     records.push({
       source: job.file,
       sharp: sharpPath,

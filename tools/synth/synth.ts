@@ -40,11 +40,19 @@ async function main(): Promise<void> {
     .scriptName('synth')
     .usage('$0 --input DIR --out DIR [options]\n\nMake sharp/blurred tile pairs from a folder of sharp images.')
     .option('input', { type: 'string', demandOption: true, describe: 'folder of sharp source images (recursive)' })
-    .option('out', { type: 'string', demandOption: true, describe: 'dataset root; tiles go to <out>/<split>/{sharp,blurred}' })
+    .option('out', {
+      type: 'string',
+      demandOption: true,
+      describe: 'dataset root; tiles go to <out>/<split>/{sharp,blurred}',
+    })
     .option('split', { type: 'string', default: 'train', describe: 'split name for the sources' })
     .option('holdout', { type: 'number', default: 0, describe: 'fraction of SOURCE images sent to --holdout-split' })
     .option('holdout-split', { type: 'string', default: 'val' })
-    .option('holdout-only', { type: 'boolean', default: false, describe: 'make tiles only for the held-out sources (e.g. a validation split at another tile size)' })
+    .option('holdout-only', {
+      type: 'boolean',
+      default: false,
+      describe: 'make tiles only for the held-out sources (e.g. a validation split at another tile size)',
+    })
     .option('prefix', { type: 'string', describe: 'file name prefix (default: input folder name)' })
     .option('tiles', { type: 'number', default: 4, describe: 'tile pairs per source image' })
     .option('tile-size', { type: 'number', default: 384 })
@@ -81,7 +89,10 @@ async function main(): Promise<void> {
       blurScale: argv['blur-scale'],
     };
   });
-  const bar = new SingleBar({ format: `${prefix} [{bar}] {value}/{total} images | {pairs} pairs | {eta_formatted}` }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: `${prefix} [{bar}] {value}/{total} images | {pairs} pairs | {eta_formatted}` },
+    Presets.shades_classic,
+  );
   bar.start(jobs.length, 0, { pairs: 0 });
   const bySplit = new Map<string, TileRecord[]>();
   const failures: string[] = [];
@@ -96,16 +107,19 @@ async function main(): Promise<void> {
           void worker.terminate().then(() => done());
           return;
         }
-        worker.once('message', (msg: { ok: true; records: TileRecord[] } | { ok: false; file: string; error: string }) => {
-          if (msg.ok) {
-            const list = bySplit.get(job.outDir) ?? [];
-            list.push(...msg.records);
-            bySplit.set(job.outDir, list);
-            pairs += msg.records.length;
-          } else failures.push(`${msg.file}: ${msg.error}`);
-          bar.increment(1, { pairs });
-          send();
-        });
+        worker.once(
+          'message',
+          (msg: { ok: true; records: TileRecord[] } | { ok: false; file: string; error: string }) => {
+            if (msg.ok) {
+              const list = bySplit.get(job.outDir) ?? [];
+              list.push(...msg.records);
+              bySplit.set(job.outDir, list);
+              pairs += msg.records.length;
+            } else failures.push(`${msg.file}: ${msg.error}`);
+            bar.increment(1, { pairs });
+            send();
+          },
+        );
         worker.postMessage(job);
       };
       worker.once('error', fail);

@@ -10,7 +10,8 @@ export function laplacianVarianceRgb(pixels: Uint8Array, width: number, height: 
     // OpenCV's RGB->GRAY weights, rounded to 8 bits as cvtColor does.
     gray[i] = Math.round(0.299 * (pixels[p] ?? 0) + 0.587 * (pixels[p + 1] ?? 0) + 0.114 * (pixels[p + 2] ?? 0));
   }
-  const reflect = (v: number, n: number): number => (v < 0 ? Math.min(-v, n - 1) : v >= n ? Math.max(2 * n - v - 2, 0) : v);
+  const reflect = (v: number, n: number): number =>
+    v < 0 ? Math.min(-v, n - 1) : v >= n ? Math.max(2 * n - v - 2, 0) : v;
   let sum = 0;
   let sumSq = 0;
   for (let y = 0; y < height; y++) {

@@ -20,14 +20,22 @@ const SHIPPED_MODEL = join(REPO, 'models/blurgate-synth/1.0.0/model.onnx');
 function torchMissing(): string | null {
   if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
   const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision, PIL, numpy'], { encoding: 'utf8' });
-  return probe.status === 0 ? null : `${PYTHON} lacks torch/torchvision/Pillow/numpy (apt-get install python3-torch python3-torchvision python3-pil)`;
+  return probe.status === 0
+    ? null
+    : `${PYTHON} lacks torch/torchvision/Pillow/numpy (apt-get install python3-torch python3-torchvision python3-pil)`;
 }
 const skipReason = torchMissing();
 if (skipReason) console.warn(`finetune.test.ts skipped: ${skipReason}`);
 
 function run(cmd: string, args: readonly string[], timeout = 240_000): SpawnSyncReturns<string> {
-  const result = spawnSync(cmd, args, { cwd: REPO, encoding: 'utf8', timeout, env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(cmd, args, {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
+  if (result.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 
@@ -62,7 +70,17 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     // The base: the width-0.25 MobileNetV3-Small fixture checkpoint, converted into a model folder by the project's
     // converter, so fine-tuning has to rebuild its PyTorch weights from model.onnx (onnx_to_torch.py).
     baseDir = join(dir, 'models/tiny-base/1.0.0');
-    run('node', [EVAL_CLI, 'convert', FIXTURE_CHECKPOINT, '--out', join(baseDir, 'model.onnx'), '--name', 'tiny-base', '--version', '1.0.0']);
+    run('node', [
+      EVAL_CLI,
+      'convert',
+      FIXTURE_CHECKPOINT,
+      '--out',
+      join(baseDir, 'model.onnx'),
+      '--name',
+      'tiny-base',
+      '--version',
+      '1.0.0',
+    ]);
     const manifestPath = join(baseDir, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
     await writeFile(manifestPath, JSON.stringify({ ...manifest, scales: [192] }, null, 2)); // one small scale keeps the test short
@@ -75,11 +93,29 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
 
   it('rebuilds PyTorch weights from model.onnx whose logits equal onnxruntime-node within 1e-4 (shipped, tiny, 3-channel)', async () => {
     const inGraph = join(dir, 'in-graph/model.onnx'); // FreqAux inside the graph: 3-channel input
-    run('node', [EVAL_CLI, 'convert', FIXTURE_CHECKPOINT, '--out', inGraph, '--freq-aux-in-graph', '--name', 'tiny-3ch', '--version', '1.0.0']);
-    for (const [onnx, channels] of [[SHIPPED_MODEL, 4], [join(baseDir, 'model.onnx'), 4], [inGraph, 3]] as const) {
+    run('node', [
+      EVAL_CLI,
+      'convert',
+      FIXTURE_CHECKPOINT,
+      '--out',
+      inGraph,
+      '--freq-aux-in-graph',
+      '--name',
+      'tiny-3ch',
+      '--version',
+      '1.0.0',
+    ]);
+    for (const [onnx, channels] of [
+      [SHIPPED_MODEL, 4],
+      [join(baseDir, 'model.onnx'), 4],
+      [inGraph, 3],
+    ] as const) {
       const out = join(dir, `${createHash('sha1').update(onnx).digest('hex').slice(0, 8)}.pt`);
-      const images = [join(dir, 'data/sharp/page00.png'), join(dir, 'data/blurred/page01.png'), join(REPO, 'packages/node/test/fixtures/images/china.png')]
-        .filter((p) => existsSync(p));
+      const images = [
+        join(dir, 'data/sharp/page00.png'),
+        join(dir, 'data/blurred/page01.png'),
+        join(REPO, 'packages/node/test/fixtures/images/china.png'),
+      ].filter((p) => existsSync(p));
       run(PYTHON, ['tools/train/onnx_to_torch.py', onnx, '--out', out, '--dump', images.join(','), '--size', '224']);
       const parity = JSON.parse(await readFile(`${out}.parity.json`, 'utf8')) as { dims: number[]; logits: number[][] };
       const bytes = await readFile(`${out}.input${channels}.f32`);
@@ -104,23 +140,53 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
   it('fine-tunes on a shifted domain, improves validation F1, writes model and report, and the model classifies through the CLI', async () => {
     const out = join(dir, 'run');
     const result = run('tools/train/finetune.sh', [
-      '--base', baseDir, '--data', join(dir, 'data/labels.csv'), '--out', out, '--minutes', '0.4', '--lr', '3e-3',
-      '--train-scales', '160,192,224', '--crop', '128', '--threads', '1', '--target-precision', '0.8', '--patience', '100',
+      '--base',
+      baseDir,
+      '--data',
+      join(dir, 'data/labels.csv'),
+      '--out',
+      out,
+      '--minutes',
+      '0.4',
+      '--lr',
+      '3e-3',
+      '--train-scales',
+      '160,192,224',
+      '--crop',
+      '128',
+      '--threads',
+      '1',
+      '--target-precision',
+      '0.8',
+      '--patience',
+      '100',
     ]);
     expect(result.stdout).toMatch(/epoch +1 +loss/);
     expect(result.stdout).toMatch(/left/);
     const manifest = JSON.parse(await readFile(join(out, 'model/manifest.json'), 'utf8'));
-    const baseSha = createHash('sha256').update(await readFile(join(baseDir, 'model.onnx'))).digest('hex');
-    expect(manifest.base).toMatchObject({ name: 'tiny-base', version: '1.0.0', sha256: baseSha, architecture: 'mobilenet_v3_small', widthMult: 0.25 });
+    const baseSha = createHash('sha256')
+      .update(await readFile(join(baseDir, 'model.onnx')))
+      .digest('hex');
+    expect(manifest.base).toMatchObject({
+      name: 'tiny-base',
+      version: '1.0.0',
+      sha256: baseSha,
+      architecture: 'mobilenet_v3_small',
+      widthMult: 0.25,
+    });
     expect(manifest.name).toBe('tiny-base-ft');
     expect(manifest.version).toMatch(/^1\.0\.0-ft\.\d{8}$/);
     expect(manifest.scales).toEqual([192]);
     const { base, fineTuned } = manifest.fineTuning.validation;
-    console.log(`validation F1 ${base.val_f1.toFixed(4)} -> ${fineTuned.val_f1.toFixed(4)} (epoch ${manifest.fineTuning.bestEpoch} of ${manifest.fineTuning.epochs})`);
+    console.log(
+      `validation F1 ${base.val_f1.toFixed(4)} -> ${fineTuned.val_f1.toFixed(4)} (epoch ${manifest.fineTuning.bestEpoch} of ${manifest.fineTuning.epochs})`,
+    );
     expect(fineTuned.val_f1).toBeGreaterThan(base.val_f1);
     expect(manifest.fineTuning.bestEpoch).toBeGreaterThan(0);
     // every image listed with its sha256
-    const list = (await readFile(join(out, 'model/data-sha256.txt'), 'utf8')).split('\n').filter((l) => /^[0-9a-f]{64} /.test(l));
+    const list = (await readFile(join(out, 'model/data-sha256.txt'), 'utf8'))
+      .split('\n')
+      .filter((l) => /^[0-9a-f]{64} /.test(l));
     expect(list).toHaveLength(48);
     const page = await readFile(join(dir, 'data/sharp/page00.png'));
     expect(list.some((l) => l.startsWith(createHash('sha256').update(page).digest('hex')))).toBe(true);
@@ -134,7 +200,14 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     expect(await readFile(join(out, 'report/index.html'), 'utf8')).toMatch(/finetuned\/report\.html/);
     expect(await readFile(join(out, 'model/README.md'), 'utf8')).toMatch(/How much it gained/);
     // the written model works at once through the CLI, with the manifest's identity
-    const classify = run('node', [BLURGATE_CLI, 'classify', '--model', join(out, 'model'), '--json', join(dir, 'data/blurred/page03.png')]);
+    const classify = run('node', [
+      BLURGATE_CLI,
+      'classify',
+      '--model',
+      join(out, 'model'),
+      '--json',
+      join(dir, 'data/blurred/page03.png'),
+    ]);
     const record = JSON.parse(classify.stdout.trim().split('\n')[0] as string);
     expect(record.status).toBe('ok');
     expect(['sharp', 'blurred', 'uncertain']).toContain(record.label);
@@ -143,10 +216,30 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
 
   it('Ctrl-C keeps the best epoch so far and still writes the model (base: a best.pt, architecture from its weights)', async () => {
     const out = join(dir, 'interrupted');
-    const child = spawn('tools/train/finetune.sh', [
-      '--base', FIXTURE_CHECKPOINT, '--arch-from-base', '--data', join(dir, 'data'), '--out', out, '--minutes', '5', '--bn', 'train', '--train-scales', '160,192',
-      '--crop', '128', '--threads', '1', '--no-report',
-    ], { cwd: REPO, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const child = spawn(
+      'tools/train/finetune.sh',
+      [
+        '--base',
+        FIXTURE_CHECKPOINT,
+        '--arch-from-base',
+        '--data',
+        join(dir, 'data'),
+        '--out',
+        out,
+        '--minutes',
+        '5',
+        '--bn',
+        'train',
+        '--train-scales',
+        '160,192',
+        '--crop',
+        '128',
+        '--threads',
+        '1',
+        '--no-report',
+      ],
+      { cwd: REPO, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+    );
     let stdout = '';
     const exited = new Promise<number | null>((done) => child.on('close', done));
     child.stdout.on('data', (chunk: Buffer) => {
@@ -161,7 +254,13 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     const manifest = JSON.parse(await readFile(join(out, 'model/manifest.json'), 'utf8'));
     expect(manifest.fineTuning.stoppedBy).toBe('Ctrl-C');
     expect(manifest.fineTuning.settings.bn).toBe('train');
-    expect(manifest.base).toMatchObject({ name: 'small', version: null, kind: 'checkpoint', architecture: 'mobilenet_v3_small', widthMult: 0.25 });
+    expect(manifest.base).toMatchObject({
+      name: 'small',
+      version: null,
+      kind: 'checkpoint',
+      architecture: 'mobilenet_v3_small',
+      widthMult: 0.25,
+    });
     expect(existsSync(join(out, 'model/model.onnx'))).toBe(true);
   }, 240_000);
 });

@@ -16,7 +16,11 @@ export interface AbortSignalLike {
  * `BlurgateError('ABORTED')`, with the signal's reason as `cause`.
  */
 export function abortedError(signal?: AbortSignalLike, what = 'classification'): BlurgateError {
-  return new BlurgateError('ABORTED', `${what} was aborted`, signal?.reason === undefined ? undefined : { cause: signal.reason });
+  return new BlurgateError(
+    'ABORTED',
+    `${what} was aborted`,
+    signal?.reason === undefined ? undefined : { cause: signal.reason },
+  );
 }
 
 /** Throws {@link abortedError} when `signal` has been aborted. */
@@ -28,7 +32,11 @@ export function throwIfAborted(signal: AbortSignalLike | undefined, what = 'clas
  * Settles like `promise`, or rejects with {@link abortedError} as soon as `signal` aborts (the
  * operation itself runs on unseen; use this where it cannot be interrupted, e.g. a model run).
  */
-export function whileNotAborted<T>(promise: Promise<T>, signal: AbortSignalLike | undefined, what?: string): Promise<T> {
+export function whileNotAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignalLike | undefined,
+  what?: string,
+): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortedError(signal, what));

@@ -84,7 +84,8 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
     throw new OptionError(`minSide must be a positive integer, got ${String(minSide)}`);
   }
   const preprocessor = options.preprocessor ?? createPreprocessor();
-  const prepare = (image: PixelImage): ModelInputs => prepareModelInputs(image, { scales, channels, minSide, preprocessor });
+  const prepare = (image: PixelImage): ModelInputs =>
+    prepareModelInputs(image, { scales, channels, minSide, preprocessor });
   const infer = async (inputs: ModelInputs, callOptions: PredictOptions = {}): Promise<BlurPrediction> => {
     const tta = await runModelInputs(session, inputs, { signal: callOptions.signal });
     const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);

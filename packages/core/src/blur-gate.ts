@@ -41,7 +41,10 @@ export interface BlurGate<Input = unknown> {
    * images overlaps inference. Image failures are `{status: 'error'}` results and the batch goes on;
    * an abort (`ABORTED`) or `dispose()` (`DISPOSED`) ends it with that error.
    */
-  classifyMany<I extends Input>(inputs: Iterable<I> | AsyncIterable<I>, options?: ClassifyManyOptions): AsyncIterable<ClassifyResult<I>>;
+  classifyMany<I extends Input>(
+    inputs: Iterable<I> | AsyncIterable<I>,
+    options?: ClassifyManyOptions,
+  ): AsyncIterable<ClassifyResult<I>>;
   /** Waits for the running inference, then frees the model session. Later calls throw `DISPOSED`. */
   dispose(): Promise<void>;
 }

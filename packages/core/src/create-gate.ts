@@ -183,7 +183,12 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   };
 
   const prepareHook = params.prepare;
-  const request = { maxPixels: resolved.maxPixels, scales: classifier.scales, channels: classifier.channels, minSide: classifier.minSide };
+  const request = {
+    maxPixels: resolved.maxPixels,
+    scales: classifier.scales,
+    channels: classifier.channels,
+    minSide: classifier.minSide,
+  };
   const classify = async (input: Input, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
     usable(options.signal);
     if (prepareHook) {
@@ -197,7 +202,11 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
       }
       return infer(checkModelInputs(prepared, classifier.scales, classifier.channels), options);
     }
-    const image = await decode(input, { maxPixels: resolved.maxPixels, scales: classifier.scales, signal: options.signal });
+    const image = await decode(input, {
+      maxPixels: resolved.maxPixels,
+      scales: classifier.scales,
+      signal: options.signal,
+    });
     return classifyPixels(image, options);
   };
 
@@ -212,7 +221,8 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
       inputs: Iterable<I> | AsyncIterable<I>,
       options: ClassifyManyOptions = {},
     ): AsyncIterable<ClassifyResult<I>> {
-      const concurrency = options.concurrency === undefined ? resolved.concurrency : checkConcurrency(options.concurrency);
+      const concurrency =
+        options.concurrency === undefined ? resolved.concurrency : checkConcurrency(options.concurrency);
       return classifyStream(inputs, classify, { concurrency, signal: options.signal });
     },
     async dispose(): Promise<void> {

@@ -71,7 +71,14 @@ export class BlurgateError extends Error {
 /** The input is not a usable image (bad dimensions, undecodable, too large). */
 export class ImageInputError extends BlurgateError {
   constructor(
-    code: 'INVALID_IMAGE' | 'DECODE_FAILED' | 'IMAGE_TOO_LARGE' | 'INPUT_NOT_FOUND' | 'READ_FAILED' | 'UNSUPPORTED_FORMAT' | 'DECODE_TIMEOUT',
+    code:
+      | 'INVALID_IMAGE'
+      | 'DECODE_FAILED'
+      | 'IMAGE_TOO_LARGE'
+      | 'INPUT_NOT_FOUND'
+      | 'READ_FAILED'
+      | 'UNSUPPORTED_FORMAT'
+      | 'DECODE_TIMEOUT',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -1,4 +1,11 @@
-import { BLURGATE_ERROR_CODES, BlurgateError, type BlurgateErrorCode, ImageInputError, ModelError, OptionError } from './errors.js';
+import {
+  BLURGATE_ERROR_CODES,
+  BlurgateError,
+  type BlurgateErrorCode,
+  ImageInputError,
+  ModelError,
+  OptionError,
+} from './errors.js';
 import type { ClassifyFailure } from './prediction.js';
 
 /**
@@ -12,7 +19,13 @@ export function failureOf(error: unknown): ClassifyFailure {
 }
 
 const IMAGE_CODES = ['INVALID_IMAGE', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'INPUT_NOT_FOUND'] as const;
-const MODEL_CODES = ['UNSUPPORTED_MODEL', 'MODEL_NOT_FOUND', 'INVALID_MANIFEST', 'CHECKSUM_MISMATCH', 'RUNTIME_FAILED'] as const;
+const MODEL_CODES = [
+  'UNSUPPORTED_MODEL',
+  'MODEL_NOT_FOUND',
+  'INVALID_MANIFEST',
+  'CHECKSUM_MISMATCH',
+  'RUNTIME_FAILED',
+] as const;
 
 function isOneOf<T extends string>(code: string, codes: readonly T[]): code is T {
   return (codes as readonly string[]).includes(code);

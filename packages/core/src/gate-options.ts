@@ -58,8 +58,15 @@ export function checkGateScales(scales: readonly number[], name = 'scales'): rea
 
 /** Checks a `classifyMany` concurrency: a whole number from 1 to {@link MAX_CONCURRENCY}. */
 export function checkConcurrency(concurrency: unknown): number {
-  if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-    throw new OptionError(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${String(concurrency)}`);
+  if (
+    typeof concurrency !== 'number' ||
+    !Number.isInteger(concurrency) ||
+    concurrency < 1 ||
+    concurrency > MAX_CONCURRENCY
+  ) {
+    throw new OptionError(
+      `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${String(concurrency)}`,
+    );
   }
   return concurrency;
 }

@@ -63,7 +63,9 @@ export function checkModelInputs(inputs: ModelInputs, scales: readonly number[],
     inputs.inputs.length === scales.length &&
     scales.every(
       (scale, i) =>
-        inputs.scales[i] === scale && inputs.inputs[i] instanceof Float32Array && inputs.inputs[i].length === channels * scale * scale,
+        inputs.scales[i] === scale &&
+        inputs.inputs[i] instanceof Float32Array &&
+        inputs.inputs[i].length === channels * scale * scale,
     );
   if (!fits) {
     throw new ModelError(

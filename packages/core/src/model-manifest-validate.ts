@@ -43,7 +43,8 @@ class FieldReader {
   }
 
   match(value: unknown, field: string, pattern: RegExp, description: string): string {
-    if (typeof value !== 'string' || !pattern.test(value)) this.fail(field, `must be ${description}, got ${show(value)}`);
+    if (typeof value !== 'string' || !pattern.test(value))
+      this.fail(field, `must be ${description}, got ${show(value)}`);
     return value;
   }
 
@@ -191,7 +192,10 @@ export function parseModelManifest(json: unknown, where = 'manifest.json'): Mode
   const name = r.match(m['name'], 'name', KEBAB, 'a kebab-case name like "blurgate-mnv3-small"');
   const version = r.version(m['version'], 'version');
   const description = r.optionalString(m['description'], 'description');
-  const architecture = r.oneOf(m['architecture'], 'architecture', ['mobilenet_v3_large', 'mobilenet_v3_small'] as const);
+  const architecture = r.oneOf(m['architecture'], 'architecture', [
+    'mobilenet_v3_large',
+    'mobilenet_v3_small',
+  ] as const);
   const inputChannels = r.oneOf(m['inputChannels'], 'inputChannels', [3, 4] as const);
   const file = readModelFile(r, m['file']);
   const sha256 = r.sha256OrNull(m['sha256'], 'sha256');

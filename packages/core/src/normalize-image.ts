@@ -48,7 +48,10 @@ export function normalisationTable(channel: 0 | 1 | 2): Float32Array {
 export function normalizeImage(rgb: PixelImage): Float32Array {
   const { data, width, height, channels } = assertPixelImage(rgb);
   if (channels !== 3) {
-    throw new ImageInputError('INVALID_IMAGE', `normalizeImage needs an RGB image (3 channels), got ${channels}; call toRgb first`);
+    throw new ImageInputError(
+      'INVALID_IMAGE',
+      `normalizeImage needs an RGB image (3 channels), got ${channels}; call toRgb first`,
+    );
   }
   const plane = width * height;
   const out = new Float32Array(plane * 3);

@@ -114,7 +114,9 @@ export async function runModelInputs(
     if (!logits || logits.length < 2 || !Number.isFinite(logits[0]) || !Number.isFinite(logits[1])) {
       throw new ModelError(
         'RUNTIME_FAILED',
-        `the model must return 2 finite logits (sharp, blurred) at scale ${scale}, got [${Array.from(logits ?? []).slice(0, 4).join(', ')}]`,
+        `the model must return 2 finite logits (sharp, blurred) at scale ${scale}, got [${Array.from(logits ?? [])
+          .slice(0, 4)
+          .join(', ')}]`,
       );
     }
     const [probSharp, probBlurred] = softmax([logits[0], logits[1]]);

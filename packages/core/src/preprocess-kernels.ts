@@ -53,7 +53,10 @@ export interface WasmMemoryLike {
 /** The part of the `WebAssembly` namespace {@link instantiatePreprocessKernels} uses (pass `WebAssembly`). */
 export interface WebAssemblyLike {
   validate(bytes: Uint8Array<ArrayBuffer>): boolean;
-  instantiate(bytes: Uint8Array<ArrayBuffer>, imports?: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: unknown } }>;
+  instantiate(
+    bytes: Uint8Array<ArrayBuffer>,
+    imports?: Record<string, Record<string, unknown>>,
+  ): Promise<{ instance: { exports: unknown } }>;
 }
 
 /** An instantiated kernel module. Give it to `createPreprocessor({ wasm })`; one per preprocessor. */
@@ -111,7 +114,10 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * const kernels = await instantiatePreprocessKernels(bytes, WebAssembly);
  * const preprocessor = createPreprocessor({ wasm: kernels });
  */
-export async function instantiatePreprocessKernels(bytes: Uint8Array<ArrayBuffer>, webAssembly: WebAssemblyLike): Promise<PreprocessKernels> {
+export async function instantiatePreprocessKernels(
+  bytes: Uint8Array<ArrayBuffer>,
+  webAssembly: WebAssemblyLike,
+): Promise<PreprocessKernels> {
   if (!webAssembly.validate(bytes)) {
     throw new BlurgateError(
       'RUNTIME_FAILED',
@@ -122,7 +128,10 @@ export async function instantiatePreprocessKernels(bytes: Uint8Array<ArrayBuffer
   const exports = instance.exports as Partial<PreprocessKernelExports>;
   for (const name of EXPORT_NAMES) {
     if (typeof exports[name] !== 'function') {
-      throw new BlurgateError('RUNTIME_FAILED', `the preprocessing kernel module lacks ${name}: rebuild @blurgate/core`);
+      throw new BlurgateError(
+        'RUNTIME_FAILED',
+        `the preprocessing kernel module lacks ${name}: rebuild @blurgate/core`,
+      );
     }
   }
   const kernels = exports as PreprocessKernelExports;

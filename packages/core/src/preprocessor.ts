@@ -131,8 +131,21 @@ function resizePixels(
   }
   const firstRow = vertical.starts[0];
   const rows = vertical.starts[outHeight - 1] + vertical.sizes[outHeight - 1] - firstRow;
-  const between = resampleHorizontal(data, width, channels, firstRow, rows, outWidth, horizontal, temp.take(outWidth * rows * 3), true);
-  return { data: resampleVertical(between, outWidth, 3, outHeight, vertical, firstRow, resized.take(outWidth * outHeight * 3)), stride: 3 };
+  const between = resampleHorizontal(
+    data,
+    width,
+    channels,
+    firstRow,
+    rows,
+    outWidth,
+    horizontal,
+    temp.take(outWidth * rows * 3),
+    true,
+  );
+  return {
+    data: resampleVertical(between, outWidth, 3, outHeight, vertical, firstRow, resized.take(outWidth * outHeight * 3)),
+    stride: 3,
+  };
 }
 
 /** A fresh RGB image from `data` with `stride` bytes per pixel (3 or 4). */
@@ -149,7 +162,10 @@ export function rgbCopy(data: Uint8Array, stride: number, width: number, height:
 
 /** Checks a resize request: positive integer sizes. */
 export function checkResize(width: number, height: number): void {
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(value) || value <= 0) {
       throw new OptionError(`resize ${name} must be a positive integer, got ${String(value)}`);
     }

@@ -166,7 +166,17 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
           new Int16Array(buffer, hWeights, h.packed.length).set(h.packed);
           rgb = v ? between : resized;
           const stride = width * channels;
-          k.resampleHorizontal(heapBase + firstRow * stride, stride, channels, rows, outWidth, hStarts, hGroups, hWeights, rgb);
+          k.resampleHorizontal(
+            heapBase + firstRow * stride,
+            stride,
+            channels,
+            rows,
+            outWidth,
+            hStarts,
+            hGroups,
+            hWeights,
+            rgb,
+          );
         }
         if (v) {
           const stride = outWidth * 3;
@@ -209,7 +219,12 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
           if (!covered(outWidth, outHeight)) return viaJs().resized(outWidth, outHeight);
           const { rgb } = resize(outWidth, outHeight, 0);
           const stride = rgb === heapBase ? channels : 3;
-          return rgbCopy(new Uint8Array(k.memory.buffer, rgb, outWidth * outHeight * stride), stride, outWidth, outHeight);
+          return rgbCopy(
+            new Uint8Array(k.memory.buffer, rgb, outWidth * outHeight * stride),
+            stride,
+            outWidth,
+            outHeight,
+          );
         },
       };
     },

@@ -11,6 +11,7 @@ describe('parseByteSize', () => {
   });
 
   it('refuses what is not a positive size', () => {
-    for (const bad of ['', 'lots', '0', '-5', '1.5G', '1T', '99999999999999999999']) expect(parseByteSize(bad), bad).toBeUndefined();
+    for (const bad of ['', 'lots', '0', '-5', '1.5G', '1T', '99999999999999999999'])
+      expect(parseByteSize(bad), bad).toBeUndefined();
   });
 });

@@ -21,7 +21,12 @@ function manifest(overrides: Record<string, unknown> = {}): ModelManifest {
     inputChannels: 4,
     file: 'model.onnx',
     sha256: HEX,
-    preprocessing: { resize: 'pillow-bilinear-squash', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], freqAux: 'core' },
+    preprocessing: {
+      resize: 'pillow-bilinear-squash',
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      freqAux: 'core',
+    },
     scales: [320],
     thresholds: { confidence: 0.9, blur: 0.3 },
     labels: ['sharp', 'blurred'],
@@ -59,7 +64,12 @@ function fakeRuntime(options: { channels?: 3 | 4; logits?: number[]; delayMs?: n
   return { runtime, stats };
 }
 
-const grey = (side: number): PixelImage => ({ data: new Uint8Array(side * side).fill(120), width: side, height: side, channels: 1 });
+const grey = (side: number): PixelImage => ({
+  data: new Uint8Array(side * side).fill(120),
+  width: side,
+  height: side,
+  channels: 1,
+});
 
 /** Inputs are sizes; 0 is "not an image" (the decoder throws a plain Error, not a typed one). */
 async function decodeSide(side: number): Promise<PixelImage> {
@@ -110,7 +120,9 @@ describe('createGate options', () => {
     [{ maxPixels: 1.5 }, /maxPixels/],
   ])('refuses %j with INVALID_OPTION before loading the model', async (options, message) => {
     const { runtime, stats } = fakeRuntime();
-    await expect(createGate({ runtime, decode: decodeSide, model: { bytes: new Uint8Array([1]) }, options })).rejects.toMatchObject({
+    await expect(
+      createGate({ runtime, decode: decodeSide, model: { bytes: new Uint8Array([1]) }, options }),
+    ).rejects.toMatchObject({
       name: 'OptionError',
       code: 'INVALID_OPTION',
       message: expect.stringMatching(message),
@@ -126,18 +138,31 @@ describe('createGate options', () => {
       code: 'INVALID_MANIFEST',
       message: expect.stringMatching(/"scales" of the manifest of blurgate-test 1\.0\.0 must be between 32 and 2048/),
     });
-    expect((await createGate({ runtime, decode: decodeSide, model, options: { scales: [256] } })).scales).toEqual([256]);
+    expect((await createGate({ runtime, decode: decodeSide, model, options: { scales: [256] } })).scales).toEqual([
+      256,
+    ]);
   });
 
-  it('refuses bytes whose sha256 is not the manifest\'s, and a manifest of another channel count', async () => {
+  it("refuses bytes whose sha256 is not the manifest's, and a manifest of another channel count", async () => {
     const { runtime, stats } = fakeRuntime({ channels: 3 });
     await expect(
-      createGate({ runtime, decode: decodeSide, model: { bytes: new Uint8Array([1]), manifest: manifest(), sha256: 'b'.repeat(64), path: 'x/model.onnx' } }),
+      createGate({
+        runtime,
+        decode: decodeSide,
+        model: { bytes: new Uint8Array([1]), manifest: manifest(), sha256: 'b'.repeat(64), path: 'x/model.onnx' },
+      }),
     ).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringContaining('x/model.onnx') });
     expect(stats.loads).toBe(0);
     await expect(
-      createGate({ runtime, decode: decodeSide, model: { bytes: new Uint8Array([1]), manifest: manifest(), sha256: HEX } }),
-    ).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/manifest says 4 input channels but the model takes 3/) });
+      createGate({
+        runtime,
+        decode: decodeSide,
+        model: { bytes: new Uint8Array([1]), manifest: manifest(), sha256: HEX },
+      }),
+    ).rejects.toMatchObject({
+      code: 'UNSUPPORTED_MODEL',
+      message: expect.stringMatching(/manifest says 4 input channels but the model takes 3/),
+    });
     expect(stats.disposed).toBe(1);
   });
 });
@@ -145,7 +170,12 @@ describe('createGate options', () => {
 describe('createGate classification', () => {
   it('classifyMany keeps input order, makes records of failures, runs one inference at a time', async () => {
     const { runtime, stats } = fakeRuntime({ delayMs: 3 });
-    const gate: BlurGate<number> = await createGate({ runtime, decode: decodeSide, model: { bytes: new Uint8Array([1]) }, options: { fast: true } });
+    const gate: BlurGate<number> = await createGate({
+      runtime,
+      decode: decodeSide,
+      model: { bytes: new Uint8Array([1]) },
+      options: { fast: true },
+    });
     const inputs = [64, 0, 8, 64, 64, 0, 64];
     const results = await collect(gate.classifyMany(inputs, { concurrency: 4 }));
     expect(results.map((r) => r.input)).toEqual(inputs);
@@ -166,7 +196,12 @@ describe('createGate classification', () => {
 
   it('classifyPixels takes decoded pixels; an aborted signal rejects with ABORTED and ends a batch', async () => {
     const { runtime, stats } = fakeRuntime({ delayMs: 5 });
-    const gate = await createGate({ runtime, decode: decodeSide, model: { bytes: new Uint8Array([1]) }, options: { fast: true } });
+    const gate = await createGate({
+      runtime,
+      decode: decodeSide,
+      model: { bytes: new Uint8Array([1]) },
+      options: { fast: true },
+    });
     expect((await gate.classifyPixels(grey(32))).label).toBe('blurred');
     const aborted = new AbortController();
     aborted.abort();
@@ -175,7 +210,10 @@ describe('createGate classification', () => {
     const seen: string[] = [];
     await expect(
       (async () => {
-        for await (const result of gate.classifyMany(Array.from({ length: 10 }, () => 64), { signal: controller.signal, concurrency: 3 })) {
+        for await (const result of gate.classifyMany(
+          Array.from({ length: 10 }, () => 64),
+          { signal: controller.signal, concurrency: 3 },
+        )) {
           seen.push(result.status);
           if (seen.length === 2) controller.abort();
         }
@@ -189,7 +227,12 @@ describe('createGate classification', () => {
 
   it('dispose waits for accepted runs, frees the session once, and later calls throw DISPOSED', async () => {
     const { runtime, stats } = fakeRuntime({ delayMs: 5 });
-    const gate = await createGate({ runtime, decode: decodeSide, model: { bytes: new Uint8Array([1]) }, options: { fast: true } });
+    const gate = await createGate({
+      runtime,
+      decode: decodeSide,
+      model: { bytes: new Uint8Array([1]) },
+      options: { fast: true },
+    });
     const running = gate.classifyPixels(grey(32));
     const disposing = gate.dispose();
     await expect(running).resolves.toMatchObject({ label: 'blurred' });

@@ -27,6 +27,9 @@ describe('failureOf / errorFromFailure', () => {
   it('an untyped error becomes UNEXPECTED with its message; an unknown code stays visible', () => {
     expect(failureOf(new TypeError('x is undefined'))).toEqual({ code: 'UNEXPECTED', message: 'x is undefined' });
     expect(failureOf('a string')).toEqual({ code: 'UNEXPECTED', message: 'a string' });
-    expect(errorFromFailure({ code: 'NOPE', message: 'm' })).toMatchObject({ code: 'UNEXPECTED', message: 'm (code NOPE)' });
+    expect(errorFromFailure({ code: 'NOPE', message: 'm' })).toMatchObject({
+      code: 'UNEXPECTED',
+      message: 'm (code NOPE)',
+    });
   });
 });

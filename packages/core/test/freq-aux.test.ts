@@ -114,11 +114,18 @@ describe('freqAuxChannel properties', () => {
 
 describe('normalizeImage / modelInputTensor errors', () => {
   it('normalizeImage needs RGB', () => {
-    expect(() => normalizeImage({ data: new Uint8Array(4), width: 2, height: 2, channels: 1 })).toThrow(ImageInputError);
+    expect(() => normalizeImage({ data: new Uint8Array(4), width: 2, height: 2, channels: 1 })).toThrow(
+      ImageInputError,
+    );
   });
   it('modelInputTensor converts grey input to RGB first', () => {
     const grey = { data: new Uint8Array([0, 64, 128, 255]), width: 2, height: 2, channels: 1 as const };
-    const rgb = { data: new Uint8Array([0, 0, 0, 64, 64, 64, 128, 128, 128, 255, 255, 255]), width: 2, height: 2, channels: 3 as const };
+    const rgb = {
+      data: new Uint8Array([0, 0, 0, 64, 64, 64, 128, 128, 128, 255, 255, 255]),
+      width: 2,
+      height: 2,
+      channels: 3 as const,
+    };
     expect(modelInputTensor(grey, 3, 4)).toEqual(modelInputTensor(rgb, 3, 4));
   });
   it('modelInputTensor checks channels and size', () => {

@@ -11,10 +11,26 @@ import {
 
 describe('model versions (semver)', () => {
   it('orders pre-releases by semver precedence: rc.10 after rc.9, a release after its pre-releases', () => {
-    const sorted = ['1.10.0', '1.0.0-rc.10', '1.2.0', '1.0.0', '1.0.0-rc.9', '1.9.1', '1.10.0-rc.1', '0.0.0-local'].sort(
-      compareModelVersions,
-    );
-    expect(sorted).toEqual(['0.0.0-local', '1.0.0-rc.9', '1.0.0-rc.10', '1.0.0', '1.2.0', '1.9.1', '1.10.0-rc.1', '1.10.0']);
+    const sorted = [
+      '1.10.0',
+      '1.0.0-rc.10',
+      '1.2.0',
+      '1.0.0',
+      '1.0.0-rc.9',
+      '1.9.1',
+      '1.10.0-rc.1',
+      '0.0.0-local',
+    ].sort(compareModelVersions);
+    expect(sorted).toEqual([
+      '0.0.0-local',
+      '1.0.0-rc.9',
+      '1.0.0-rc.10',
+      '1.0.0',
+      '1.2.0',
+      '1.9.1',
+      '1.10.0-rc.1',
+      '1.10.0',
+    ]);
   });
 
   it('sorts folder names that are not semver before every version', () => {
@@ -53,7 +69,10 @@ describe('assertModelCompatible', () => {
   it('refuses an unsupported released major, naming what runs', () => {
     for (const version of ['0.1.0', '2.0.0', '0.0.0-rc.1']) {
       expect(() => assertModelCompatible({ name: 'm', version })).toThrow(
-        expect.objectContaining({ code: 'UNSUPPORTED_MODEL', message: expect.stringContaining('runs model versions 1.x') }),
+        expect.objectContaining({
+          code: 'UNSUPPORTED_MODEL',
+          message: expect.stringContaining('runs model versions 1.x'),
+        }),
       );
     }
   });

@@ -129,7 +129,9 @@ describe('createBlurClassifier options', () => {
   it('refuses a session that takes neither 3 nor 4 channels, at creation', async () => {
     expect(() => createBlurClassifier(fixedSession([0, 0], 1 as 3))).toThrow(ModelError);
     expect(() => createBlurClassifier(fixedSession([0, 0], 1 as 3))).toThrow(/takes 1 input channels/);
-    await expect(predictTta(fixedSession([0, 0], 5 as 4), small, [16])).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL' });
+    await expect(predictTta(fixedSession([0, 0], 5 as 4), small, [16])).rejects.toMatchObject({
+      code: 'UNSUPPORTED_MODEL',
+    });
   });
 });
 
@@ -142,12 +144,16 @@ describe('classify errors', () => {
   });
   it('honours a custom minSide', async () => {
     const tiny = { data: new Uint8Array(8 * 20 * 3), width: 8, height: 20, channels: 3 as const };
-    await expect(createBlurClassifier(fixedSession([1, 0]), { scales: [16], minSide: 8 }).classify(tiny)).resolves.toMatchObject({
+    await expect(
+      createBlurClassifier(fixedSession([1, 0]), { scales: [16], minSide: 8 }).classify(tiny),
+    ).resolves.toMatchObject({
       label: 'sharp',
     });
   });
   it('refuses malformed pixels', async () => {
-    await expect(classifier.classify({ ...small, data: new Uint8Array(5) })).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
+    await expect(classifier.classify({ ...small, data: new Uint8Array(5) })).rejects.toMatchObject({
+      code: 'INVALID_IMAGE',
+    });
   });
   it('stops between scales when the signal is aborted', async () => {
     const controller = new AbortController();
@@ -157,10 +163,14 @@ describe('classify errors', () => {
       controller.abort();
       return run(input, dims);
     };
-    const classify = createBlurClassifier(mock, { scales: [16, 24, 32] }).classify(small, { signal: controller.signal });
+    const classify = createBlurClassifier(mock, { scales: [16, 24, 32] }).classify(small, {
+      signal: controller.signal,
+    });
     await expect(classify).rejects.toMatchObject({ code: 'ABORTED', message: 'classification was aborted' });
     expect(mock.calls).toHaveLength(1);
-    await expect(predictTta(mock, small, [16], { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(predictTta(mock, small, [16], { signal: controller.signal })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
   });
   it('wraps runtime failures and bad outputs as ModelError RUNTIME_FAILED', async () => {
     const failing: ModelSession = {
@@ -169,7 +179,10 @@ describe('classify errors', () => {
         throw new Error('boom');
       },
     };
-    await expect(predictTta(failing, small, [16])).rejects.toMatchObject({ code: 'RUNTIME_FAILED', message: /scale 16: boom/ });
+    await expect(predictTta(failing, small, [16])).rejects.toMatchObject({
+      code: 'RUNTIME_FAILED',
+      message: /scale 16: boom/,
+    });
     await expect(predictTta(fixedSession([1]), small, [16])).rejects.toMatchObject({ code: 'RUNTIME_FAILED' });
     await expect(predictTta(fixedSession([Number.NaN, 0]), small, [16])).rejects.toThrow(/finite logits/);
   });

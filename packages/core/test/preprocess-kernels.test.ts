@@ -32,7 +32,14 @@ const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).
 const tta = loadFixture<{
   scales: number[];
   models: Record<'3' | '4', { weight: number[][]; bias: number[] }>;
-  cases: { name: string; width: number; height: number; channels: number; data: string; results: Record<'3' | '4', { label: string; probBlurred: number }> }[];
+  cases: {
+    name: string;
+    width: number;
+    height: number;
+    channels: number;
+    data: string;
+    results: Record<'3' | '4', { label: string; probBlurred: number }>;
+  }[];
 }>('tta.json');
 
 let wasm: Preprocessor;
@@ -84,15 +91,24 @@ describe('loading the kernels', () => {
     );
   });
   it('refuses bytes the engine cannot compile with a typed error', async () => {
-    await expect(instantiatePreprocessKernels(new Uint8Array([0, 97, 115, 109, 9, 9]), webAssembly)).rejects.toBeInstanceOf(
-      BlurgateError,
-    );
+    await expect(
+      instantiatePreprocessKernels(new Uint8Array([0, 97, 115, 109, 9, 9]), webAssembly),
+    ).rejects.toBeInstanceOf(BlurgateError);
   });
 });
 
 describe('kernels against the goldens', () => {
   const resizeCases = loadFixture<{
-    cases: { name: string; width: number; height: number; channels: number; data: string; outWidth: number; outHeight: number; expected: string }[];
+    cases: {
+      name: string;
+      width: number;
+      height: number;
+      channels: number;
+      data: string;
+      outWidth: number;
+      outHeight: number;
+      expected: string;
+    }[];
   }>('resize.json').cases;
   it.each(resizeCases.map((c) => [c.name, c] as const))('resize %s is bit-identical to Pillow', (_name, c) => {
     const image = imageFromBase64(c.data, c.width, c.height, c.channels);
@@ -105,7 +121,15 @@ describe('kernels against the goldens', () => {
   });
 
   const freqCases = loadFixture<{
-    cases: { name: string; width: number; height: number; data: string; size: number; normalized: string | null; aux: string }[];
+    cases: {
+      name: string;
+      width: number;
+      height: number;
+      data: string;
+      size: number;
+      normalized: string | null;
+      aux: string;
+    }[];
   }>('freq-aux.json').cases;
   it.each(freqCases.map((c) => [c.name, c] as const))('model input %s matches torch and the JS path', (_name, c) => {
     const image = imageFromBase64(c.data, c.width, c.height, 3);
@@ -113,7 +137,8 @@ describe('kernels against the goldens', () => {
     const fast = wasm.prepare(image).modelInput(c.size, 4);
     const plain = js.prepare(image).modelInput(c.size, 4);
     expectSameModelInput(fast, plain, c.size);
-    if (c.normalized !== null) expect(maxAbsDifference(fast.subarray(0, plane * 3), float32FromBase64(c.normalized))).toBe(0);
+    if (c.normalized !== null)
+      expect(maxAbsDifference(fast.subarray(0, plane * 3), float32FromBase64(c.normalized))).toBe(0);
     if (c.size === 1) expect(Array.from(fast.subarray(3))).toEqual([0]);
     else expect(maxAbsDifference(fast.subarray(plane * 3), float32FromBase64(c.aux))).toBeLessThan(1e-5);
     expect(wasm.prepare(image).modelInput(c.size, 3)).toEqual(fast.subarray(0, plane * 3));
@@ -121,7 +146,11 @@ describe('kernels against the goldens', () => {
 
   const large = loadFixture<{
     samples: number;
-    frames: { width: number; height: number; results: { scale: number; resizedSha256: string; auxSamples: string }[] }[];
+    frames: {
+      width: number;
+      height: number;
+      results: { scale: number; resizedSha256: string; auxSamples: string }[];
+    }[];
   }>('large.json');
   for (const frame of large.frames) {
     it(`${frame.width}×${frame.height} at ${frame.results.map((r) => r.scale).join(', ')}: Pillow's bytes, torch's FreqAux`, () => {
@@ -141,19 +170,21 @@ describe('kernels against the goldens', () => {
     });
   }
 
-
-  it.each(tta.cases.map((c) => [c.name, c] as const))('TTA %s through predictTta and createBlurClassifier', async (_name, c) => {
-    const image = imageFromBase64(c.data, c.width, c.height, c.channels);
-    for (const channels of [3, 4] as const) {
-      const key = channels === 3 ? '3' : '4';
-      const model = tta.models[key];
-      const session = new MeanFeatureSession(channels, model.weight, model.bias);
-      const result = await predictTta(session, image, tta.scales, { preprocessor: wasm });
-      expect(Math.abs(result.probBlurred - c.results[key].probBlurred)).toBeLessThan(1e-5);
-      const classifier = createBlurClassifier(session, { scales: tta.scales, preprocessor: wasm });
-      expect((await classifier.classify(image)).label).toBe(c.results[key].label);
-    }
-  });
+  it.each(tta.cases.map((c) => [c.name, c] as const))(
+    'TTA %s through predictTta and createBlurClassifier',
+    async (_name, c) => {
+      const image = imageFromBase64(c.data, c.width, c.height, c.channels);
+      for (const channels of [3, 4] as const) {
+        const key = channels === 3 ? '3' : '4';
+        const model = tta.models[key];
+        const session = new MeanFeatureSession(channels, model.weight, model.bias);
+        const result = await predictTta(session, image, tta.scales, { preprocessor: wasm });
+        expect(Math.abs(result.probBlurred - c.results[key].probBlurred)).toBeLessThan(1e-5);
+        const classifier = createBlurClassifier(session, { scales: tta.scales, preprocessor: wasm });
+        expect((await classifier.classify(image)).label).toBe(c.results[key].label);
+      }
+    },
+  );
 });
 
 /** Deterministic pseudo-random pixels: smooth gradients plus noise, like a photo with texture. */
@@ -188,12 +219,20 @@ describe('kernels equal the JS path (property)', () => {
 
   it('resize to random sizes is bit-identical to resizeBilinear(toRgb(image))', () => {
     fc.assert(
-      fc.property(side, side, channels, fc.integer({ min: 1, max: 640 }), fc.integer({ min: 1, max: 640 }), seed, (w, h, ch, ow, oh, s) => {
-        const image = randomImage(w, h, ch, s);
-        const expected = resizeBilinear(toRgb(image), ow, oh).data;
-        expect(firstDifference(wasm.prepare(image).resized(ow, oh).data, expected)).toBe(-1);
-        expect(firstDifference(js.prepare(image).resized(ow, oh).data, expected)).toBe(-1);
-      }),
+      fc.property(
+        side,
+        side,
+        channels,
+        fc.integer({ min: 1, max: 640 }),
+        fc.integer({ min: 1, max: 640 }),
+        seed,
+        (w, h, ch, ow, oh, s) => {
+          const image = randomImage(w, h, ch, s);
+          const expected = resizeBilinear(toRgb(image), ow, oh).data;
+          expect(firstDifference(wasm.prepare(image).resized(ow, oh).data, expected)).toBe(-1);
+          expect(firstDifference(js.prepare(image).resized(ow, oh).data, expected)).toBe(-1);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -208,7 +247,9 @@ describe('kernels equal the JS path (property)', () => {
           [w + 2, h],
           [Math.max(1, w - 1), Math.max(1, h - 1)],
         ]) {
-          expect(firstDifference(wasm.prepare(image).resized(ow, oh).data, resizeBilinear(toRgb(image), ow, oh).data)).toBe(-1);
+          expect(
+            firstDifference(wasm.prepare(image).resized(ow, oh).data, resizeBilinear(toRgb(image), ow, oh).data),
+          ).toBe(-1);
         }
         for (const size of [w, h, 1, 2, 31]) {
           expectSameModelInput(wasm.prepare(image).modelInput(size, 4), js.prepare(image).modelInput(size, 4), size);
@@ -249,7 +290,12 @@ describe('gates use the preprocessor they are given', () => {
     };
     const decode = async (image: PixelImage) => image;
     const options = { scales: [32, 48] };
-    const withKernels = await createGate({ runtime, decode, model: { bytes: new Uint8Array(1) }, options: { ...options, preprocessor: spy } });
+    const withKernels = await createGate({
+      runtime,
+      decode,
+      model: { bytes: new Uint8Array(1) },
+      options: { ...options, preprocessor: spy },
+    });
     const plain = await createGate({ runtime, decode, model: { bytes: new Uint8Array(1) }, options });
     const image = imageFromBase64(tta.cases[0].data, tta.cases[0].width, tta.cases[0].height, tta.cases[0].channels);
     const fast = await withKernels.classify(image);

@@ -27,7 +27,9 @@ const frame = noiseFrame(1280, 720);
 const SCALES = [256, 320, 384, 448, 512];
 const js = createPreprocessor();
 const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
-const wasmBytes = new Uint8Array(readFileSync(fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url))));
+const wasmBytes = new Uint8Array(
+  readFileSync(fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url))),
+);
 const wasm = createPreprocessor({ wasm: await instantiatePreprocessKernels(wasmBytes, webAssembly) });
 
 describe('1280×720 RGB frame', () => {

@@ -41,7 +41,11 @@ describe('toRgb + resizeBilinear against Pillow', () => {
     for (const channel of [0, 1, 2]) {
       const grey = new Uint8Array(c.width * c.height);
       for (let i = 0; i < grey.length; i++) grey[i] = rgb.data[i * 3 + channel];
-      const out = resizeBilinear({ data: grey, width: c.width, height: c.height, channels: 1 }, c.outWidth, c.outHeight);
+      const out = resizeBilinear(
+        { data: grey, width: c.width, height: c.height, channels: 1 },
+        c.outWidth,
+        c.outHeight,
+      );
       for (let i = 0; i < out.data.length; i++) expect(out.data[i]).toBe(expected[i * 3 + channel]);
     }
   });

@@ -1,5 +1,13 @@
 import { availableParallelism } from 'node:os';
-import { type BlurGate, createGate, createPreprocessor, type GateModel, type GateOptions, type InferenceRuntime, OptionError } from '@blurgate/core';
+import {
+  type BlurGate,
+  createGate,
+  createPreprocessor,
+  type GateModel,
+  type GateOptions,
+  type InferenceRuntime,
+  OptionError,
+} from '@blurgate/core';
 import { type DecodeImageOptions, decodeImage, type ImageSource } from './decode-image.js';
 import { loadModelFile, type ModelStoreOptions, resolveModel, sha256Hex } from './model-store.js';
 import { createOnnxRuntime } from './onnx-runtime.js';
@@ -91,7 +99,16 @@ async function loadGateModel(model: string | Uint8Array | undefined, store?: Mod
  * ```
  */
 export async function createBlurGate(options: BlurGateOptions = {}): Promise<BlurGate<ImageSource>> {
-  const { model, runtime, modelStore, decodeOptions = {}, workers = 0, inferenceThreads, fastDecode = false, ...gateOptions } = options;
+  const {
+    model,
+    runtime,
+    modelStore,
+    decodeOptions = {},
+    workers = 0,
+    inferenceThreads,
+    fastDecode = false,
+    ...gateOptions
+  } = options;
   if (!Number.isInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
     throw new OptionError(`workers must be a whole number from 0 to ${MAX_WORKERS}, got ${String(workers)}`);
   }

@@ -34,7 +34,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 // (exit 2 with usage), before any model loads.
 function probability(name: string) {
   return (value: number): number => {
-    if (!Number.isFinite(value) || value < 0 || value > 1) throw new UsageError(`--${name} must be a number between 0 and 1`);
+    if (!Number.isFinite(value) || value < 0 || value > 1)
+      throw new UsageError(`--${name} must be a number between 0 and 1`);
     return value;
   };
 }
@@ -42,7 +43,8 @@ function probability(name: string) {
 /** `--max-file-size`: bytes, or with a K, M or G suffix (powers of 1024). */
 function byteSize(value: string): number {
   const bytes = parseByteSize(String(value));
-  if (bytes === undefined) throw new UsageError(`--max-file-size must be a size such as 256M or 1G, got "${String(value)}"`);
+  if (bytes === undefined)
+    throw new UsageError(`--max-file-size must be a size such as 256M or 1G, got "${String(value)}"`);
   return bytes;
 }
 
@@ -73,7 +75,11 @@ async function main(argv: string[]): Promise<number> {
           .positional('inputs', { type: 'string', array: true, describe: 'Image files, folders or glob patterns' })
           .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Descend into subfolders' })
           .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line' })
-          .option('model', { alias: 'm', type: 'string', describe: 'A .onnx file, a model folder, name or name@version' })
+          .option('model', {
+            alias: 'm',
+            type: 'string',
+            describe: 'A .onnx file, a model folder, name or name@version',
+          })
           .option('scales', {
             type: 'string',
             describe: `TTA scales, e.g. 256,320,384,448,512 (each ${MIN_GATE_SCALE}-${MAX_GATE_SCALE})`,
@@ -91,7 +97,10 @@ async function main(argv: string[]): Promise<number> {
             describe: 'At or above this p_blurred: blurred (default 0.50)',
             coerce: probability('blur-threshold'),
           })
-          .option('thresholds', { type: 'string', describe: 'JSON file {confidenceThreshold, blurThreshold} (flags win)' })
+          .option('thresholds', {
+            type: 'string',
+            describe: 'JSON file {confidenceThreshold, blurThreshold} (flags win)',
+          })
           .option('concurrency', {
             type: 'number',
             describe: `Images decoded ahead of inference (1-${MAX_CONCURRENCY})`,
@@ -107,7 +116,11 @@ async function main(argv: string[]): Promise<number> {
               return value;
             },
           })
-          .option('fast-decode', { type: 'boolean', default: false, describe: 'Decode large JPEGs at 1/2-1/8 size (faster, inexact)' })
+          .option('fast-decode', {
+            type: 'boolean',
+            default: false,
+            describe: 'Decode large JPEGs at 1/2-1/8 size (faster, inexact)',
+          })
           .option('max-pixels', {
             type: 'number',
             describe: 'Refuse larger images (default 100000000)',
@@ -123,13 +136,21 @@ async function main(argv: string[]): Promise<number> {
             describe: 'Seconds one image may take to decode (default 30)',
             coerce: positiveInteger('decode-timeout'),
           })
-          .option('allow-svg', { type: 'boolean', default: false, describe: 'Rasterise SVG (at most 16 MP); refused by default' })
+          .option('allow-svg', {
+            type: 'boolean',
+            default: false,
+            describe: 'Rasterise SVG (at most 16 MP); refused by default',
+          })
           .option('sort-into', { type: 'string', describe: 'Copy each image into DIR/{sharp,blurred,uncertain}/' })
           .option('move', { type: 'boolean', describe: 'With --sort-into: move instead of copy' })
           .implies('move', 'sort-into')
           .option('dry-run', { type: 'boolean', describe: 'With --sort-into: print the plan only' })
           .implies('dry-run', 'sort-into')
-          .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress)' })
+          .option('progress', {
+            type: 'boolean',
+            default: true,
+            describe: 'Progress bar on a terminal (--no-progress)',
+          })
           .example('$0 classify photos/ -r', 'Classify a folder tree')
           .example('$0 classify "scans/*.jpg" --json --fast', 'JSON lines, single scale'),
       async (a) => {
@@ -168,8 +189,16 @@ async function main(argv: string[]): Promise<number> {
         exitCode = await runModels(a.json, io);
       },
     )
-    .command(serveCommand((code) => { exitCode = code; }))
-    .command(queueCommand(args, io, (code) => { exitCode = code; }))
+    .command(
+      serveCommand((code) => {
+        exitCode = code;
+      }),
+    )
+    .command(
+      queueCommand(args, io, (code) => {
+        exitCode = code;
+      }),
+    )
     .demandCommand(1, 'name a command: classify or models')
     .strict()
     .help()
@@ -195,7 +224,9 @@ main(hideBin(process.argv)).then(
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`blurgate: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `blurgate: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 2;
   },
 );

@@ -92,8 +92,12 @@ function readFailure(where: string, cause: unknown): ImageInputError {
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return new ImageInputError('INPUT_NOT_FOUND', `${where}: no such file`, { cause });
   }
-  if (code === 'EISDIR') return new ImageInputError('INVALID_IMAGE', `${where}: is a directory, not an image file`, { cause });
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code || oneLine(String((cause as Error)?.message ?? cause));
+  if (code === 'EISDIR')
+    return new ImageInputError('INVALID_IMAGE', `${where}: is a directory, not an image file`, { cause });
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code || oneLine(String((cause as Error)?.message ?? cause));
   return new ImageInputError('READ_FAILED', `${where}: cannot be read (${why})`, { cause });
 }
 
@@ -144,7 +148,9 @@ function oneLine(text: string): string {
  */
 function decodeFailure(where: string, cause: unknown, format: ImageFormat, stage: 'header' | 'data'): ImageInputError {
   const what =
-    stage === 'header' ? `the ${format.toUpperCase()} header cannot be read` : `the ${format.toUpperCase()} data is truncated or corrupt`;
+    stage === 'header'
+      ? `the ${format.toUpperCase()} header cannot be read`
+      : `the ${format.toUpperCase()} data is truncated or corrupt`;
   return new ImageInputError('DECODE_FAILED', `${where}: ${what}`, { cause });
 }
 
@@ -157,7 +163,8 @@ function timedOut(where: string, format: ImageFormat, cause?: unknown): ImageInp
 }
 
 function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new OptionError(`${name} must be a positive number, got ${String(value)}`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new OptionError(`${name} must be a positive number, got ${String(value)}`);
   return value;
 }
 
@@ -182,7 +189,10 @@ function positive(name: string, value: number): number {
 export async function decodeImage(input: ImageSource, options: DecodeImageOptions = {}): Promise<PixelImage> {
   const maxPixels = checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const maxFileBytes = positive('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  const timeoutSeconds = Math.max(1, Math.ceil(positive('timeoutSeconds', options.timeoutSeconds ?? DEFAULT_DECODE_TIMEOUT_SECONDS)));
+  const timeoutSeconds = Math.max(
+    1,
+    Math.ceil(positive('timeoutSeconds', options.timeoutSeconds ?? DEFAULT_DECODE_TIMEOUT_SECONDS)),
+  );
   const where = describeImageSource(input);
 
   let bytes: Uint8Array;
@@ -202,7 +212,10 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     );
   }
   if (sniffed.kind === 'refused') {
-    throw new ImageInputError('UNSUPPORTED_FORMAT', `${where}: ${sniffed.what} is not an accepted input (JPEG, PNG, WebP, AVIF, TIFF or GIF)`);
+    throw new ImageInputError(
+      'UNSUPPORTED_FORMAT',
+      `${where}: ${sniffed.what} is not an accepted input (JPEG, PNG, WebP, AVIF, TIFF or GIF)`,
+    );
   }
   const format = sniffed.format;
   const vector = format === 'svg';
@@ -222,9 +235,14 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
     throw decodeFailure(where, cause, format, 'header');
   }
   // The header must agree with the first bytes (libvips picks its loader from the content too).
-  const loaded = ({ jpg: 'jpeg', tif: 'tiff', avif: 'heif' } as Record<string, string>)[String(metadata.format)] ?? String(metadata.format);
+  const loaded =
+    ({ jpg: 'jpeg', tif: 'tiff', avif: 'heif' } as Record<string, string>)[String(metadata.format)] ??
+    String(metadata.format);
   if (loaded !== format) {
-    throw new ImageInputError('UNSUPPORTED_FORMAT', `${where}: the content is read as ${String(metadata.format)}, which is not an accepted input`);
+    throw new ImageInputError(
+      'UNSUPPORTED_FORMAT',
+      `${where}: the content is read as ${String(metadata.format)}, which is not an accepted input`,
+    );
   }
   const { width, height } = metadata;
   if (!width || !height) {
@@ -264,7 +282,11 @@ export async function decodeImage(input: ImageSource, options: DecodeImageOption
         : null;
     if (reduced) {
       // sharp reloads the JPEG with libjpeg's shrink-on-load for most of this reduction, then resamples the rest.
-      pipeline = pipeline.resize(reduced.width, reduced.height, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true });
+      pipeline = pipeline.resize(reduced.width, reduced.height, {
+        fit: 'fill',
+        kernel: 'linear',
+        fastShrinkOnLoad: true,
+      });
     }
     started = Date.now();
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

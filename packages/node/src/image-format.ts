@@ -37,14 +37,23 @@ export function sniffImageFormat(bytes: Uint8Array): SniffedFormat {
   if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(head.slice(0, 4))) return { kind: 'image', format: 'tiff' };
   if (head.slice(4, 8) === 'ftyp') {
     if (HEIF_BRANDS.has(head.slice(8, 12))) return { kind: 'image', format: 'heif' };
-    return { kind: 'refused', what: `an ISO media file of brand "${head.slice(8, 12).replace(/[^\x20-\x7e]/g, '?')}" (a video or other container)` };
+    return {
+      kind: 'refused',
+      what: `an ISO media file of brand "${head.slice(8, 12).replace(/[^\x20-\x7e]/g, '?')}" (a video or other container)`,
+    };
   }
   if (head.startsWith('%PDF')) return { kind: 'refused', what: 'a PDF document' };
-  if (head.startsWith('%!') || startsWith(bytes, [0xc5, 0xd0, 0xd3, 0xc6])) return { kind: 'refused', what: 'a PostScript/EPS document' };
+  if (head.startsWith('%!') || startsWith(bytes, [0xc5, 0xd0, 0xd3, 0xc6]))
+    return { kind: 'refused', what: 'a PostScript/EPS document' };
   if (startsWith(bytes, [0x1f, 0x8b])) return { kind: 'refused', what: 'a gzip-compressed file (e.g. SVGZ)' };
   // Text: skip a UTF-8 byte-order mark and leading white space.
   let at = startsWith(bytes, [0xef, 0xbb, 0xbf]) ? 3 : 0;
-  while (at < bytes.length && at < 4096 && (bytes[at] === 0x20 || bytes[at] === 0x09 || bytes[at] === 0x0a || bytes[at] === 0x0d)) at++;
+  while (
+    at < bytes.length &&
+    at < 4096 &&
+    (bytes[at] === 0x20 || bytes[at] === 0x09 || bytes[at] === 0x0a || bytes[at] === 0x0d)
+  )
+    at++;
   if (bytes[at] === 0x3c /* < */) {
     const text = ascii(bytes, at, at + 65536).toLowerCase();
     if (text.includes('<svg')) return { kind: 'image', format: 'svg' };

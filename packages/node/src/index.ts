@@ -10,7 +10,13 @@ import packageJson from '../package.json' with { type: 'json' };
 export const BLURGATE_NODE_VERSION: string = packageJson.version;
 
 export { createOnnxRuntime, type OnnxRuntimeOptions } from './onnx-runtime.js';
-export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeImageOptions, type ImageSource, fastDecodeSize } from './decode-image.js';
+export {
+  decodeImage,
+  DEFAULT_MAX_PIXELS,
+  type DecodeImageOptions,
+  type ImageSource,
+  fastDecodeSize,
+} from './decode-image.js';
 export { createPreparePool, type PreparePool } from './prepare-pool.js';
 export { loadPreprocessKernels } from './preprocess-kernels.js';
 export {

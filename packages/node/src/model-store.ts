@@ -8,13 +8,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  compareModelVersions,
-  ModelError,
-  type ModelManifest,
-  OptionError,
-  parseModelManifest,
-} from '@blurgate/core';
+import { compareModelVersions, ModelError, type ModelManifest, OptionError, parseModelManifest } from '@blurgate/core';
 import { validateManifest } from './manifest-validation.js';
 import { sha256Hex } from './sha256.js';
 
@@ -160,7 +154,14 @@ export async function listInstalledModels(options: ModelStoreOptions = {}): Prom
         } catch (error) {
           problem = (error as Error).message;
         }
-        found.push({ name: manifest?.name ?? name, version: manifest?.version ?? version, root, dir, manifest, problem });
+        found.push({
+          name: manifest?.name ?? name,
+          version: manifest?.version ?? version,
+          root,
+          dir,
+          manifest,
+          problem,
+        });
       }
     }
   }
@@ -242,7 +243,10 @@ export async function resolveModel(spec?: string, options: ModelStoreOptions = {
     if (!existsSync(path)) throw new ModelError('MODEL_NOT_FOUND', `${spec}: no such model file or folder`);
     if (await isDirectory(path)) {
       if (!existsSync(join(path, MANIFEST_FILE))) {
-        throw new ModelError('MODEL_NOT_FOUND', `${spec}: folder has no ${MANIFEST_FILE}; pass the .onnx file or a model folder`);
+        throw new ModelError(
+          'MODEL_NOT_FOUND',
+          `${spec}: folder has no ${MANIFEST_FILE}; pass the .onnx file or a model folder`,
+        );
       }
       return fromFolder(path, await readModelManifest(join(path, MANIFEST_FILE)));
     }
@@ -409,7 +413,10 @@ export async function installModelFolder(options: InstallModelFolderOptions): Pr
   const dir = installedModelDir(modelsDir, options.manifest.name, options.manifest.version);
   const manifest = parseModelManifest(options.manifest, join(dir, MANIFEST_FILE));
   if (manifest.file === null || manifest.file.includes('/')) {
-    throw new ModelError('INVALID_MANIFEST', `${join(dir, MANIFEST_FILE)}: "file" must name the model file in the folder`);
+    throw new ModelError(
+      'INVALID_MANIFEST',
+      `${join(dir, MANIFEST_FILE)}: "file" must name the model file in the folder`,
+    );
   }
   const sha256 = sha256Hex(options.model);
   if (manifest.sha256 !== sha256) {
@@ -419,7 +426,9 @@ export async function installModelFolder(options: InstallModelFolderOptions): Pr
     );
   }
   if (existsSync(dir) && !options.force) {
-    throw new OptionError(`${manifest.name}@${manifest.version} is already installed at ${dir}; pass force to replace it`);
+    throw new OptionError(
+      `${manifest.name}@${manifest.version} is already installed at ${dir}; pass force to replace it`,
+    );
   }
 
   await mkdir(join(modelsDir, manifest.name), { recursive: true });
@@ -431,7 +440,13 @@ export async function installModelFolder(options: InstallModelFolderOptions): Pr
     await writeFile(join(temp, manifest.file), options.model);
     await writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     for (const [name, content] of Object.entries(options.files ?? {})) {
-      if (name.includes('/') || name.includes('\\') || name === MANIFEST_FILE || name === manifest.file || name.startsWith('.')) {
+      if (
+        name.includes('/') ||
+        name.includes('\\') ||
+        name === MANIFEST_FILE ||
+        name === manifest.file ||
+        name.startsWith('.')
+      ) {
         throw new OptionError(`cannot install an extra file named "${name}" into a model folder`);
       }
       await writeFile(join(temp, name), content);

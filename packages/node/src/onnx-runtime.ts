@@ -1,5 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { type InferenceRuntime, ModelError, type ModelSession, readInputChannels, type TensorDims } from '@blurgate/core';
+import {
+  type InferenceRuntime,
+  ModelError,
+  type ModelSession,
+  readInputChannels,
+  type TensorDims,
+} from '@blurgate/core';
 import * as ort from 'onnxruntime-node';
 
 export interface OnnxRuntimeOptions {

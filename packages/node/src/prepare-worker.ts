@@ -16,7 +16,9 @@ export interface PrepareTask {
 }
 
 /** What a task answers: the inputs, or the image's failure as a record (errors lose their class across threads). */
-export type PrepareOutcome = { readonly inputs: ModelInputs } | { readonly failure: { readonly code: string; readonly message: string } };
+export type PrepareOutcome =
+  | { readonly inputs: ModelInputs }
+  | { readonly failure: { readonly code: string; readonly message: string } };
 
 // One preprocessor (and one WebAssembly instance) per worker, made on first use.
 let preprocessor: ReturnType<typeof createPreprocessor> | undefined;
@@ -41,7 +43,12 @@ export default async function prepare(task: PrepareTask): Promise<PrepareOutcome
   try {
     preprocessor ??= createPreprocessor({ wasm: await loadPreprocessKernels() });
     const image = await decodeImage(revive(task.input), task.decodeOptions);
-    const prepared = prepareModelInputs(image, { scales: task.scales, channels: task.channels, minSide: task.minSide, preprocessor });
+    const prepared = prepareModelInputs(image, {
+      scales: task.scales,
+      channels: task.channels,
+      minSide: task.minSide,
+      preprocessor,
+    });
     const inputs = prepared.inputs.map(ownBuffer);
     const outcome: PrepareOutcome = { inputs: { ...prepared, inputs } };
     // piscina's Transferable protocol: the value to post and the buffers to transfer with it.

@@ -30,7 +30,9 @@ describe('createBlurGate', () => {
   it('classifyMany streams results in input order, and bad inputs are results, not crashes', async () => {
     await withTempDir(async (dir) => {
       const one = join(dir, 'one.png');
-      await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } }).png().toFile(one);
+      await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } })
+        .png()
+        .toFile(one);
       const bomb = join(dir, 'bomb.png');
       await writeFile(bomb, pngHeaderOnly(40_000, 40_000));
       const text = join(dir, 'notes.jpg');
@@ -88,7 +90,11 @@ describe('createBlurGate', () => {
       const fromManifest = await createBlurGate({ model: folder, runtime });
       expect(fromManifest.scales).toEqual([320]);
       expect(fromManifest.thresholds).toEqual({ confidenceThreshold: 0.9, blurThreshold: 0.3 });
-      expect(fromManifest.model).toMatchObject({ name: 'blurgate-tiny-4ch', version: '1.0.0', sha256: manifest.sha256 });
+      expect(fromManifest.model).toMatchObject({
+        name: 'blurgate-tiny-4ch',
+        version: '1.0.0',
+        sha256: manifest.sha256,
+      });
       await fromManifest.dispose();
       const explicit = await createBlurGate({ model: folder, runtime, fast: true, confidenceThreshold: 0.7 });
       expect(explicit.scales).toEqual([384]);
@@ -99,9 +105,22 @@ describe('createBlurGate', () => {
 
   it('refuses out-of-range options with INVALID_OPTION before any model is loaded', async () => {
     let loads = 0;
-    const counting: InferenceRuntime = { name: 'counting', loadModel: async () => { loads++; throw new Error('not reached'); } };
-    for (const options of [{ scales: [20000] }, { maxPixels: 9007199254740992 }, { concurrency: 65 }, { blurThreshold: 2 }]) {
-      await expect(createBlurGate({ model: TINY_4CH, runtime: counting, ...options })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    const counting: InferenceRuntime = {
+      name: 'counting',
+      loadModel: async () => {
+        loads++;
+        throw new Error('not reached');
+      },
+    };
+    for (const options of [
+      { scales: [20000] },
+      { maxPixels: 9007199254740992 },
+      { concurrency: 65 },
+      { blurThreshold: 2 },
+    ]) {
+      await expect(createBlurGate({ model: TINY_4CH, runtime: counting, ...options })).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      });
     }
     expect(loads).toBe(0);
   });
@@ -110,7 +129,9 @@ describe('createBlurGate', () => {
     await withTempDir(async (dir) => {
       await cp(TINY_3CH, join(dir, 'model.onnx'));
       const manifest = JSON.parse(await readFile(join(STORE, 'blurgate-tiny-4ch', '1.0.0', 'manifest.json'), 'utf8'));
-      manifest.sha256 = JSON.parse(await readFile(join(STORE, 'blurgate-tiny-3ch', '1.0.0', 'manifest.json'), 'utf8')).sha256;
+      manifest.sha256 = JSON.parse(
+        await readFile(join(STORE, 'blurgate-tiny-3ch', '1.0.0', 'manifest.json'), 'utf8'),
+      ).sha256;
       await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
       await expect(createBlurGate({ model: dir, runtime })).rejects.toMatchObject({
         code: 'UNSUPPORTED_MODEL',

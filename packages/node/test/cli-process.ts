@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 export const CLI = resolve(__dirname, '..', 'dist', 'cli.js');
 
 /** Preloaded into the CLI: writes the process's peak RSS (KiB) to stderr as it exits. */
-const REPORT_RSS = 'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss_kib="+process.resourceUsage().maxRSS+"\\n"))';
+const REPORT_RSS =
+  'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss_kib="+process.resourceUsage().maxRSS+"\\n"))';
 
 export interface CliRun {
   readonly code: number | null;
@@ -32,7 +33,10 @@ export function runCli(args: readonly string[], cwd: string, options: CliOptions
   const [command, argv] =
     options.asUser === undefined
       ? [process.execPath, node]
-      : ['setpriv', [`--reuid=${options.asUser}`, `--regid=${options.asUser}`, '--clear-groups', process.execPath, ...node]];
+      : [
+          'setpriv',
+          [`--reuid=${options.asUser}`, `--regid=${options.asUser}`, '--clear-groups', process.execPath, ...node],
+        ];
   return new Promise((done, fail) => {
     const child = spawn(command, argv, {
       cwd,
@@ -52,7 +56,13 @@ export function runCli(args: readonly string[], cwd: string, options: CliOptions
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const rss = /maxrss_kib=(\d+)\n/.exec(stderr);
-      done({ code, signal, stdout, stderr: stderr.replace(/maxrss_kib=\d+\n/, ''), maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN });
+      done({
+        code,
+        signal,
+        stdout,
+        stderr: stderr.replace(/maxrss_kib=\d+\n/, ''),
+        maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN,
+      });
     });
     options.onStart?.(child, { stdout: () => stdout });
   });

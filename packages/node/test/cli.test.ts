@@ -38,13 +38,16 @@ async function blurgate(args: string[], cwd: string, env: Record<string, string>
 async function mixedFolder(dir: string): Promise<string> {
   const folder = join(dir, 'in');
   await mkdir(join(folder, 'nested'), { recursive: true });
-  for (const name of ['flower.png', 'china.png', 'texture-blurred.png']) await cp(join(IMAGES, name), join(folder, name));
+  for (const name of ['flower.png', 'china.png', 'texture-blurred.png'])
+    await cp(join(IMAGES, name), join(folder, name));
   await cp(join(IMAGES, 'china.jpg'), join(folder, 'nested', 'china.jpg'));
   await writeFile(join(folder, 'empty.jpg'), '');
   await writeFile(join(folder, 'text.jpg'), 'this is a text file\n');
   const jpg = await readFile(join(IMAGES, 'china.jpg'));
   await writeFile(join(folder, 'truncated.jpg'), jpg.subarray(0, 2000));
-  await sharp({ create: { width: 1, height: 1, channels: 3, background: '#777' } }).png().toFile(join(folder, 'tiny.png'));
+  await sharp({ create: { width: 1, height: 1, channels: 3, background: '#777' } })
+    .png()
+    .toFile(join(folder, 'tiny.png'));
   await writeFile(join(folder, 'huge.png'), pngHeaderOnly(40_000, 40_000));
   await writeFile(join(folder, 'notes.txt'), 'not picked up from a folder');
   return folder;
@@ -64,7 +67,16 @@ describe('blurgate classify', () => {
       expect(out.code).toBe(1);
       const lines = out.stdout.trim().split('\n');
       expect(lines.map((l) => l.split('\t')[0])).toEqual(
-        ['china.png', 'empty.jpg', 'flower.png', 'huge.png', 'text.jpg', 'texture-blurred.png', 'tiny.png', 'truncated.jpg'].map((n) => join('in', n)),
+        [
+          'china.png',
+          'empty.jpg',
+          'flower.png',
+          'huge.png',
+          'text.jpg',
+          'texture-blurred.png',
+          'tiny.png',
+          'truncated.jpg',
+        ].map((n) => join('in', n)),
       );
       expect(lines.find((l) => l.startsWith(join('in', 'flower.png')))).toMatch(/\tsharp\t0\.\d{4}\t0\.\d{4}$/);
       const errors = out.stderr.split('\n').filter((l) => l.startsWith('error:'));
@@ -86,7 +98,11 @@ describe('blurgate classify', () => {
       expect(ok.stdout.trim().split('\n')).toHaveLength(2);
       const flat = await blurgate(['classify', 'in', ...MODEL, '--fast', '--json'], dir);
       const deep = await blurgate(['classify', 'in', '-r', ...MODEL, '--fast', '--json'], dir);
-      const files = (o: Outcome) => o.stdout.trim().split('\n').map((l) => JSON.parse(l).file as string);
+      const files = (o: Outcome) =>
+        o.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).file as string);
       expect(files(flat)).not.toContain(join('in', 'nested', 'china.jpg'));
       expect(files(deep)).toContain(join('in', 'nested', 'china.jpg'));
       expect(files(deep)).not.toContain(join('in', 'notes.txt'));
@@ -96,11 +112,26 @@ describe('blurgate classify', () => {
   it('--json: the reference fields rounded to 4 decimals, plus status, error and scales', async () => {
     await withTempDir(async (dir) => {
       await mixedFolder(dir);
-      const out = await blurgate(['classify', 'in/china.png', 'in/text.jpg', 'in/missing.png', ...MODEL, '--json'], dir);
+      const out = await blurgate(
+        ['classify', 'in/china.png', 'in/text.jpg', 'in/missing.png', ...MODEL, '--json'],
+        dir,
+      );
       expect(out.code).toBe(1);
-      const [china, text, missing] = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const [china, text, missing] = out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const expected = reference.predictions['china.png'];
-      expect(Object.keys(china)).toEqual(['file', 'label', 'confidence', 'prob_sharp', 'prob_blurred', 'status', 'error', 'scales']);
+      expect(Object.keys(china)).toEqual([
+        'file',
+        'label',
+        'confidence',
+        'prob_sharp',
+        'prob_blurred',
+        'status',
+        'error',
+        'scales',
+      ]);
       expect(china).toMatchObject({ file: join('in', 'china.png'), label: expected.label, status: 'ok', error: null });
       expect(Math.abs(china.prob_blurred - expected.probBlurred)).toBeLessThanOrEqual(0.0001);
       for (const key of ['confidence', 'prob_sharp', 'prob_blurred']) {
@@ -114,11 +145,27 @@ describe('blurgate classify', () => {
 
   it('--thresholds reads a calibrate file; explicit flags win', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 't.json'), JSON.stringify({ confidenceThreshold: 0.999, blurThreshold: 0.5, precision: 0.99 }));
-      const fromFile = await blurgate(['classify', join(IMAGES, 'flower.png'), ...MODEL, '--fast', '--json', '--thresholds', 't.json'], dir);
+      await writeFile(
+        join(dir, 't.json'),
+        JSON.stringify({ confidenceThreshold: 0.999, blurThreshold: 0.5, precision: 0.99 }),
+      );
+      const fromFile = await blurgate(
+        ['classify', join(IMAGES, 'flower.png'), ...MODEL, '--fast', '--json', '--thresholds', 't.json'],
+        dir,
+      );
       expect(JSON.parse(fromFile.stdout).label).toBe('uncertain');
       const flagWins = await blurgate(
-        ['classify', join(IMAGES, 'flower.png'), ...MODEL, '--fast', '--json', '--thresholds', 't.json', '--confidence-threshold', '0.5'],
+        [
+          'classify',
+          join(IMAGES, 'flower.png'),
+          ...MODEL,
+          '--fast',
+          '--json',
+          '--thresholds',
+          't.json',
+          '--confidence-threshold',
+          '0.5',
+        ],
         dir,
       );
       expect(JSON.parse(flagWins.stdout).label).toBe('sharp');
@@ -139,13 +186,25 @@ describe('blurgate classify', () => {
         [['classify', 'empty-dir', ...MODEL], /no images to classify: .*no images in this folder/],
         [['classify', image, '--model', 'no-such-model'], /model no-such-model is not installed/],
         [['classify', image, '--model', './missing.onnx'], /no such model file/],
-        [['classify', image, ...MODEL, '--scales', '256,abc'], /--scales must be whole numbers separated by commas.*"abc"/],
-        [['classify', image, ...MODEL, '--scales', '100000'], /--scales must be between 32 and 2048 pixels, got 100000/],
+        [
+          ['classify', image, ...MODEL, '--scales', '256,abc'],
+          /--scales must be whole numbers separated by commas.*"abc"/,
+        ],
+        [
+          ['classify', image, ...MODEL, '--scales', '100000'],
+          /--scales must be between 32 and 2048 pixels, got 100000/,
+        ],
         [['classify', image, ...MODEL, '--scales', '256.5'], /--scales must be whole numbers/],
         [['classify', image, ...MODEL, '--fast', '--scales', '256'], /fast and scales are mutually exclusive/],
         [['classify', image, ...MODEL, '--blur-threshold', '1.5'], /--blur-threshold must be a number between 0 and 1/],
-        [['classify', image, ...MODEL, '--confidence-threshold', 'high'], /--confidence-threshold must be a number between 0 and 1/],
-        [['classify', image, ...MODEL, '--max-pixels', '9007199254740992'], /maxPixels must be a positive whole number/],
+        [
+          ['classify', image, ...MODEL, '--confidence-threshold', 'high'],
+          /--confidence-threshold must be a number between 0 and 1/,
+        ],
+        [
+          ['classify', image, ...MODEL, '--max-pixels', '9007199254740992'],
+          /maxPixels must be a positive whole number/,
+        ],
         [['classify', image, ...MODEL, '--max-pixels', '0'], /maxPixels must be a positive whole number/],
         [['classify', image, ...MODEL, '--concurrency', '100000'], /concurrency must be a whole number from 1 to 64/],
         [['classify', image, ...MODEL, '--concurrency', '1.5'], /concurrency must be a whole number/],
@@ -164,9 +223,12 @@ describe('blurgate classify', () => {
 
   it('without --model and no default installed, says so and exits 2', async () => {
     await withTempDir(async (dir) => {
-      const out = await blurgate(['classify', join(IMAGES, 'flower.png')], dir, { BLURGATE_MODELS_DIR: join(dir, 'none') });
+      const out = await blurgate(['classify', join(IMAGES, 'flower.png')], dir, {
+        BLURGATE_MODELS_DIR: join(dir, 'none'),
+      });
       // The repo may ship the default model one day; then this run classifies.
-      if (out.code === 2) expect(out.stderr).toMatch(/default model blurgate-synth is not installed.*--model <path-or-name>/);
+      if (out.code === 2)
+        expect(out.stderr).toMatch(/default model blurgate-synth is not installed.*--model <path-or-name>/);
       else expect(out.code).toBe(0);
     });
   });
@@ -174,7 +236,11 @@ describe('blurgate classify', () => {
   it('finds a model by name in $BLURGATE_MODELS_DIR; `blurgate models` lists it', async () => {
     await withTempDir(async (dir) => {
       const env = { BLURGATE_MODELS_DIR: STORE };
-      const out = await blurgate(['classify', join(IMAGES, 'flower.png'), '--model', 'blurgate-tiny-3ch@1.0.0', '--fast'], dir, env);
+      const out = await blurgate(
+        ['classify', join(IMAGES, 'flower.png'), '--model', 'blurgate-tiny-3ch@1.0.0', '--fast'],
+        dir,
+        env,
+      );
       expect(out.code).toBe(0);
       expect(out.stderr).toMatch(/model blurgate-tiny-3ch@1\.0\.0, scales 384/);
       const models = await blurgate(['models'], dir, env);
@@ -206,7 +272,17 @@ describe('blurgate classify --sort-into', () => {
       // A file already in the destination must survive.
       await mkdir(join(dir, 'out', 'sharp'), { recursive: true });
       await writeFile(join(dir, 'out', 'sharp', 'pic.png'), 'precious');
-      const args = ['classify', 'a/pic.png', 'b/pic.png', 'a/blur.png', 'a/bad.jpg', ...MODEL, '--fast', '--sort-into', 'out'];
+      const args = [
+        'classify',
+        'a/pic.png',
+        'b/pic.png',
+        'a/blur.png',
+        'a/bad.jpg',
+        ...MODEL,
+        '--fast',
+        '--sort-into',
+        'out',
+      ];
 
       const dry = await blurgate([...args, '--dry-run'], dir);
       expect(dry.code).toBe(1);
@@ -217,9 +293,22 @@ describe('blurgate classify --sort-into', () => {
 
       const copied = await blurgate([...args, '--json'], dir);
       expect(copied.code).toBe(1);
-      const records = copied.stdout.trim().split('\n').map((l) => JSON.parse(l));
-      expect(records.map((r) => r.sorted_to)).toEqual([join('out', 'sharp', 'pic-1.png'), join('out', 'sharp', 'pic-2.png'), join('out', 'blurred', 'blur.png'), null]);
-      expect(await tree(join(dir, 'out'))).toEqual(['sharp/pic-1.png', 'sharp/pic-2.png', 'sharp/pic.png', 'blurred/blur.png']);
+      const records = copied.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(records.map((r) => r.sorted_to)).toEqual([
+        join('out', 'sharp', 'pic-1.png'),
+        join('out', 'sharp', 'pic-2.png'),
+        join('out', 'blurred', 'blur.png'),
+        null,
+      ]);
+      expect(await tree(join(dir, 'out'))).toEqual([
+        'sharp/pic-1.png',
+        'sharp/pic-2.png',
+        'sharp/pic.png',
+        'blurred/blur.png',
+      ]);
       expect(await readFile(join(dir, 'out', 'sharp', 'pic.png'), 'utf8')).toBe('precious');
       expect(await readFile(join(dir, 'out', 'sharp', 'pic-2.png'))).toEqual(await readFile(join(IMAGES, 'rgba.png')));
       expect(existsSync(join(dir, 'a', 'pic.png'))).toBe(true);
@@ -229,7 +318,9 @@ describe('blurgate classify --sort-into', () => {
       expect(await tree(join(dir, 'moved'))).toEqual(['sharp/pic-1.png', 'sharp/pic.png', 'blurred/blur.png']);
       expect(existsSync(join(dir, 'a', 'pic.png'))).toBe(false);
       expect(existsSync(join(dir, 'a', 'bad.jpg'))).toBe(true);
-      expect(await readFile(join(dir, 'moved', 'sharp', 'pic-1.png'))).toEqual(await readFile(join(IMAGES, 'rgba.png')));
+      expect(await readFile(join(dir, 'moved', 'sharp', 'pic-1.png'))).toEqual(
+        await readFile(join(IMAGES, 'rgba.png')),
+      );
     });
   });
 });
@@ -253,7 +344,10 @@ describe('blurgate --version', () => {
       await mkdir(folder, { recursive: true });
       await cp(TINY_4CH, join(folder, 'model.onnx'));
       const manifest = JSON.parse(await readFile(join(STORE, 'blurgate-tiny-4ch', '1.0.0', 'manifest.json'), 'utf8'));
-      await writeFile(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'blurgate-synth', version: '1.2.3' }));
+      await writeFile(
+        join(folder, 'manifest.json'),
+        JSON.stringify({ ...manifest, name: 'blurgate-synth', version: '1.2.3' }),
+      );
       const out = await blurgate(['--version'], dir, { BLURGATE_MODELS_DIR: join(dir, 'store') });
       expect(out.stdout).toMatch(/default model: blurgate-synth 1\.2\.3 sha256 [0-9a-f]{64} /);
       expect(out.stdout).toContain(manifest.sha256);
@@ -275,7 +369,16 @@ describe('blurgate classify on a terminal', () => {
       const stderr = terminal(false);
       const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream };
       const code = await runClassify(
-        { inputs: [join(IMAGES, 'flower.png')], recursive: false, json: false, model: TINY_4CH, fast: true, move: false, dryRun: false, progress: false },
+        {
+          inputs: [join(IMAGES, 'flower.png')],
+          recursive: false,
+          json: false,
+          model: TINY_4CH,
+          fast: true,
+          move: false,
+          dryRun: false,
+          progress: false,
+        },
         io,
       );
       return { code, lines: stdout.text().trimEnd().split('\n') };

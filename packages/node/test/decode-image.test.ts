@@ -23,7 +23,11 @@ function meanAbsDiff(a: PixelImage, b: PixelImage): number {
 }
 
 async function expectDecodeError(input: string | Uint8Array, code: string, message: RegExp, maxPixels?: number) {
-  await expect(decodeImage(input, { maxPixels })).rejects.toMatchObject({ name: 'ImageInputError', code, message: expect.stringMatching(message) });
+  await expect(decodeImage(input, { maxPixels })).rejects.toMatchObject({
+    name: 'ImageInputError',
+    code,
+    message: expect.stringMatching(message),
+  });
 }
 
 describe('decodeImage: pixels equal Pillow for 8-bit PNG', () => {
@@ -117,11 +121,27 @@ describe('decodeImage: bad inputs give ImageInputError with a clear message', ()
       await expectDecodeError(await write('empty.jpg', ''), 'DECODE_FAILED', /empty/);
       await expectDecodeError(new Uint8Array(0), 'DECODE_FAILED', /empty/);
       const png = await readFile(image('china.png'));
-      await expectDecodeError(await write('cut.png', png.subarray(0, png.length / 2)), 'DECODE_FAILED', /truncated or corrupt/);
+      await expectDecodeError(
+        await write('cut.png', png.subarray(0, png.length / 2)),
+        'DECODE_FAILED',
+        /truncated or corrupt/,
+      );
       const jpg = await readFile(image('china.jpg'));
-      await expectDecodeError(await write('cut.jpg', jpg.subarray(0, jpg.length / 3)), 'DECODE_FAILED', /truncated or corrupt/);
-      await expectDecodeError(await write('notes.jpg', 'just some text, not a JPEG\n'), 'DECODE_FAILED', /not a supported image/);
-      await expectDecodeError(await write('bomb.png', pngHeaderOnly(40_000, 40_000)), 'IMAGE_TOO_LARGE', /40000×40000 .*over the limit of 100 MP/);
+      await expectDecodeError(
+        await write('cut.jpg', jpg.subarray(0, jpg.length / 3)),
+        'DECODE_FAILED',
+        /truncated or corrupt/,
+      );
+      await expectDecodeError(
+        await write('notes.jpg', 'just some text, not a JPEG\n'),
+        'DECODE_FAILED',
+        /not a supported image/,
+      );
+      await expectDecodeError(
+        await write('bomb.png', pngHeaderOnly(40_000, 40_000)),
+        'IMAGE_TOO_LARGE',
+        /40000×40000 .*over the limit of 100 MP/,
+      );
       await expectDecodeError(dir, 'INVALID_IMAGE', /is a directory/);
     });
   });
@@ -133,7 +153,9 @@ describe('decodeImage: bad inputs give ImageInputError with a clear message', ()
   });
 
   it('a 1×1 image decodes (the classifier refuses it, see blur-gate tests)', async () => {
-    const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer();
+    const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     const decoded = await decodeImage(one);
     expect([decoded.width, decoded.height]).toEqual([1, 1]);
   });

@@ -10,9 +10,27 @@ import { IMAGES, TINY_4CH, withTempDir } from './helpers.js';
 // Fuzz (issue 16): seeded mutations of real images of every accepted format. Each input must give
 // exactly one result with a code, nothing may crash, and the CLI's peak RSS must stay bounded.
 
-const SEEDS = ['china.jpg', 'cmyk.jpg', 'flower.png', 'palette.png', 'rgb16.png', 'flower.webp', 'flower.avif', 'texture.tiff', 'two-frames.gif'];
+const SEEDS = [
+  'china.jpg',
+  'cmyk.jpg',
+  'flower.png',
+  'palette.png',
+  'rgb16.png',
+  'flower.webp',
+  'flower.avif',
+  'texture.tiff',
+  'two-frames.gif',
+];
 const MUTANTS_PER_SEED = 24;
-const KNOWN_CODES = new Set(['INVALID_IMAGE', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'INPUT_NOT_FOUND', 'READ_FAILED', 'UNSUPPORTED_FORMAT', 'DECODE_TIMEOUT']);
+const KNOWN_CODES = new Set([
+  'INVALID_IMAGE',
+  'DECODE_FAILED',
+  'IMAGE_TOO_LARGE',
+  'INPUT_NOT_FOUND',
+  'READ_FAILED',
+  'UNSUPPORTED_FORMAT',
+  'DECODE_TIMEOUT',
+]);
 
 /**
  * Deterministic numbers in [0, 1) from sha256(seed, counter), so a failure names a reproducible mutant.
@@ -50,7 +68,11 @@ function mutate(original: Buffer, random: () => number): Buffer {
     }
     default: {
       const at = pick(bytes.length);
-      return Buffer.concat([bytes.subarray(0, at), Buffer.alloc(1 + pick(64), pick(256)), bytes.subarray(at + pick(64))]);
+      return Buffer.concat([
+        bytes.subarray(0, at),
+        Buffer.alloc(1 + pick(64), pick(256)),
+        bytes.subarray(at + pick(64)),
+      ]);
     }
   }
 }
@@ -60,7 +82,8 @@ async function mutants(): Promise<{ name: string; bytes: Buffer }[]> {
   const out: { name: string; bytes: Buffer }[] = [];
   for (const seed of SEEDS) {
     const original = await readFile(join(IMAGES, seed));
-    for (let i = 0; i < MUTANTS_PER_SEED; i++) out.push({ name: `${String(i).padStart(2, '0')}-${seed}`, bytes: mutate(original, random) });
+    for (let i = 0; i < MUTANTS_PER_SEED; i++)
+      out.push({ name: `${String(i).padStart(2, '0')}-${seed}`, bytes: mutate(original, random) });
   }
   return out;
 }
@@ -84,17 +107,36 @@ describe('fuzz: mutated images', () => {
       const all = await mutants();
       for (const { name, bytes } of all) await writeFile(join(dir, name), bytes);
       const run = await runCli(
-        ['classify', '.', '--model', TINY_4CH, '--fast', '--json', '--max-pixels', '16000000', '--decode-timeout', '10', '--concurrency', '2'],
+        [
+          'classify',
+          '.',
+          '--model',
+          TINY_4CH,
+          '--fast',
+          '--json',
+          '--max-pixels',
+          '16000000',
+          '--decode-timeout',
+          '10',
+          '--concurrency',
+          '2',
+        ],
         dir,
       );
       expect([0, 1], run.stderr).toContain(run.code);
-      const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; status: string; error: { code: string } | null });
+      const records = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { file: string; status: string; error: { code: string } | null });
       expect(records.map((r) => r.file).sort()).toEqual(all.map((m) => m.name).sort());
       for (const r of records) {
-        if (r.status === 'error') expect(KNOWN_CODES.has(r.error?.code ?? ''), `${r.file}: ${r.error?.code}`).toBe(true);
+        if (r.status === 'error')
+          expect(KNOWN_CODES.has(r.error?.code ?? ''), `${r.file}: ${r.error?.code}`).toBe(true);
       }
       expect(run.maxRssMiB).toBeLessThan(600);
-      console.log(`fuzz: ${records.filter((r) => r.status === 'ok').length}/${records.length} classified, peak RSS ${Math.round(run.maxRssMiB)} MiB`);
+      console.log(
+        `fuzz: ${records.filter((r) => r.status === 'ok').length}/${records.length} classified, peak RSS ${Math.round(run.maxRssMiB)} MiB`,
+      );
     });
   }, 90_000);
 });

@@ -35,7 +35,10 @@ describe('row 1: SVG is not an accepted input', () => {
     await withTempDir(async (dir) => {
       await mkdir(join(dir, 'in'));
       await writeFile(join(dir, 'in', 'bomb.jpg'), SVG_BOMB);
-      await writeFile(join(dir, 'in', 'plain.svg.jpg'), '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"/>');
+      await writeFile(
+        join(dir, 'in', 'plain.svg.jpg'),
+        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"/>',
+      );
       await cp(join(IMAGES, 'flower.png'), join(dir, 'in', 'good.png'));
       const run = await runCli(['classify', 'in', ...MODEL], dir);
       expect(run.code).toBe(1);
@@ -45,12 +48,17 @@ describe('row 1: SVG is not an accepted input', () => {
         ['in/good.png', expect.stringMatching(/^(sharp|blurred|uncertain)$/)],
         ['in/plain.svg.jpg', 'error'],
       ]);
-      expect(run.stderr).toMatch(/error: in\/bomb\.jpg: SVG \(a vector drawing\) is refused by default; pass allowVector \(--allow-svg\).* \[UNSUPPORTED_FORMAT\]/);
+      expect(run.stderr).toMatch(
+        /error: in\/bomb\.jpg: SVG \(a vector drawing\) is refused by default; pass allowVector \(--allow-svg\).* \[UNSUPPORTED_FORMAT\]/,
+      );
       expect(run.maxRssMiB).toBeLessThan(400);
 
       // Enabled, SVG is rasterised only up to 16 MP: the bomb is refused by its declared size.
       const allowed = await runCli(['classify', 'in', ...MODEL, '--allow-svg', '--json'], dir);
-      const records = allowed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const records = allowed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(records.map((r) => r.error?.code ?? r.status)).toEqual(['IMAGE_TOO_LARGE', 'ok', 'ok']);
       expect(allowed.maxRssMiB).toBeLessThan(400);
     });
@@ -64,7 +72,10 @@ describe('row 1: SVG is not an accepted input', () => {
       ['\x1f\x8b\x08\x00\x00\x00', /gzip/],
     ];
     for (const [content, what] of refused) {
-      await expect(decodeImage(Buffer.from(content, 'latin1'))).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringMatching(what) });
+      await expect(decodeImage(Buffer.from(content, 'latin1'))).rejects.toMatchObject({
+        code: 'UNSUPPORTED_FORMAT',
+        message: expect.stringMatching(what),
+      });
     }
   });
 
@@ -82,7 +93,10 @@ describe('rows 4 and 6: options out of range are usage errors (exit 2), checked 
   it.each([
     [['--scales', '20000'], /scales must be between 32 and 2048 pixels, got 20000/],
     [['--scales', '100000'], /scales must be between 32 and 2048 pixels, got 100000/],
-    [['--max-pixels', '9007199254740992'], /maxPixels must be a positive whole number of pixels up to 9007199254740991/],
+    [
+      ['--max-pixels', '9007199254740992'],
+      /maxPixels must be a positive whole number of pixels up to 9007199254740991/,
+    ],
     [['--concurrency', '100000'], /concurrency must be a whole number from 1 to 64/],
     [['--decode-timeout', '0'], /--decode-timeout must be a positive integer/],
   ])('%j', async (flags, message) => {
@@ -108,7 +122,10 @@ describe('row 5: file size is checked before reading', () => {
       await truncate(join(dir, 'in', 'e.jpg'), 2.5 * GiB);
       await cp(join(IMAGES, 'china.jpg'), join(dir, 'in', 'good.jpg'));
       const run = await runCli(['classify', 'in', ...MODEL, '--json'], dir);
-      const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const records = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(records.map((r) => [r.file, r.error?.code ?? r.status])).toEqual([
         ['in/a.jpg', 'IMAGE_TOO_LARGE'],
         ['in/b.jpg', 'IMAGE_TOO_LARGE'],
@@ -123,7 +140,9 @@ describe('row 5: file size is checked before reading', () => {
       expect(run.maxRssMiB).toBeLessThan(400);
 
       const small = await runCli(['classify', 'in/good.jpg', ...MODEL, '--max-file-size', '1K'], dir);
-      expect(small.stderr).toMatch(/in\/good\.jpg: the file is \d+ bytes, over the limit of 1024 bytes.*\[IMAGE_TOO_LARGE\]/);
+      expect(small.stderr).toMatch(
+        /in\/good\.jpg: the file is \d+ bytes, over the limit of 1024 bytes.*\[IMAGE_TOO_LARGE\]/,
+      );
       const bad = await runCli(['classify', 'in/good.jpg', ...MODEL, '--max-file-size', 'lots'], dir);
       expect(bad.code).toBe(2);
     });
@@ -152,19 +171,25 @@ describe('row 9: unreadable, vanished and odd files give coded results', () => {
     });
   });
 
-  it.skipIf(isRoot && !existsSync('/usr/bin/setpriv'))('a file without read permission is READ_FAILED, not UNEXPECTED', async () => {
-    await withTempDir(async (dir) => {
-      await chmod(dir, 0o755);
-      await cp(join(IMAGES, 'flower.png'), join(dir, 'locked.png'));
-      await chmod(join(dir, 'locked.png'), 0o000);
-      const run = await runCli(['classify', 'locked.png', ...MODEL, '--json'], dir, isRoot ? { asUser: NOBODY } : {});
-      expect(JSON.parse(run.stdout)).toMatchObject({ status: 'error', error: { code: 'READ_FAILED', message: 'locked.png: cannot be read (permission denied)' } });
-    });
-  });
+  it.skipIf(isRoot && !existsSync('/usr/bin/setpriv'))(
+    'a file without read permission is READ_FAILED, not UNEXPECTED',
+    async () => {
+      await withTempDir(async (dir) => {
+        await chmod(dir, 0o755);
+        await cp(join(IMAGES, 'flower.png'), join(dir, 'locked.png'));
+        await chmod(join(dir, 'locked.png'), 0o000);
+        const run = await runCli(['classify', 'locked.png', ...MODEL, '--json'], dir, isRoot ? { asUser: NOBODY } : {});
+        expect(JSON.parse(run.stdout)).toMatchObject({
+          status: 'error',
+          error: { code: 'READ_FAILED', message: 'locked.png: cannot be read (permission denied)' },
+        });
+      });
+    },
+  );
 });
 
 describe('row 10: one line per input, and each error is its own', () => {
-  it('concurrent failures of different formats never carry each other\'s text', async () => {
+  it("concurrent failures of different formats never carry each other's text", async () => {
     const png = await readFile(join(IMAGES, 'flower.png'));
     const webp = await readFile(join(IMAGES, 'flower.webp'));
     const jpeg = await readFile(join(IMAGES, 'china.jpg'));
@@ -177,10 +202,21 @@ describe('row 10: one line per input, and each error is its own', () => {
       inputs.push(['JPEG', jpeg.subarray(0, 700 + i * 10)]);
       inputs.push(['GIF', gif.subarray(0, 30 + i)]);
     }
-    const messages = await Promise.all(inputs.map(([, bytes]) => decodeImage(bytes).then(() => 'decoded', (e: Error) => e.message)));
+    const messages = await Promise.all(
+      inputs.map(([, bytes]) =>
+        decodeImage(bytes).then(
+          () => 'decoded',
+          (e: Error) => e.message,
+        ),
+      ),
+    );
     messages.forEach((message, i) => {
       const [format, bytes] = inputs[i] as [string, Buffer];
-      expect(message).toMatch(new RegExp(`^<${bytes.length}-byte buffer>: the ${format} (header cannot be read|data is truncated or corrupt)$`));
+      expect(message).toMatch(
+        new RegExp(
+          `^<${bytes.length}-byte buffer>: the ${format} (header cannot be read|data is truncated or corrupt)$`,
+        ),
+      );
     });
   });
 
@@ -216,7 +252,10 @@ describe('row 11: awkward file names', () => {
       const flower = await readFile(join(IMAGES, 'flower.png'));
       await writeFile(join(dir, 'in', 'tab\there.png'), flower);
       await writeFile(join(dir, 'in', 'new\nline.png'), flower);
-      await writeFile(Buffer.concat([Buffer.from(join(dir, 'in', 'bad')), Buffer.from([0xff]), Buffer.from('.png')]), flower);
+      await writeFile(
+        Buffer.concat([Buffer.from(join(dir, 'in', 'bad')), Buffer.from([0xff]), Buffer.from('.png')]),
+        flower,
+      );
       const run = await runCli(['classify', 'in', ...MODEL], dir);
       expect(run.code).toBe(0);
       const lines = plainLines(run.stdout);
@@ -226,13 +265,20 @@ describe('row 11: awkward file names', () => {
       // Named on the command line (the shell passes the raw byte), and moved: the name's bytes are kept.
       const out = execFileSync(
         '/bin/sh',
-        ['-c', `"${process.execPath}" "${CLI}" classify "$(printf 'in/bad\\377.png')" --model "${TINY_4CH}" --fast --json --sort-into out --move`],
+        [
+          '-c',
+          `"${process.execPath}" "${CLI}" classify "$(printf 'in/bad\\377.png')" --model "${TINY_4CH}" --fast --json --sort-into out --move`,
+        ],
         { cwd: dir, env: { ...process.env, BLURGATE_HOME: join(dir, '.home'), BLURGATE_MODELS_DIR: '' } },
       ).toString();
       const record = JSON.parse(out);
       expect(record).toMatchObject({ file: 'in/bad\\xff.png', status: 'ok' });
       expect(record.sorted_to).toMatch(/^out\/(sharp|blurred|uncertain)\/bad\\xff\.png$/);
-      const placed = Buffer.concat([Buffer.from(join(dir, record.sorted_to.replace('\\xff.png', ''))), Buffer.from([0xff]), Buffer.from('.png')]);
+      const placed = Buffer.concat([
+        Buffer.from(join(dir, record.sorted_to.replace('\\xff.png', ''))),
+        Buffer.from([0xff]),
+        Buffer.from('.png'),
+      ]);
       expect(await readFile(placed)).toEqual(flower);
     });
   }, 60_000);
@@ -253,7 +299,10 @@ describe('row 12: symbolic links', () => {
 
       const moved = await runCli(['classify', 'in', '-r', ...MODEL, '--json', '--sort-into', 'out', '--move'], dir);
       expect(moved.code).toBe(0);
-      const records = moved.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const records = moved.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(records.every((r) => r.status === 'ok' && typeof r.sorted_to === 'string')).toBe(true);
       expect(existsSync(join(dir, 'in', 'a.png'))).toBe(false);
       expect(await readFile(join(dir, records[0].sorted_to))).toEqual(await readFile(join(IMAGES, 'flower.png')));

@@ -32,7 +32,9 @@ export interface ReferenceDocument {
 }
 
 /** PyTorch/Pillow facts written by tools/fixtures/make_onnx_fixtures.py. */
-export const reference: ReferenceDocument = JSON.parse(readFileSync(join(FIXTURES, 'reference-predictions.json'), 'utf8'));
+export const reference: ReferenceDocument = JSON.parse(
+  readFileSync(join(FIXTURES, 'reference-predictions.json'), 'utf8'),
+);
 
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'blurgate-node-test-'));

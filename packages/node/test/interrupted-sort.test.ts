@@ -116,25 +116,29 @@ async function interruptedSort(
   await writeSources(src);
   await rm(out, { recursive: true, force: true });
   let signalled = false;
-  const run = await runCli(['classify', src, ...MODEL, '--json', '--sort-into', out, ...(mode === 'move' ? ['--move'] : [])], work, {
-    onStart: (child, output) => {
-      const parts = new Set<string>();
-      const poll = setInterval(() => {
-        if ('lines' in moment) {
-          if (output.stdout().split('\n').length - 1 < moment.lines) return;
-        } else {
-          for (const f of partFiles(out)) parts.add(f);
-          if (parts.size < moment.partFile) return;
-        }
-        clearInterval(poll);
-        setTimeout(() => {
-          signalled = child.kill('SIGINT');
-          if (secondAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), secondAfterMs);
-        }, delayMs);
-      }, 1);
-      child.on('close', () => clearInterval(poll));
+  const run = await runCli(
+    ['classify', src, ...MODEL, '--json', '--sort-into', out, ...(mode === 'move' ? ['--move'] : [])],
+    work,
+    {
+      onStart: (child, output) => {
+        const parts = new Set<string>();
+        const poll = setInterval(() => {
+          if ('lines' in moment) {
+            if (output.stdout().split('\n').length - 1 < moment.lines) return;
+          } else {
+            for (const f of partFiles(out)) parts.add(f);
+            if (parts.size < moment.partFile) return;
+          }
+          clearInterval(poll);
+          setTimeout(() => {
+            signalled = child.kill('SIGINT');
+            if (secondAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), secondAfterMs);
+          }, delayMs);
+        }, 1);
+        child.on('close', () => clearInterval(poll));
+      },
     },
-  });
+  );
   return { run, signalled, src, out };
 }
 
@@ -147,7 +151,15 @@ async function expectWhole(trial: Trial, mode: 'copy' | 'move'): Promise<void> {
     .trim()
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { file: string; status: string; sorted_to: string | null; error: { code: string; message: string } | null });
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          file: string;
+          status: string;
+          sorted_to: string | null;
+          error: { code: string; message: string } | null;
+        },
+    );
   const reported = new Map(records.map((r) => [r.file.slice(src.length + 1), r]));
   const inSource = await filesUnder(src);
   const inTarget = await filesUnder(out);
@@ -163,7 +175,11 @@ async function expectWhole(trial: Trial, mode: 'copy' | 'move'): Promise<void> {
     const targets = [...inTarget].filter(([, h]) => h === hash).map(([p]) => p);
     const atSource = inSource.get(name) === hash;
     expect(targets.length, `${name} placed more than once`).toBeLessThanOrEqual(1);
-    if (record?.sorted_to) expect(targets.map((t) => join(out, t)), `${name} is not where the run said`).toEqual([record.sorted_to]);
+    if (record?.sorted_to)
+      expect(
+        targets.map((t) => join(out, t)),
+        `${name} is not where the run said`,
+      ).toEqual([record.sorted_to]);
     else expect(targets, `${name} was placed but the run did not say so`).toEqual([]);
     if (mode === 'copy') {
       expect(atSource, `${name} changed at the source`).toBe(true);
@@ -186,11 +202,15 @@ describe('row 7: Ctrl-C during --sort-into leaves every file whole, in one place
     ['twice during the second copy', { partFile: 2 }, 0, 1],
   ];
 
-  it.each(points)('copy: SIGINT %s', async (label, moment, delay, second) => {
-    const trial = await interruptedSort(`copy-${label.replace(/\W+/g, '-')}`, 'copy', work, moment, delay, second);
-    expect(trial.signalled).toBe(true);
-    await expectWhole(trial, 'copy');
-  }, 60_000);
+  it.each(points)(
+    'copy: SIGINT %s',
+    async (label, moment, delay, second) => {
+      const trial = await interruptedSort(`copy-${label.replace(/\W+/g, '-')}`, 'copy', work, moment, delay, second);
+      expect(trial.signalled).toBe(true);
+      await expectWhole(trial, 'copy');
+    },
+    60_000,
+  );
 
   it('cross-file-system moves: SIGINT at several points, and a double SIGINT', async () => {
     if (otherFs === null) return;
@@ -206,7 +226,14 @@ describe('row 7: Ctrl-C during --sort-into leaves every file whole, in one place
       [{ partFile: 1 }, 0, 1],
       [{ partFile: 2 }, 0, 5],
     ] as [Moment, number, number | undefined][]) {
-      const trial = await interruptedSort(`move-${JSON.stringify(moment).replace(/\W+/g, '')}-${delay}-${second}`, 'move', target, moment, delay, second);
+      const trial = await interruptedSort(
+        `move-${JSON.stringify(moment).replace(/\W+/g, '')}-${delay}-${second}`,
+        'move',
+        target,
+        moment,
+        delay,
+        second,
+      );
       expect(trial.signalled).toBe(true);
       await expectWhole(trial, 'move');
       seen.add(trial.run.code);
@@ -231,26 +258,35 @@ describe('row 8: --move whose source cannot be deleted', () => {
   it.each([
     ['the same file system', () => work],
     ['another file system', () => otherFs],
-  ])('on %s: the placed copy is removed again and the error says the source is unchanged', async (_, where) => {
-    const outRoot = where();
-    if (outRoot === null) return;
-    const src = join(work, `locked-${outRoot === work ? 'same' : 'other'}`);
-    await writeSources(src);
-    const out = join(outRoot, `locked-out-${outRoot === work ? 'same' : 'other'}`);
-    await lock(src, true);
-    try {
-      const run = await runCli(['classify', src, ...MODEL, '--json', '--sort-into', out, '--move'], work);
-      expect(run.code).toBe(1);
-      const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
-      expect(records).toHaveLength(FILES);
-      for (const r of records) {
-        expect(r).toMatchObject({ status: 'error', sorted_to: null, error: { code: 'SORT_FAILED' } });
-        expect(r.error.message).toMatch(/cannot delete the source after placing it \(E(PERM|ACCES)\); the placed copy was removed, the source is unchanged$/);
+  ])(
+    'on %s: the placed copy is removed again and the error says the source is unchanged',
+    async (_, where) => {
+      const outRoot = where();
+      if (outRoot === null) return;
+      const src = join(work, `locked-${outRoot === work ? 'same' : 'other'}`);
+      await writeSources(src);
+      const out = join(outRoot, `locked-out-${outRoot === work ? 'same' : 'other'}`);
+      await lock(src, true);
+      try {
+        const run = await runCli(['classify', src, ...MODEL, '--json', '--sort-into', out, '--move'], work);
+        expect(run.code).toBe(1);
+        const records = run.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
+        expect(records).toHaveLength(FILES);
+        for (const r of records) {
+          expect(r).toMatchObject({ status: 'error', sorted_to: null, error: { code: 'SORT_FAILED' } });
+          expect(r.error.message).toMatch(
+            /cannot delete the source after placing it \(E(PERM|ACCES)\); the placed copy was removed, the source is unchanged$/,
+          );
+        }
+        expect(await filesUnder(out)).toEqual(new Map());
+        for (const [name, bytes] of sources) expect(sha256(await readFile(join(src, name)))).toBe(sha256(bytes));
+      } finally {
+        await lock(src, false);
       }
-      expect(await filesUnder(out)).toEqual(new Map());
-      for (const [name, bytes] of sources) expect(sha256(await readFile(join(src, name)))).toBe(sha256(bytes));
-    } finally {
-      await lock(src, false);
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

@@ -37,12 +37,17 @@ async function install(
 }
 
 describe('model store roots', () => {
-  it('searches each $BLURGATE_MODELS_DIR entry, then the user cache, then the package\'s bundled models/', () => {
-    const roots = modelStoreRoots({ BLURGATE_MODELS_DIR: ['/opt/models', '', 'rel/models'].join(delimiter), XDG_CACHE_HOME: '/x/cache' });
+  it("searches each $BLURGATE_MODELS_DIR entry, then the user cache, then the package's bundled models/", () => {
+    const roots = modelStoreRoots({
+      BLURGATE_MODELS_DIR: ['/opt/models', '', 'rel/models'].join(delimiter),
+      XDG_CACHE_HOME: '/x/cache',
+    });
     expect(roots).toEqual(['/opt/models', resolve('rel/models'), '/x/cache/blurgate/models', bundledModelsDir()]);
     expect(bundledModelsDir()).toBe(resolve(__dirname, '..', 'models'));
     // The runtime library never walks up to a checkout's models/: only roots it is given.
-    expect(modelStoreRoots({ XDG_CACHE_HOME: '/x/cache' })).not.toContain(resolve(__dirname, '..', '..', '..', 'models'));
+    expect(modelStoreRoots({ XDG_CACHE_HOME: '/x/cache' })).not.toContain(
+      resolve(__dirname, '..', '..', '..', 'models'),
+    );
   });
 
   it('puts the user store under $BLURGATE_HOME, else XDG_CACHE_HOME, else ~/.cache', () => {
@@ -52,7 +57,12 @@ describe('model store roots', () => {
   });
 
   it('orders versions by semver (rc.10 after rc.9)', () => {
-    expect(['1.10.0', '1.2.0', '1.9.1', '1.10.0-rc.1'].sort(compareModelVersions)).toEqual(['1.2.0', '1.9.1', '1.10.0-rc.1', '1.10.0']);
+    expect(['1.10.0', '1.2.0', '1.9.1', '1.10.0-rc.1'].sort(compareModelVersions)).toEqual([
+      '1.2.0',
+      '1.9.1',
+      '1.10.0-rc.1',
+      '1.10.0',
+    ]);
   });
 });
 
@@ -78,8 +88,12 @@ describe('resolveModel', () => {
       await install(second, '1.10.0');
       await install(first, '1.2.0');
       const roots = [first, second];
-      expect((await resolveModel('blurgate-tiny-4ch', { roots })).dir).toBe(join(second, 'blurgate-tiny-4ch', '1.10.0'));
-      expect((await resolveModel('blurgate-tiny-4ch@1.2.0', { roots })).dir).toBe(join(first, 'blurgate-tiny-4ch', '1.2.0'));
+      expect((await resolveModel('blurgate-tiny-4ch', { roots })).dir).toBe(
+        join(second, 'blurgate-tiny-4ch', '1.10.0'),
+      );
+      expect((await resolveModel('blurgate-tiny-4ch@1.2.0', { roots })).dir).toBe(
+        join(first, 'blurgate-tiny-4ch', '1.2.0'),
+      );
       const listed = await listInstalledModels({ roots });
       expect(listed.map((m) => `${m.name}@${m.version}`)).toEqual([
         'blurgate-tiny-4ch@1.2.0',
@@ -96,7 +110,9 @@ describe('resolveModel', () => {
   it('$BLURGATE_MODELS_DIR is searched first', async () => {
     await withTempDir(async (dir) => {
       await install(dir, '1.0.0', () => {}, 'env-model');
-      const model = await resolveModel('env-model', { env: { BLURGATE_MODELS_DIR: dir, XDG_CACHE_HOME: join(dir, 'nothing') } });
+      const model = await resolveModel('env-model', {
+        env: { BLURGATE_MODELS_DIR: dir, XDG_CACHE_HOME: join(dir, 'nothing') },
+      });
       expect(model.dir).toBe(join(dir, 'env-model', '1.0.0'));
     });
   });
@@ -104,7 +120,9 @@ describe('resolveModel', () => {
   it('without a spec and no default installed, tells the user to pass --model', async () => {
     await expect(resolveModel(undefined, { roots: [] })).rejects.toMatchObject({
       code: 'MODEL_NOT_FOUND',
-      message: expect.stringMatching(new RegExp(`default model ${DEFAULT_MODEL_NAME} is not installed.*--model <path-or-name>`)),
+      message: expect.stringMatching(
+        new RegExp(`default model ${DEFAULT_MODEL_NAME} is not installed.*--model <path-or-name>`),
+      ),
     });
   });
 
@@ -125,7 +143,9 @@ describe('resolveModel', () => {
         code: 'MODEL_NOT_FOUND',
         message: expect.stringMatching(/blurgate-eval models pull blurgate-tiny-4ch/),
       });
-      await expect(resolveModel('./nowhere/model.onnx', { roots: [dir] })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+      await expect(resolveModel('./nowhere/model.onnx', { roots: [dir] })).rejects.toMatchObject({
+        code: 'MODEL_NOT_FOUND',
+      });
     });
   });
 
@@ -180,7 +200,7 @@ describe('versions and local models', () => {
     });
   });
 
-  it('a .onnx file beside another model\'s manifest.json runs bare, never with that manifest', async () => {
+  it("a .onnx file beside another model's manifest.json runs bare, never with that manifest", async () => {
     await withTempDir(async (dir) => {
       const folder = await install(dir, '1.0.0');
       await cp(TINY_3CH, join(folder, 'other.onnx'));
@@ -193,14 +213,21 @@ describe('versions and local models', () => {
 describe('installModelFolder', () => {
   async function fixture(): Promise<{ manifest: ReturnType<typeof parseModelManifest>; model: Uint8Array }> {
     const model = new Uint8Array(await readFile(TINY_4CH));
-    const manifest = parseModelManifest(await readFile(join(STORE, 'blurgate-tiny-4ch', '1.0.0', 'manifest.json'), 'utf8'));
+    const manifest = parseModelManifest(
+      await readFile(join(STORE, 'blurgate-tiny-4ch', '1.0.0', 'manifest.json'), 'utf8'),
+    );
     return { manifest: { ...manifest, name: 'installed-model', sha256: sha256Hex(model) }, model };
   }
 
   it('installs <root>/<name>/<version>/ where resolveModel finds it, with no staging left behind', async () => {
     await withTempDir(async (dir) => {
       const { manifest, model } = await fixture();
-      const installed = await installModelFolder({ manifest, model, files: { 'README.md': '# card\n' }, modelsDir: dir });
+      const installed = await installModelFolder({
+        manifest,
+        model,
+        files: { 'README.md': '# card\n' },
+        modelsDir: dir,
+      });
       expect(installed.dir).toBe(join(dir, 'installed-model', '1.0.0'));
       expect((await readdir(installed.dir)).sort()).toEqual(['README.md', 'manifest.json', 'model.onnx']);
       expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
@@ -214,7 +241,9 @@ describe('installModelFolder', () => {
     await withTempDir(async (dir) => {
       const { manifest, model } = await fixture();
       await installModelFolder({ manifest, model, modelsDir: dir });
-      await expect(installModelFolder({ manifest, model, modelsDir: dir })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+      await expect(installModelFolder({ manifest, model, modelsDir: dir })).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      });
       await installModelFolder({ manifest, model, modelsDir: dir, force: true });
       const wrong = Uint8Array.from(model);
       wrong[wrong.length - 1] ^= 0xff;

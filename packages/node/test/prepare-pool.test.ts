@@ -80,7 +80,9 @@ describe('prepare pool (workers decode and preprocess, the model runs on the mai
 
   it('refuses a bad worker count', async () => {
     await expect(createBlurGate({ model: TINY_4CH, workers: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
-    await expect(createBlurGate({ model: TINY_4CH, inferenceThreads: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(createBlurGate({ model: TINY_4CH, inferenceThreads: 0 })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    });
   });
 
   it('dispose shuts the pool down: a process that uses it exits on its own', async () => {
@@ -135,7 +137,9 @@ describe('fastDecode (JPEG shrink-on-load, opt-in)', () => {
 
 describe('CLI --workers and --fast-decode', () => {
   it('classify --workers 2 prints the same JSON lines as the main-thread path and exits', async () => {
-    const photos = ['china.jpg', 'flower.png', 'texture-blurred.png', 'exif-orientation-6.jpg'].map((n) => join(IMAGES, n));
+    const photos = ['china.jpg', 'flower.png', 'texture-blurred.png', 'exif-orientation-6.jpg'].map((n) =>
+      join(IMAGES, n),
+    );
     const base = ['classify', ...photos, '--json', '--fast', '--model', TINY_4CH, '--no-progress'];
     const plain = await runCli(base, IMAGES);
     const pooled = await runCli([...base, '--workers', '2'], IMAGES);

@@ -21,20 +21,25 @@ afterAll(async () => {
 
 describe('README code examples', () => {
   it('every js/ts block of README.md and the package READMEs is marked run=node or run=browser', () => {
-    const unmarked = readmeBlocks().filter((block) => /^(js|javascript|ts|typescript|mjs)$/.test(block.lang) && block.run === null);
+    const unmarked = readmeBlocks().filter(
+      (block) => /^(js|javascript|ts|typescript|mjs)$/.test(block.lang) && block.run === null,
+    );
     expect(unmarked.map((block) => block.where)).toEqual([]);
     expect(readmeExamples('node').length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(readmeExamples('node').map((block) => [block.where, block] as const))('%s runs in Node as written', async (_where, block) => {
-    const file = join(scratch, `${block.where.replace(/[^\w]+/g, '-')}.mjs`);
-    await writeFile(file, block.code);
-    // From the repo root, so the examples' sample paths resolve; the repo's models/ is the model store.
-    const { stdout } = await run(process.execPath, [file], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, BLURGATE_MODELS_DIR: join(REPO_ROOT, 'models') },
-      timeout: 120_000,
-    });
-    expect(stdout.trim().length).toBeGreaterThan(0);
-  });
+  it.each(readmeExamples('node').map((block) => [block.where, block] as const))(
+    '%s runs in Node as written',
+    async (_where, block) => {
+      const file = join(scratch, `${block.where.replace(/[^\w]+/g, '-')}.mjs`);
+      await writeFile(file, block.code);
+      // From the repo root, so the examples' sample paths resolve; the repo's models/ is the model store.
+      const { stdout } = await run(process.execPath, [file], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, BLURGATE_MODELS_DIR: join(REPO_ROOT, 'models') },
+        timeout: 120_000,
+      });
+      expect(stdout.trim().length).toBeGreaterThan(0);
+    },
+  );
 });

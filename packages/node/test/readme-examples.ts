@@ -45,7 +45,12 @@ export function readmeBlocks(): ReadmeBlock[] {
       const body: string[] = [];
       for (i++; i < lines.length && !lines[i]!.startsWith('```'); i++) body.push(lines[i]!);
       const run = /\brun=(node|browser)\b/.exec(open[2] ?? '')?.[1] as ExampleTarget | undefined;
-      blocks.push({ where: `${relative(REPO_ROOT, file)}:${start + 1}`, lang: open[1] ?? '', run: run ?? null, code: `${body.join('\n')}\n` });
+      blocks.push({
+        where: `${relative(REPO_ROOT, file)}:${start + 1}`,
+        lang: open[1] ?? '',
+        run: run ?? null,
+        code: `${body.join('\n')}\n`,
+      });
     }
   }
   return blocks;

@@ -13,7 +13,9 @@ async function installWithoutOptionalPackages(dir: string): Promise<string> {
   const installed = join(dir, 'node_modules', '@blurgate', 'node');
   await mkdir(installed, { recursive: true });
   await cp(join(PACKAGE, 'dist'), join(installed, 'dist'), { recursive: true });
-  const manifest = JSON.parse(await readFile(join(PACKAGE, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const manifest = JSON.parse(await readFile(join(PACKAGE, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   await writeFile(join(installed, 'package.json'), JSON.stringify(manifest));
   for (const dep of Object.keys(manifest.dependencies)) {
     const target = join(dir, 'node_modules', dep);
@@ -47,7 +49,11 @@ describe('blurgate serve and queue without their optional packages', () => {
 
   it('queue says how to install @blurgate/queue and exits 2', async () => {
     await withTempDir(async (dir) => {
-      const failure = await failureOf(await installWithoutOptionalPackages(dir), ['queue', 'status', '--queue', 'q'], dir);
+      const failure = await failureOf(
+        await installWithoutOptionalPackages(dir),
+        ['queue', 'status', '--queue', 'q'],
+        dir,
+      );
       expect(failure?.code).toBe(2);
       expect(failure?.stderr).toContain('needs the @blurgate/queue package');
       expect(failure?.stderr).toContain('npm install @blurgate/queue');

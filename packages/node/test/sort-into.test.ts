@@ -24,7 +24,11 @@ describe('FileSorter', () => {
       const first = await sorter.place(await source(join(dir, 'x'), 'a.jpg', 'one'), 'sharp');
       const second = await sorter.place(await source(join(dir, 'y'), 'a.jpg', 'two'), 'sharp');
       const noExt = await sorter.place(await source(join(dir, 'x'), 'README', 'r'), 'blurred');
-      expect([first, second, noExt]).toEqual([join(out, 'sharp', 'a-1.jpg'), join(out, 'sharp', 'a-2.jpg'), join(out, 'blurred', 'README')]);
+      expect([first, second, noExt]).toEqual([
+        join(out, 'sharp', 'a-1.jpg'),
+        join(out, 'sharp', 'a-2.jpg'),
+        join(out, 'blurred', 'README'),
+      ]);
       expect(await readFile(join(out, 'sharp', 'a.jpg'), 'utf8')).toBe('existing');
       expect(await readFile(second, 'utf8')).toBe('two');
       expect(existsSync(join(dir, 'x', 'a.jpg'))).toBe(true);

@@ -88,7 +88,8 @@ export async function collectResults(options: CollectOptions): Promise<CollectSu
   try {
     existing = await readExistingResults(options.out);
   } catch (error) {
-    if (error instanceof SyntaxError) throw new OptionError(`${options.out} is not a results file of blurgate queue collect (a line is not JSON)`);
+    if (error instanceof SyntaxError)
+      throw new OptionError(`${options.out} is not a results file of blurgate queue collect (a line is not JSON)`);
     throw error;
   }
   const redis = await connectRedis(options.redis);
@@ -106,13 +107,17 @@ export async function collectResults(options: CollectOptions): Promise<CollectSu
   try {
     total = await redis.llen(keys.order);
     if (existing.lines > total) {
-      throw new OptionError(`${options.out} has ${existing.lines} lines but queue "${options.queue}" has only ${total} inputs: another queue's file?`);
+      throw new OptionError(
+        `${options.out} has ${existing.lines} lines but queue "${options.queue}" has only ${total} inputs: another queue's file?`,
+      );
     }
     if (existing.lines > 0) {
       const [expected] = await redis.lrange(keys.order, existing.lines - 1, existing.lines - 1);
       const lastInput = existing.last?.file;
       if (typeof lastInput !== 'string' || jobIdOf(lastInput) !== expected) {
-        throw new OptionError(`${options.out} does not match queue "${options.queue}": its line ${existing.lines} is not the queue's input ${existing.lines}`);
+        throw new OptionError(
+          `${options.out} does not match queue "${options.queue}": its line ${existing.lines} is not the queue's input ${existing.lines}`,
+        );
       }
       // A crash between the fsync and the removals leaves the last batch's jobs in Redis: remove them.
       const tail = await redis.lrange(keys.order, Math.max(0, existing.lines - batchSize), existing.lines - 1);
@@ -133,7 +138,9 @@ export async function collectResults(options: CollectOptions): Promise<CollectSu
       if (options.signal?.aborted) break;
       if (written >= total) continue;
       const ids = await redis.lrange(keys.order, written, written + batchSize - 1);
-      const jobs = await Promise.all(ids.map((id) => queue.getJob(id) as Promise<Job<ClassifyJobData, ClassificationRecord> | undefined>));
+      const jobs = await Promise.all(
+        ids.map((id) => queue.getJob(id) as Promise<Job<ClassifyJobData, ClassificationRecord> | undefined>),
+      );
       const lines: string[] = [];
       let ok = 0;
       let failed = 0;
@@ -147,7 +154,11 @@ export async function collectResults(options: CollectOptions): Promise<CollectSu
               // A string source gives a string target (the sorter keeps bytes only for non-UTF-8 names).
               sortedTo = String(await sorter.place(record.file, record.label));
             } catch (error) {
-              record = classificationRecord({ status: 'error', input: record.file, error: { code: 'SORT_FAILED', message: (error as Error).message } });
+              record = classificationRecord({
+                status: 'error',
+                input: record.file,
+                error: { code: 'SORT_FAILED', message: (error as Error).message },
+              });
             }
           }
           record = { ...record, sorted_to: sortedTo };
@@ -172,7 +183,13 @@ export async function collectResults(options: CollectOptions): Promise<CollectSu
         await sleep(pollMs, undefined, { signal: options.signal }).catch(() => undefined);
       }
     }
-    return { alreadyWritten: existing.lines, written: written - existing.lines, errors, total, pending: total - written };
+    return {
+      alreadyWritten: existing.lines,
+      written: written - existing.lines,
+      errors,
+      total,
+      pending: total - written,
+    };
   } finally {
     await file.close();
     await queue.close();

@@ -72,7 +72,10 @@ export async function enqueueInputs(options: EnqueueOptions): Promise<EnqueueSum
   if (nameProblem) throw new OptionError(nameProblem);
   const keys = queueKeys(options.queue);
   const redis = await connectRedis(options.redis);
-  const queue = new Queue<ClassifyJobData, ClassificationRecord, typeof JOB_NAME>(options.queue, { connection: redisOptions(options.redis), prefix: KEY_PREFIX });
+  const queue = new Queue<ClassifyJobData, ClassificationRecord, typeof JOB_NAME>(options.queue, {
+    connection: redisOptions(options.redis),
+    prefix: KEY_PREFIX,
+  });
   // Connection trouble reaches us as rejected or waiting commands; BullMQ would also print it.
   queue.on('error', () => undefined);
   const batchSize = options.batchSize ?? 500;
@@ -84,7 +87,9 @@ export async function enqueueInputs(options: EnqueueOptions): Promise<EnqueueSum
     assertSameModel(options.queue, held, options.model);
     const difference = settingsDifference(held, options.model);
     if (difference) {
-      throw new OptionError(`queue "${options.queue}" classifies with ${difference}; enqueue without those options or use another --queue`);
+      throw new OptionError(
+        `queue "${options.queue}" classifies with ${difference}; enqueue without those options or use another --queue`,
+      );
     }
 
     const maxPending = options.maxPending;
@@ -96,7 +101,10 @@ export async function enqueueInputs(options: EnqueueOptions): Promise<EnqueueSum
       if (maxPending === undefined) return;
       for (;;) {
         await redis.set(keys.feeding, String(process.pid), 'PX', 15_000);
-        const [enqueued, collected] = await Promise.all([redis.llen(keys.order), redis.hmget(keys.collected, 'ok', 'error')]);
+        const [enqueued, collected] = await Promise.all([
+          redis.llen(keys.order),
+          redis.hmget(keys.collected, 'ok', 'error'),
+        ]);
         const pending = enqueued - Number(collected[0] ?? 0) - Number(collected[1] ?? 0);
         if (pending + adding <= maxPending) return;
         await sleep(options.pollMs ?? 1000);
@@ -113,7 +121,13 @@ export async function enqueueInputs(options: EnqueueOptions): Promise<EnqueueSum
       if (fresh.length > 0) {
         // Jobs first, then the order: a crash in between leaves jobs that the next enqueue
         // (BullMQ skips an existing job id) puts in the order; never an order entry without a job.
-        await queue.addBulk(fresh.map((id) => ({ name: JOB_NAME, data: { input: batch.get(id) as string }, opts: jobOptions(id, options) })));
+        await queue.addBulk(
+          fresh.map((id) => ({
+            name: JOB_NAME,
+            data: { input: batch.get(id) as string },
+            opts: jobOptions(id, options),
+          })),
+        );
         const recorded = Number(await redis.eval(RECORD_ORDER, 2, keys.ids, keys.order, ...fresh));
         added += recorded;
         alreadyQueued += fresh.length - recorded; // a concurrent enqueue recorded them first

@@ -20,5 +20,8 @@ export function parseFailureReason(reason: string | undefined): ClassifyFailure 
   const text = reason ?? 'the job failed without a reason';
   const match = /^(.*) \[([A-Z][A-Z0-9_]*)\]$/s.exec(text);
   if (match && isErrorCode(match[2])) return { code: match[2], message: match[1] };
-  return { code: UNCODED_FAILURE, message: `${text} (the worker processing this input stopped or failed unexpectedly)` };
+  return {
+    code: UNCODED_FAILURE,
+    message: `${text} (the worker processing this input stopped or failed unexpectedly)`,
+  };
 }

@@ -35,7 +35,10 @@ export async function fetchImage(url: string, options: FetchImageOptions = {}): 
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_URL_BYTES;
   const signal = AbortSignal.timeout(timeoutMs);
   const tooLarge = (): ImageInputError =>
-    new ImageInputError('IMAGE_TOO_LARGE', `${url}: the download is over the limit of ${mebibytes(maxBytes)} (--max-url-bytes)`);
+    new ImageInputError(
+      'IMAGE_TOO_LARGE',
+      `${url}: the download is over the limit of ${mebibytes(maxBytes)} (--max-url-bytes)`,
+    );
   try {
     const response = await fetch(url, { signal, redirect: 'follow' });
     if (!response.ok) {
@@ -64,7 +67,9 @@ export async function fetchImage(url: string, options: FetchImageOptions = {}): 
   } catch (error) {
     if (error instanceof BlurgateError) throw error;
     if (signal.aborted) {
-      throw new TransientInputError(`${url}: no complete answer within ${timeoutMs} ms (--url-timeout)`, { cause: error });
+      throw new TransientInputError(`${url}: no complete answer within ${timeoutMs} ms (--url-timeout)`, {
+        cause: error,
+      });
     }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));

@@ -25,7 +25,12 @@ export async function* expandInputs(sources: InputSources, problems: InputProble
     for (const file of files) {
       if (typeof file === 'string') yield file;
       // A job carries its input as JSON text, which cannot hold a name that is not UTF-8.
-      else problems.push({ input: file.name, code: 'READ_FAILED', message: `${file.name}: a file name that is not UTF-8 cannot be queued; rename it` });
+      else
+        problems.push({
+          input: file.name,
+          code: 'READ_FAILED',
+          message: `${file.name}: a file name that is not UTF-8 cannot be queued; rename it`,
+        });
     }
   }
   yield* urls;

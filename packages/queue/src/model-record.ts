@@ -30,13 +30,20 @@ export function modelRecordOf(gate: BlurGate, now: Date = new Date()): QueueMode
 
 function toFields(record: QueueModelRecord): string[] {
   return [
-    'name', record.name,
-    'version', record.version,
-    'sha256', record.sha256,
-    'scales', record.scales.join(','),
-    'confidenceThreshold', String(record.confidenceThreshold),
-    'blurThreshold', String(record.blurThreshold),
-    'createdAt', record.createdAt,
+    'name',
+    record.name,
+    'version',
+    record.version,
+    'sha256',
+    record.sha256,
+    'scales',
+    record.scales.join(','),
+    'confidenceThreshold',
+    String(record.confidenceThreshold),
+    'blurThreshold',
+    String(record.blurThreshold),
+    'createdAt',
+    record.createdAt,
   ];
 }
 
@@ -67,7 +74,11 @@ return redis.call('HGETALL', KEYS[1])`;
  * Records `record` as the queue's model unless the queue already has one; returns the record that
  * holds (the existing one, or `record`).
  */
-export async function ensureModelRecord(redis: Redis, key: string, record: QueueModelRecord): Promise<QueueModelRecord> {
+export async function ensureModelRecord(
+  redis: Redis,
+  key: string,
+  record: QueueModelRecord,
+): Promise<QueueModelRecord> {
   const flat = (await redis.eval(ENSURE_RECORD, 1, key, ...toFields(record))) as string[];
   const hash: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
@@ -86,7 +97,11 @@ export function describeModel(record: Pick<QueueModelRecord, 'name' | 'version' 
  *
  * @throws {ModelError} UNSUPPORTED_MODEL, with what to pass instead.
  */
-export function assertSameModel(queueName: string, queue: QueueModelRecord, mine: Pick<QueueModelRecord, 'name' | 'version' | 'sha256'>): void {
+export function assertSameModel(
+  queueName: string,
+  queue: QueueModelRecord,
+  mine: Pick<QueueModelRecord, 'name' | 'version' | 'sha256'>,
+): void {
   if (queue.sha256 === mine.sha256) return;
   throw new ModelError(
     'UNSUPPORTED_MODEL',
@@ -98,10 +113,12 @@ export function assertSameModel(queueName: string, queue: QueueModelRecord, mine
 /** Differences in scales or thresholds between the queue's record and what a command asked for. */
 export function settingsDifference(queue: QueueModelRecord, mine: QueueModelRecord): string | null {
   const diffs: string[] = [];
-  if (queue.scales.join(',') !== mine.scales.join(',')) diffs.push(`scales ${queue.scales.join(',')} (asked ${mine.scales.join(',')})`);
+  if (queue.scales.join(',') !== mine.scales.join(','))
+    diffs.push(`scales ${queue.scales.join(',')} (asked ${mine.scales.join(',')})`);
   if (queue.confidenceThreshold !== mine.confidenceThreshold) {
     diffs.push(`confidence threshold ${queue.confidenceThreshold} (asked ${mine.confidenceThreshold})`);
   }
-  if (queue.blurThreshold !== mine.blurThreshold) diffs.push(`blur threshold ${queue.blurThreshold} (asked ${mine.blurThreshold})`);
+  if (queue.blurThreshold !== mine.blurThreshold)
+    diffs.push(`blur threshold ${queue.blurThreshold} (asked ${mine.blurThreshold})`);
   return diffs.length > 0 ? diffs.join(', ') : null;
 }

@@ -22,14 +22,16 @@ class QueueUsageError extends Error {}
 function positiveInteger(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new QueueUsageError(`--${name} must be a positive integer, got "${String(value)}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new QueueUsageError(`--${name} must be a positive integer, got "${String(value)}"`);
   return n;
 }
 
 function probability(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new QueueUsageError(`--${name} must be a number between 0 and 1, got "${String(value)}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new QueueUsageError(`--${name} must be a number between 0 and 1, got "${String(value)}"`);
   return n;
 }
 
@@ -44,7 +46,11 @@ function scalesOf(value: unknown): number[] | undefined {
 
 function common<T>(y: Argv<T>) {
   return y
-    .option('redis', { type: 'string', default: process.env.BLURGATE_REDIS_URL ?? 'redis://127.0.0.1:6379', describe: 'Redis URL (env BLURGATE_REDIS_URL)' })
+    .option('redis', {
+      type: 'string',
+      default: process.env.BLURGATE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      describe: 'Redis URL (env BLURGATE_REDIS_URL)',
+    })
     .option('queue', { type: 'string', demandOption: true, describe: 'Queue name' });
 }
 
@@ -61,7 +67,11 @@ function common<T>(y: Argv<T>) {
  * process.exitCode = await runQueueCli(['status', '--queue', 'photos'], { stdout: process.stdout, stderr: process.stderr });
  * ```
  */
-export async function runQueueCli(argv: readonly string[], io: QueueCliIo, scriptName = 'blurgate queue'): Promise<number> {
+export async function runQueueCli(
+  argv: readonly string[],
+  io: QueueCliIo,
+  scriptName = 'blurgate queue',
+): Promise<number> {
   let exitCode = 0;
   try {
     await yargs([...argv])
@@ -75,20 +85,32 @@ export async function runQueueCli(argv: readonly string[], io: QueueCliIo, scrip
           common(y)
             .positional('inputs', { type: 'string', array: true, describe: 'Files, folders, globs or http(s) URLs' })
             .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Descend into subfolders' })
-            .option('list', { type: 'string', describe: 'Text file of paths or http(s) URLs, one a line (- for stdin)' })
-            .option('model', { alias: 'm', type: 'string', describe: 'Model the queue is for (recorded when the queue is created)' })
+            .option('list', {
+              type: 'string',
+              describe: 'Text file of paths or http(s) URLs, one a line (- for stdin)',
+            })
+            .option('model', {
+              alias: 'm',
+              type: 'string',
+              describe: 'Model the queue is for (recorded when the queue is created)',
+            })
             .option('scales', { type: 'string', describe: 'TTA scales, e.g. 256,320,384,448,512' })
             .option('fast', { type: 'boolean', default: false, describe: 'Single scale (384)' })
             .option('confidence-threshold', { type: 'string', describe: 'Below this confidence: uncertain' })
             .option('blur-threshold', { type: 'string', describe: 'At or above this p_blurred: blurred' })
             .option('attempts', { type: 'string', describe: 'Tries per input for transient failures (default 4)' })
             .option('backoff', { type: 'string', describe: 'First retry delay in ms, doubled each try (default 2000)' })
-            .option('max-pending', { type: 'string', describe: 'Wait while N inputs are not yet collected (bounds Redis memory; run collect alongside)' })
+            .option('max-pending', {
+              type: 'string',
+              describe: 'Wait while N inputs are not yet collected (bounds Redis memory; run collect alongside)',
+            })
             .example('$0 enqueue --queue photos -r /data/photos', 'Enqueue a folder tree'),
         async (a) => {
           const inputs = (a.inputs ?? []).map(String);
-          if (inputs.length === 0 && a.list === undefined) throw new QueueUsageError('name inputs to enqueue, or --list FILE');
-          if (a.list !== undefined && a.list !== '-' && !existsSync(a.list)) throw new QueueUsageError(`--list ${a.list}: no such file`);
+          if (inputs.length === 0 && a.list === undefined)
+            throw new QueueUsageError('name inputs to enqueue, or --list FILE');
+          if (a.list !== undefined && a.list !== '-' && !existsSync(a.list))
+            throw new QueueUsageError(`--list ${a.list}: no such file`);
           if (a.fast && a.scales !== undefined) throw new QueueUsageError('pass either --scales or --fast, not both');
           const gate = await createBlurGate({
             model: a.model,
@@ -126,8 +148,14 @@ export async function runQueueCli(argv: readonly string[], io: QueueCliIo, scrip
             .option('model', { alias: 'm', type: 'string', describe: "Must be the queue's model (same sha256)" })
             .option('concurrency', { type: 'string', describe: 'Jobs in hand at once (default 2)' })
             .option('max-pixels', { type: 'string', describe: 'Refuse larger images (default 100000000)' })
-            .option('lock-duration', { type: 'string', describe: "Job lock in ms; a dead worker's jobs return after ~2x (default 30000)" })
-            .option('url-timeout', { type: 'string', describe: 'Whole-download timeout for URLs in ms (default 30000)' })
+            .option('lock-duration', {
+              type: 'string',
+              describe: "Job lock in ms; a dead worker's jobs return after ~2x (default 30000)",
+            })
+            .option('url-timeout', {
+              type: 'string',
+              describe: 'Whole-download timeout for URLs in ms (default 30000)',
+            })
             .option('max-url-bytes', { type: 'string', describe: 'Refuse larger downloads (default 67108864)' })
             .option('name', { type: 'string', describe: 'Worker name shown in BullMQ (default host:pid)' }),
         async (a) => {
@@ -153,7 +181,8 @@ export async function runQueueCli(argv: readonly string[], io: QueueCliIo, scrip
           worker.on('failed', (job, error) => {
             const final = error instanceof UnrecoverableError || !job || job.attemptsMade >= (job.opts.attempts ?? 1);
             if (final) io.stderr.write(`failed: ${error.message}\n`);
-            else io.stderr.write(`retrying later (try ${job.attemptsMade} of ${job.opts.attempts}): ${error.message}\n`);
+            else
+              io.stderr.write(`retrying later (try ${job.attemptsMade} of ${job.opts.attempts}): ${error.message}\n`);
           });
           io.stderr.write(
             `worker ${worker.opts.name} on queue ${a.queue}: model ${model.name}@${model.version}, scales ${model.scales.join(',')}, concurrency ${worker.concurrency}\n`,
@@ -206,10 +235,25 @@ export async function runQueueCli(argv: readonly string[], io: QueueCliIo, scrip
         'Write one JSON line per enqueued input, in enqueue order, removing collected jobs from Redis (resumable)',
         (y) =>
           common(y)
-            .option('out', { type: 'string', demandOption: true, describe: 'Results file (JSON lines); resumed when it exists' })
-            .option('sort-into', { type: 'string', describe: 'Copy each classified local file into DIR/{sharp,blurred,uncertain}/' })
-            .option('wait', { type: 'boolean', default: true, describe: 'Wait for unfinished inputs (--no-wait: write the finished ones and stop)' })
-            .option('poll', { type: 'string', default: '1000', describe: 'Look again every this many ms while waiting' }),
+            .option('out', {
+              type: 'string',
+              demandOption: true,
+              describe: 'Results file (JSON lines); resumed when it exists',
+            })
+            .option('sort-into', {
+              type: 'string',
+              describe: 'Copy each classified local file into DIR/{sharp,blurred,uncertain}/',
+            })
+            .option('wait', {
+              type: 'boolean',
+              default: true,
+              describe: 'Wait for unfinished inputs (--no-wait: write the finished ones and stop)',
+            })
+            .option('poll', {
+              type: 'string',
+              default: '1000',
+              describe: 'Look again every this many ms while waiting',
+            }),
         async (a) => {
           const controller = new AbortController();
           const stop = (): void => controller.abort();
@@ -264,7 +308,9 @@ export async function runQueueCli(argv: readonly string[], io: QueueCliIo, scrip
       io.stderr.write(`${scriptName}: cannot reach Redis: ${(error as Error).message}\n`);
       return 2;
     }
-    io.stderr.write(`${scriptName}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `${scriptName}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 2;
   }
 }

@@ -20,7 +20,13 @@ export interface QueueKeys {
 
 export function queueKeys(queueName: string): QueueKeys {
   const base = `${KEY_PREFIX}:${queueName}:blurgate`;
-  return { model: `${base}:model`, ids: `${base}:ids`, order: `${base}:order`, collected: `${base}:collected`, feeding: `${base}:feeding` };
+  return {
+    model: `${base}:model`,
+    ids: `${base}:ids`,
+    order: `${base}:order`,
+    collected: `${base}:collected`,
+    feeding: `${base}:feeding`,
+  };
 }
 
 /** Queue names end up in Redis keys; keep them to a safe alphabet. */

@@ -49,7 +49,11 @@ function recentRate(metrics: Metrics, now: number): { jobs: number; seconds: num
  *
  * @throws {OptionError} for a bad queue name.
  */
-export async function readQueueStatus(redisUrl: string, queueName: string, now: () => number = Date.now): Promise<QueueStatus> {
+export async function readQueueStatus(
+  redisUrl: string,
+  queueName: string,
+  now: () => number = Date.now,
+): Promise<QueueStatus> {
   const nameProblem = checkQueueName(queueName);
   if (nameProblem) throw new OptionError(nameProblem);
   const keys = queueKeys(queueName);
@@ -82,7 +86,20 @@ export async function readQueueStatus(redisUrl: string, queueName: string, now: 
     const pending = waiting + active;
     const imagesPerSecond = seconds > 0 ? (c.jobs + f.jobs) / seconds : 0;
     const etaSeconds = pending === 0 ? 0 : imagesPerSecond > 0 ? pending / imagesPerSecond : null;
-    return { queue: queueName, model, enqueued, waiting, delayed, active, done, failed, collected, workers, imagesPerSecond, etaSeconds };
+    return {
+      queue: queueName,
+      model,
+      enqueued,
+      waiting,
+      delayed,
+      active,
+      done,
+      failed,
+      collected,
+      workers,
+      imagesPerSecond,
+      etaSeconds,
+    };
   } finally {
     await queue.close();
     await redis.quit().catch(() => undefined);
@@ -98,8 +115,15 @@ function duration(seconds: number): string {
 
 /** The status as a few lines for a person. */
 export function formatQueueStatus(status: QueueStatus): string {
-  const model = status.model ? `${status.model.name}@${status.model.version}, scales ${status.model.scales.join(',')}` : 'none recorded yet';
-  const eta = status.etaSeconds === null ? 'unknown (no recent progress)' : status.etaSeconds === 0 ? 'done' : duration(status.etaSeconds);
+  const model = status.model
+    ? `${status.model.name}@${status.model.version}, scales ${status.model.scales.join(',')}`
+    : 'none recorded yet';
+  const eta =
+    status.etaSeconds === null
+      ? 'unknown (no recent progress)'
+      : status.etaSeconds === 0
+        ? 'done'
+        : duration(status.etaSeconds);
   return [
     `queue ${status.queue} (model ${model}), ${status.workers} worker connection${status.workers === 1 ? '' : 's'}`,
     `  enqueued ${status.enqueued}  waiting ${status.waiting}${status.delayed ? ` (${status.delayed} retrying)` : ''}  active ${status.active}  done ${status.done}  failed ${status.failed}  collected ${status.collected}`,

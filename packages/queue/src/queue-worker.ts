@@ -46,7 +46,9 @@ export interface QueueWorker {
  * BullMQ worker settings of every blurgate worker (exported so the benchmark's no-model workers
  * measure Redis with exactly these).
  */
-export function queueWorkerSettings(options: Pick<QueueWorkerOptions, 'redis' | 'concurrency' | 'lockDurationMs' | 'name'>): WorkerOptions {
+export function queueWorkerSettings(
+  options: Pick<QueueWorkerOptions, 'redis' | 'concurrency' | 'lockDurationMs' | 'name'>,
+): WorkerOptions {
   const lockDuration = options.lockDurationMs ?? 30_000;
   return {
     connection: redisOptions(options.redis),
@@ -95,7 +97,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const nameProblem = checkQueueName(options.queue);
   if (nameProblem) throw new OptionError(nameProblem);
   const concurrency = options.concurrency ?? 2;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new OptionError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new OptionError(`concurrency must be a positive integer, got ${concurrency}`);
   const keys = queueKeys(options.queue);
   const redis = await connectRedis(options.redis);
   let gate: BlurGate | null = null;
@@ -123,7 +126,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         if (inHand === 0) idle?.();
       }
     };
-    const worker = new Worker<ClassifyJobData, ClassificationRecord>(options.queue, processor, queueWorkerSettings(options));
+    const worker = new Worker<ClassifyJobData, ClassificationRecord>(
+      options.queue,
+      processor,
+      queueWorkerSettings(options),
+    );
     const running = gate;
     let closing: Promise<void> | null = null;
     return {

@@ -69,7 +69,9 @@ export async function assertReachable(redis: Redis, url: string, timeoutMs = 500
     ]);
   } catch {
     const safeUrl = url.replace(/\/\/[^@/]*@/, '//***@');
-    throw new OptionError(`cannot reach Redis at ${safeUrl} within ${timeoutMs / 1000} s${lastError ? ` (${lastError})` : ''}; is redis-server running, is --redis right?`);
+    throw new OptionError(
+      `cannot reach Redis at ${safeUrl} within ${timeoutMs / 1000} s${lastError ? ` (${lastError})` : ''}; is redis-server running, is --redis right?`,
+    );
   } finally {
     clearTimeout(timer);
     redis.off('error', onError);

@@ -23,7 +23,8 @@ export async function readExistingResults(path: string): Promise<ExistingResults
   try {
     size = (await stat(path)).size;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lines: 0, errors: 0, last: null, truncatedBytes: 0 };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { lines: 0, errors: 0, last: null, truncatedBytes: 0 };
     throw error;
   }
   if (size === 0) return { lines: 0, errors: 0, last: null, truncatedBytes: 0 };
@@ -31,7 +32,10 @@ export async function readExistingResults(path: string): Promise<ExistingResults
   let errors = 0;
   let previous: string | null = null;
   let current: string | null = null;
-  for await (const line of createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY })) {
+  for await (const line of createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
     previous = current;
     current = line;
     lines++;
@@ -53,5 +57,10 @@ export async function readExistingResults(path: string): Promise<ExistingResults
     if (current.includes('"status":"error"')) errors--;
     lastLine = previous;
   }
-  return { lines, errors, last: lastLine === null ? null : (JSON.parse(lastLine) as { file?: unknown }), truncatedBytes };
+  return {
+    lines,
+    errors,
+    last: lastLine === null ? null : (JSON.parse(lastLine) as { file?: unknown }),
+    truncatedBytes,
+  };
 }

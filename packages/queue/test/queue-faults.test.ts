@@ -12,7 +12,14 @@ import { NODE_FIXTURES, runCli, startCli, stopCli, type CliProcess, waitFor } fr
 import { freePort, startRedis, type TestRedis } from './support/redis-server.js';
 
 const IMAGES = join(NODE_FIXTURES, 'images');
-const SOURCES = ['china.png', 'flower.png', 'texture.png', 'china-blurred.png', 'flower-blurred.png', 'texture-blurred.png'];
+const SOURCES = [
+  'china.png',
+  'flower.png',
+  'texture.png',
+  'china-blurred.png',
+  'flower-blurred.png',
+  'texture-blurred.png',
+];
 
 let dir: string;
 let redis: TestRedis;
@@ -97,27 +104,57 @@ describe('blurgate queue against a real redis-server', () => {
     const w = worker('q', '--concurrency', '2');
     await waitFor('6 done', async () => (await doneCount('q')) === 6, 60_000);
     const status = await runCli(['status', '--redis', redis.url, '--queue', 'q', '--json']);
-    expect(JSON.parse(status.stdout)).toMatchObject({ enqueued: 6, waiting: 0, active: 0, done: 6, failed: 0, collected: 0, etaSeconds: 0 });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      enqueued: 6,
+      waiting: 0,
+      active: 0,
+      done: 6,
+      failed: 0,
+      collected: 0,
+      etaSeconds: 0,
+    });
     const stopped = await stopCli(w);
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.stderr).toContain('finishing the jobs in hand');
 
     const out = join(dir, 'results.jsonl');
-    const collected = await runCli(['collect', '--redis', redis.url, '--queue', 'q', '--out', out, '--sort-into', join(dir, 'sorted')]);
+    const collected = await runCli([
+      'collect',
+      '--redis',
+      redis.url,
+      '--queue',
+      'q',
+      '--out',
+      out,
+      '--sort-into',
+      join(dir, 'sorted'),
+    ]);
     expect(collected.code, collected.stderr).toBe(0);
     const lines = await readLines(out);
     expect(lines.map((l) => l.file)).toEqual(files);
     for (const l of lines) {
       expect(l.status).toBe('ok');
       expect(['sharp', 'blurred', 'uncertain']).toContain(l.label);
-      expect(Object.keys(l).slice(0, 7)).toEqual(['file', 'label', 'confidence', 'prob_sharp', 'prob_blurred', 'status', 'error']);
+      expect(Object.keys(l).slice(0, 7)).toEqual([
+        'file',
+        'label',
+        'confidence',
+        'prob_sharp',
+        'prob_blurred',
+        'status',
+        'error',
+      ]);
       expect((l as unknown as { sorted_to: string }).sorted_to).toContain(join(dir, 'sorted', l.label as string));
     }
 
     // Results were removed once written; a re-run of enqueue still adds nothing, collect adds nothing.
     const queue = new Queue('q', { connection: { url: redis.url } });
     try {
-      expect(await queue.getJobCounts('completed', 'failed', 'waiting')).toEqual({ completed: 0, failed: 0, waiting: 0 });
+      expect(await queue.getJobCounts('completed', 'failed', 'waiting')).toEqual({
+        completed: 0,
+        failed: 0,
+        waiting: 0,
+      });
     } finally {
       await queue.close();
     }
@@ -192,7 +229,10 @@ describe('blurgate queue against a real redis-server', () => {
   it('a corrupt image, a missing file, a 404, a closed port and a hanging server give one failed result each with its code; a 503 is retried', async () => {
     const good = await imageFolder('mixed', 3);
     const corrupt = join(dir, 'mixed', 'corrupt.png');
-    await writeFile(corrupt, Buffer.concat([(await readFile(good[0])).subarray(0, 200), Buffer.from('not the rest of a PNG')]));
+    await writeFile(
+      corrupt,
+      Buffer.concat([(await readFile(good[0])).subarray(0, 200), Buffer.from('not the rest of a PNG')]),
+    );
     const missing = join(dir, 'mixed', 'missing.png');
     const png = await readFile(join(IMAGES, 'flower.png'));
     let flakyHits = 0;
@@ -218,9 +258,29 @@ describe('blurgate queue against a real redis-server', () => {
     const web = `http://127.0.0.1:${port}`;
     const closed = `http://127.0.0.1:${await freePort()}/gone.png`;
     const list = join(dir, 'list.txt');
-    await writeFile(list, [`${web}/ok.png`, `${web}/flaky.png`, `${web}/nothing.png`, closed, `${web}/hang.png`, '# a comment', ''].join('\n'));
+    await writeFile(
+      list,
+      [`${web}/ok.png`, `${web}/flaky.png`, `${web}/nothing.png`, closed, `${web}/hang.png`, '# a comment', ''].join(
+        '\n',
+      ),
+    );
 
-    const enq = await runCli(['enqueue', '--redis', redis.url, '--queue', 'f', '--attempts', '2', '--backoff', '200', ...good, corrupt, missing, '--list', list]);
+    const enq = await runCli([
+      'enqueue',
+      '--redis',
+      redis.url,
+      '--queue',
+      'f',
+      '--attempts',
+      '2',
+      '--backoff',
+      '200',
+      ...good,
+      corrupt,
+      missing,
+      '--list',
+      list,
+    ]);
     expect(enq.code, enq.stderr).toBe(0);
     const w = worker('f', '--concurrency', '3', '--url-timeout', '1000');
     await waitFor('10 done', async () => (await doneCount('f')) === 10, 60_000);
@@ -239,19 +299,41 @@ describe('blurgate queue against a real redis-server', () => {
     expect(byFile.get(missing)?.error?.code).toBe('INPUT_NOT_FOUND');
     expect(byFile.get(`${web}/nothing.png`)?.error?.code).toBe('INPUT_NOT_FOUND');
     expect(byFile.get(closed)?.error?.code).toBe('DOWNLOAD_FAILED');
-    expect(byFile.get(`${web}/hang.png`)?.error).toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringContaining('1000 ms') });
+    expect(byFile.get(`${web}/hang.png`)?.error).toMatchObject({
+      code: 'DOWNLOAD_FAILED',
+      message: expect.stringContaining('1000 ms'),
+    });
     for (const l of byFile.values()) if (l.status === 'error') expect(l.label).toBe(null);
   });
 
   it('refuses a worker whose model is not the queue model, with a clear message and exit code 2', async () => {
     await imageFolder('m', 2);
     expect((await runCli(['enqueue', '--redis', redis.url, '--queue', 'm', join(dir, 'm')])).code).toBe(0);
-    const refused = await runCli(['worker', '--redis', redis.url, '--queue', 'm', '--model', join(NODE_FIXTURES, 'models', 'tiny-3ch.onnx')]);
+    const refused = await runCli([
+      'worker',
+      '--redis',
+      redis.url,
+      '--queue',
+      'm',
+      '--model',
+      join(NODE_FIXTURES, 'models', 'tiny-3ch.onnx'),
+    ]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/queue "m" was created for model blurgate-synth@1\.0\.0 \(sha256 [0-9a-f]{12}…\), not tiny-3ch/);
+    expect(refused.stderr).toMatch(
+      /queue "m" was created for model blurgate-synth@1\.0\.0 \(sha256 [0-9a-f]{12}…\), not tiny-3ch/,
+    );
     expect(refused.stderr).toContain('use --model blurgate-synth@1.0.0');
     expect((await readQueueStatus(redis.url, 'm')).waiting).toBe(2);
-    const otherEnqueue = await runCli(['enqueue', '--redis', redis.url, '--queue', 'm', '--model', join(NODE_FIXTURES, 'models', 'tiny-3ch.onnx'), join(dir, 'm')]);
+    const otherEnqueue = await runCli([
+      'enqueue',
+      '--redis',
+      redis.url,
+      '--queue',
+      'm',
+      '--model',
+      join(NODE_FIXTURES, 'models', 'tiny-3ch.onnx'),
+      join(dir, 'm'),
+    ]);
     expect(otherEnqueue.code).toBe(2);
     expect(otherEnqueue.stderr).toContain('was created for model blurgate-synth@1.0.0');
   });
@@ -269,10 +351,12 @@ describe('blurgate queue against a real redis-server', () => {
     await stopCli(w);
     // Simulate a crash mid-write: two whole lines and half of the third.
     const queue = new Queue('c', { connection: { url: redis.url } });
-    const records = await Promise.all(files.slice(0, 3).map(async (f) => {
-      const job = (await queue.getJobs(['completed'])).find((j) => j.data.input === f);
-      return JSON.stringify(job?.returnvalue);
-    }));
+    const records = await Promise.all(
+      files.slice(0, 3).map(async (f) => {
+        const job = (await queue.getJobs(['completed'])).find((j) => j.data.input === f);
+        return JSON.stringify(job?.returnvalue);
+      }),
+    );
     await queue.close();
     await writeFile(out, `${records[0]}\n${records[1]}\n${records[2].slice(0, 20)}`);
     const resumed = await runCli(['collect', '--redis', redis.url, '--queue', 'c', '--out', out]);
@@ -290,7 +374,16 @@ describe('blurgate queue against a real redis-server', () => {
     const files = await imageFolder('feed', 8);
     const w = worker('p', '--concurrency', '2');
     const out = join(dir, 'p.jsonl');
-    const enqueue = startCli(['enqueue', '--redis', redis.url, '--queue', 'p', '--max-pending', '3', join(dir, 'feed')]);
+    const enqueue = startCli([
+      'enqueue',
+      '--redis',
+      redis.url,
+      '--queue',
+      'p',
+      '--max-pending',
+      '3',
+      join(dir, 'feed'),
+    ]);
     children.push(enqueue);
     // collect starts once the queue exists and keeps going while enqueue is feeding.
     await waitFor('the queue to exist', async () => (await readQueueStatus(redis.url, 'p')).enqueued > 0, 30_000);
@@ -298,9 +391,12 @@ describe('blurgate queue against a real redis-server', () => {
     children.push(collect);
     let most = 0;
     const watch = setInterval(() => {
-      void readQueueStatus(redis.url, 'p').then((s) => {
-        most = Math.max(most, s.enqueued - s.collected);
-      }, () => undefined);
+      void readQueueStatus(redis.url, 'p').then(
+        (s) => {
+          most = Math.max(most, s.enqueued - s.collected);
+        },
+        () => undefined,
+      );
     }, 100);
     try {
       expect((await enqueue.done).code).toBe(0);

@@ -22,20 +22,35 @@ describe('job ids', () => {
 
 describe('failure reasons', () => {
   it('carry the code through BullMQ failedReason and back', () => {
-    expect(parseFailureReason(failureReason('DECODE_FAILED', 'x.png: corrupt'))).toEqual({ code: 'DECODE_FAILED', message: 'x.png: corrupt' });
+    expect(parseFailureReason(failureReason('DECODE_FAILED', 'x.png: corrupt'))).toEqual({
+      code: 'DECODE_FAILED',
+      message: 'x.png: corrupt',
+    });
     expect(parseFailureReason('job stalled more than allowable limit').code).toBe('RUNTIME_FAILED');
   });
 });
 
 describe('model records', () => {
-  const base: QueueModelRecord = { name: 'm', version: '1', sha256: 'a'.repeat(64), scales: [384], confidenceThreshold: 0.6, blurThreshold: 0.5, createdAt: '' };
+  const base: QueueModelRecord = {
+    name: 'm',
+    version: '1',
+    sha256: 'a'.repeat(64),
+    scales: [384],
+    confidenceThreshold: 0.6,
+    blurThreshold: 0.5,
+    createdAt: '',
+  };
   it('refuse another sha256 and name what to pass instead', () => {
-    expect(() => assertSameModel('q', base, { ...base, name: 'other', sha256: 'b'.repeat(64) })).toThrow(/queue "q" was created for model m@1 .*use --model m@1/);
+    expect(() => assertSameModel('q', base, { ...base, name: 'other', sha256: 'b'.repeat(64) })).toThrow(
+      /queue "q" was created for model m@1 .*use --model m@1/,
+    );
     expect(() => assertSameModel('q', base, { ...base, name: 'renamed' })).not.toThrow();
   });
   it('report scale and threshold differences', () => {
     expect(settingsDifference(base, base)).toBe(null);
-    expect(settingsDifference(base, { ...base, scales: [256, 384], blurThreshold: 0.4 })).toBe('scales 384 (asked 256,384), blur threshold 0.5 (asked 0.4)');
+    expect(settingsDifference(base, { ...base, scales: [256, 384], blurThreshold: 0.4 })).toBe(
+      'scales 384 (asked 256,384), blur threshold 0.5 (asked 0.4)',
+    );
   });
 });
 
@@ -92,13 +107,20 @@ describe('fetchImage', () => {
     expect(Buffer.from(await fetchImage(`${base}/small`, { maxBytes: 10 })).toString()).toBe('abc');
   });
   it('refuses bodies over the cap, declared or streamed, as final IMAGE_TOO_LARGE', async () => {
-    await expect(fetchImage(`${base}/big-declared`, { maxBytes: 4096 })).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
-    await expect(fetchImage(`${base}/big-chunked`, { maxBytes: 4096 })).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+    await expect(fetchImage(`${base}/big-declared`, { maxBytes: 4096 })).rejects.toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+    });
+    await expect(fetchImage(`${base}/big-chunked`, { maxBytes: 4096 })).rejects.toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+    });
   });
   it('treats 404 as final and 503 or a stalled body as transient', async () => {
     await expect(fetchImage(`${base}/nope`)).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
     await expect(fetchImage(`${base}/busy`)).rejects.toBeInstanceOf(TransientInputError);
-    await expect(fetchImage(`${base}/slow`, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringContaining('300 ms') });
+    await expect(fetchImage(`${base}/slow`, { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'DOWNLOAD_FAILED',
+      message: expect.stringContaining('300 ms'),
+    });
   });
 });
 
@@ -106,7 +128,15 @@ describe('formatQueueStatus', () => {
   it('shows counts, rate and ETA for a person', () => {
     const status: QueueStatus = {
       queue: 'q',
-      model: { name: 'm', version: '1', sha256: 'a'.repeat(64), scales: [384], confidenceThreshold: 0.6, blurThreshold: 0.5, createdAt: '' },
+      model: {
+        name: 'm',
+        version: '1',
+        sha256: 'a'.repeat(64),
+        scales: [384],
+        confidenceThreshold: 0.6,
+        blurThreshold: 0.5,
+        createdAt: '',
+      },
       enqueued: 100,
       waiting: 40,
       delayed: 2,
@@ -125,6 +155,8 @@ describe('formatQueueStatus', () => {
         '  8.0 images/s  ETA 6s',
       ].join('\n'),
     );
-    expect(formatQueueStatus({ ...status, imagesPerSecond: 0, etaSeconds: null })).toContain('ETA unknown (no recent progress)');
+    expect(formatQueueStatus({ ...status, imagesPerSecond: 0, etaSeconds: null })).toContain(
+      'ETA unknown (no recent progress)',
+    );
   });
 });

@@ -49,11 +49,16 @@ function chooseClassifier(options: BuildServerOptions): ImageClassifier {
 }
 
 function checkLimits(partial: Partial<ServerLimits> | undefined): ServerLimits {
-  const limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) };
+  const limits = {
+    ...DEFAULT_LIMITS,
+    ...Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)),
+  };
   for (const [name, value] of Object.entries(limits)) {
     const zeroOk = name === 'maxQueue';
     if (!Number.isInteger(value) || value < (zeroOk ? 0 : 1)) {
-      throw new OptionError(`limits.${name} must be ${zeroOk ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`);
+      throw new OptionError(
+        `limits.${name} must be ${zeroOk ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`,
+      );
     }
   }
   return limits;
@@ -75,7 +80,11 @@ function fromFrameworkError(error: FastifyError): HttpError | null {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the image as an image/* body or as multipart/form-data file parts')
+        ? new HttpError(
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+            'send the image as an image/* body or as multipart/form-data file parts',
+          )
         : new HttpError(400, 'BAD_REQUEST', 'the Content-Length does not match the body');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body is not multipart/form-data');
@@ -86,7 +95,10 @@ function fromFrameworkError(error: FastifyError): HttpError | null {
 
 function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(errorBody(error.code, error.message));
+  return reply
+    .code(error.statusCode)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(error.code, error.message));
 }
 
 /**
@@ -131,7 +143,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const loading = classifier.ready().then(
     (loaded) => {
       info = loaded;
-      app.log.info({ model: `${loaded.model.name}@${loaded.model.version}`, execution: loaded.execution }, 'model loaded');
+      app.log.info(
+        { model: `${loaded.model.name}@${loaded.model.version}`, execution: loaded.execution },
+        'model loaded',
+      );
     },
     (error: unknown) => {
       loadError = error instanceof BlurgateError ? error : errorFromFailure(failureOf(error));
@@ -156,11 +171,18 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   // Only image bodies and multipart are parsed; JSON, text and the rest get 415.
   app.removeAllContentTypeParsers();
-  const keepBytes = (_req: unknown, body: string | Buffer, done: (error: null, body: string | Buffer) => void): void => done(null, body);
+  const keepBytes = (_req: unknown, body: string | Buffer, done: (error: null, body: string | Buffer) => void): void =>
+    done(null, body);
   app.addContentTypeParser(/^image\/[\w.+-]+$/i, { parseAs: 'buffer' }, keepBytes);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, keepBytes);
   await app.register(multipart, {
-    limits: { fileSize: limits.maxBodyBytes, files: limits.maxFiles, fields: 16, parts: limits.maxFiles + 16, fieldSize: 1024 },
+    limits: {
+      fileSize: limits.maxBodyBytes,
+      files: limits.maxFiles,
+      fields: 16,
+      parts: limits.maxFiles + 16,
+      fieldSize: 1024,
+    },
     throwFileSizeLimit: true,
   });
   await app.register(cors, {
@@ -203,7 +225,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         fromFrameworkError(error) ??
         (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
           ? new HttpError(error.statusCode, 'BAD_REQUEST', error.message)
-          : new HttpError(500, 'INTERNAL_ERROR', 'the server failed to answer this request; see its log for the request id'));
+          : new HttpError(
+              500,
+              'INTERNAL_ERROR',
+              'the server failed to answer this request; see its log for the request id',
+            ));
     }
     if (answer.statusCode >= 500 && !(error instanceof HttpError)) request.log.error({ err: error }, 'request failed');
     // A body the client is still sending after an early error: close the connection rather than read it.
@@ -211,7 +237,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return sendError(reply, answer);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}; see /openapi.json`)),
+    sendError(
+      reply,
+      new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}; see /openapi.json`),
+    ),
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -228,15 +257,31 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.get('/openapi.json', async () => openApiDocument(packageJson.version, verifier !== null));
   app.get('/v1/models', async (_request, reply) => {
     await loading;
-    if (!info) return sendError(reply, loadError ? httpErrorOf(loadError) : new HttpError(503, 'NOT_READY', 'the model is still loading'));
+    if (!info)
+      return sendError(
+        reply,
+        loadError ? httpErrorOf(loadError) : new HttpError(503, 'NOT_READY', 'the model is still loading'),
+      );
     const { path: _path, ...model } = info.model; // the server's file paths are not the client's business
-    return { model, runtime: info.runtimeName, scales: info.scales, thresholds: info.thresholds, execution: info.execution };
+    return {
+      model,
+      runtime: info.runtimeName,
+      scales: info.scales,
+      thresholds: info.thresholds,
+      execution: info.execution,
+    };
   });
-  registerClassifyRoute(app, { classifier, queue, metrics, limits, loaded: async () => {
-    await loading;
-    if (!info) throw loadError ?? new BlurgateError('RUNTIME_FAILED', 'the model is not loaded');
-    return info;
-  } });
+  registerClassifyRoute(app, {
+    classifier,
+    queue,
+    metrics,
+    limits,
+    loaded: async () => {
+      await loading;
+      if (!info) throw loadError ?? new BlurgateError('RUNTIME_FAILED', 'the model is not loaded');
+      return info;
+    },
+  });
 
   app.addHook('onClose', async () => {
     draining = true;

@@ -55,11 +55,13 @@ export function parseClassifyQuery(query: Record<string, unknown>, limits: Scale
   }
   const fast = flag('fast', single(query, 'fast'));
   const scalesText = single(query, 'scales');
-  if (fast && scalesText !== undefined) throw new OptionError('pass either scales or fast, not both (fast means scales 384)');
+  if (fast && scalesText !== undefined)
+    throw new OptionError('pass either scales or fast, not both (fast means scales 384)');
   let scales: readonly number[] | undefined = fast ? FAST_SCALES : undefined;
   if (scalesText !== undefined) {
     scales = parseScales(scalesText, '?scales');
-    if (scales.length > limits.maxScales) throw new OptionError(`?scales: at most ${limits.maxScales} scales, got ${scales.length}`);
+    if (scales.length > limits.maxScales)
+      throw new OptionError(`?scales: at most ${limits.maxScales} scales, got ${scales.length}`);
     const largest = Math.max(...scales);
     if (largest > limits.maxScale) throw new OptionError(`?scales: at most ${limits.maxScale} pixels, got ${largest}`);
   }

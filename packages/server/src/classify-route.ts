@@ -27,12 +27,20 @@ interface NamedImage {
 const RAW_BODY_NAME = '-';
 
 /** The record of one image, routed with the request's thresholds. */
-function recordOf(outcome: ClassifyOutcome, file: string, query: ClassifyQuery, info: ClassifierInfo): ClassificationRecord {
+function recordOf(
+  outcome: ClassifyOutcome,
+  file: string,
+  query: ClassifyQuery,
+  info: ClassifierInfo,
+): ClassificationRecord {
   const model = { name: info.model.name, version: info.model.version, sha256: info.model.sha256 };
   if (outcome.status === 'error') {
     // The decoder names a buffer by its size ("<123-byte buffer>: ..."); the record names the file.
     const message = outcome.error.message.replace(/^<\d+-byte buffer>(?=: )/, file);
-    return classificationRecord({ status: 'error', input: file, error: { code: outcome.error.code, message } }, { model });
+    return classificationRecord(
+      { status: 'error', input: file, error: { code: outcome.error.code, message } },
+      { model },
+    );
   }
   const p = outcome.prediction;
   const routed =
@@ -49,7 +57,8 @@ async function readFileParts(request: FastifyRequest, maxBodyBytes: number): Pro
   for await (const part of request.files()) {
     const bytes = await part.toBuffer();
     total += bytes.byteLength;
-    if (total > maxBodyBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the multipart body is over ${maxBodyBytes} bytes`);
+    if (total > maxBodyBytes)
+      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the multipart body is over ${maxBodyBytes} bytes`);
     images.push({ file: part.filename || part.fieldname, bytes });
   }
   return images;
@@ -70,7 +79,11 @@ export function registerClassifyRoute(app: FastifyInstance, context: ClassifyRou
     });
   };
 
-  async function classifyAll(images: readonly NamedImage[], query: ClassifyQuery, reply: FastifyReply): Promise<ClassifyOutcome[]> {
+  async function classifyAll(
+    images: readonly NamedImage[],
+    query: ClassifyQuery,
+    reply: FastifyReply,
+  ): Promise<ClassifyOutcome[]> {
     if (!queue.canAdmit(images.length)) throw overloaded();
     const giveUp = new AbortController();
     // The client went away before its answer: images still waiting are dropped.
@@ -130,11 +143,19 @@ export function registerClassifyRoute(app: FastifyInstance, context: ClassifyRou
     }
     const body = request.body;
     if (!(body instanceof Uint8Array) || body.byteLength === 0) {
-      throw new HttpError(400, 'BAD_REQUEST', 'the request body is empty; send the image bytes with an image/* Content-Type');
+      throw new HttpError(
+        400,
+        'BAD_REQUEST',
+        'the request body is empty; send the image bytes with an image/* Content-Type',
+      );
     }
     const [outcome] = await classifyAll([{ file: RAW_BODY_NAME, bytes: body }], query, reply);
     if (outcome.status === 'error') {
-      throw new HttpError(statusOfFailureCode(outcome.error.code), outcome.error.code as HttpError['code'], outcome.error.message);
+      throw new HttpError(
+        statusOfFailureCode(outcome.error.code),
+        outcome.error.code as HttpError['code'],
+        outcome.error.message,
+      );
     }
     return recordOf(outcome, RAW_BODY_NAME, query, info);
   });

@@ -31,7 +31,11 @@ export interface ClassifierInfo {
   readonly scales: readonly number[];
   readonly thresholds: RoutingThresholds;
   /** How images are classified: on the event loop or in N worker threads. */
-  readonly execution: { readonly mode: 'in-process' | 'worker-threads'; readonly workers: number; readonly threadsPerWorker?: number };
+  readonly execution: {
+    readonly mode: 'in-process' | 'worker-threads';
+    readonly workers: number;
+    readonly threadsPerWorker?: number;
+  };
 }
 
 /**

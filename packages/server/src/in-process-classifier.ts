@@ -44,7 +44,9 @@ export function createInProcessClassifier(options: InProcessClassifierOptions): 
         if (gate) {
           const asked = request.scales;
           if (asked && asked.join(',') !== gate.scales.join(',')) {
-            throw new OptionError(`this server's gate runs scales ${gate.scales.join(',')} only; other scales are not available here`);
+            throw new OptionError(
+              `this server's gate runs scales ${gate.scales.join(',')} only; other scales are not available here`,
+            );
           }
           chosen = gate;
         } else {

@@ -76,7 +76,9 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
               'multipart/form-data': {
                 schema: {
                   type: 'object',
-                  properties: { file: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+                  properties: {
+                    file: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } },
+                  },
                 },
               },
             },
@@ -99,9 +101,13 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
             ...unauthorized,
             413: errorResponse('The body is over the size limit (PAYLOAD_TOO_LARGE)'),
             415: errorResponse('Not an image/* or multipart/form-data body (UNSUPPORTED_MEDIA_TYPE)'),
-            422: errorResponse('Not a decodable image (DECODE_FAILED, INVALID_IMAGE) or over the pixel limit (IMAGE_TOO_LARGE)'),
+            422: errorResponse(
+              'Not a decodable image (DECODE_FAILED, INVALID_IMAGE) or over the pixel limit (IMAGE_TOO_LARGE)',
+            ),
             503: {
-              ...errorResponse('The queue is full (OVERLOADED), the request timed out (TIMEOUT) or the server is shutting down (SHUTTING_DOWN)'),
+              ...errorResponse(
+                'The queue is full (OVERLOADED), the request timed out (TIMEOUT) or the server is shutting down (SHUTTING_DOWN)',
+              ),
               headers: retryAfter,
             },
           },
@@ -112,7 +118,10 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
           operationId: 'models',
           summary: 'The loaded model, its manifest and the server defaults',
           responses: {
-            200: { description: 'The model', content: { 'application/json': { schema: { $ref: '#/components/schemas/Models' } } } },
+            200: {
+              description: 'The model',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Models' } } },
+            },
             ...unauthorized,
             503: errorResponse('The model is not loaded yet'),
           },
@@ -126,7 +135,11 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
           responses: {
             200: {
               description: 'Alive',
-              content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] } } },
+              content: {
+                'application/json': {
+                  schema: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] },
+                },
+              },
             },
           },
         },
@@ -139,7 +152,11 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
           responses: {
             200: {
               description: 'Ready',
-              content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ready' } }, required: ['status'] } } },
+              content: {
+                'application/json': {
+                  schema: { type: 'object', properties: { status: { const: 'ready' } }, required: ['status'] },
+                },
+              },
             },
             503: errorResponse('Loading the model, or draining for shutdown'),
           },
@@ -150,7 +167,10 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
           operationId: 'metrics',
           summary: 'Prometheus metrics',
           responses: {
-            200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+            200: {
+              description: 'Prometheus text exposition format',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
             ...unauthorized,
           },
         },
@@ -177,7 +197,10 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
               type: 'object',
               required: ['code', 'message'],
               properties: {
-                code: { type: 'string', description: 'Stable machine-readable reason, e.g. IMAGE_TOO_LARGE, OVERLOADED' },
+                code: {
+                  type: 'string',
+                  description: 'Stable machine-readable reason, e.g. IMAGE_TOO_LARGE, OVERLOADED',
+                },
                 message: { type: 'string', description: 'What went wrong and what to do' },
               },
             },
@@ -197,7 +220,11 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
             error: {
               oneOf: [
                 { type: 'null' },
-                { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+                {
+                  type: 'object',
+                  required: ['code', 'message'],
+                  properties: { code: { type: 'string' }, message: { type: 'string' } },
+                },
               ],
             },
             scales: {
@@ -214,7 +241,11 @@ export function openApiDocument(version: string, secured: boolean): Record<strin
         ModelIdentity: {
           type: 'object',
           required: ['name', 'version', 'sha256'],
-          properties: { name: { type: 'string' }, version: { type: 'string' }, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+          properties: {
+            name: { type: 'string' },
+            version: { type: 'string' },
+            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          },
         },
         Models: {
           type: 'object',

@@ -86,7 +86,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const close = (): Promise<void> => {
     closing ??= (async () => {
       app.blurgate.startDraining();
-      app.log.info({ inFlight: app.blurgate.queue.running, waiting: app.blurgate.queue.waiting }, 'draining for shutdown');
+      app.log.info(
+        { inFlight: app.blurgate.queue.running, waiting: app.blurgate.queue.waiting },
+        'draining for shutdown',
+      );
       await app.close();
       app.log.info('closed');
       markClosed();

@@ -25,14 +25,17 @@ export interface WorkerPoolOptions {
 function workerFile(): string {
   const file = fileURLToPath(new URL('./classify-worker.js', import.meta.url));
   if (!existsSync(file)) {
-    throw new OptionError(`the worker entry ${file} is missing: build @blurgate/server (pnpm --filter @blurgate/server build)`);
+    throw new OptionError(
+      `the worker entry ${file} is missing: build @blurgate/server (pnpm --filter @blurgate/server build)`,
+    );
   }
   return file;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new OptionError(`${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -45,7 +48,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 export function createWorkerPoolClassifier(options: WorkerPoolOptions = {}): ImageClassifier {
   const cpus = Math.max(1, availableParallelism());
   const workers = positiveInteger('workers', options.workers, Math.min(4, cpus));
-  const threadsPerWorker = positiveInteger('threadsPerWorker', options.threadsPerWorker, Math.max(1, Math.floor(cpus / workers)));
+  const threadsPerWorker = positiveInteger(
+    'threadsPerWorker',
+    options.threadsPerWorker,
+    Math.max(1, Math.floor(cpus / workers)),
+  );
   const data: ClassifyWorkerData = {
     model: options.model,
     fast: options.fast,
@@ -69,8 +76,11 @@ export function createWorkerPoolClassifier(options: WorkerPoolOptions = {}): Ima
     concurrency: workers,
     ready(): Promise<ClassifierInfo> {
       info ??= pool.run({ kind: 'info' }).then((reply) => {
-        if (reply.kind === 'info') return { ...reply.info, execution: { mode: 'worker-threads', workers, threadsPerWorker } };
-        throw errorFromFailure(reply.kind === 'failed' ? reply.error : { code: 'UNEXPECTED', message: 'unexpected worker reply' });
+        if (reply.kind === 'info')
+          return { ...reply.info, execution: { mode: 'worker-threads', workers, threadsPerWorker } };
+        throw errorFromFailure(
+          reply.kind === 'failed' ? reply.error : { code: 'UNEXPECTED', message: 'unexpected worker reply' },
+        );
       });
       return info;
     },

@@ -22,7 +22,9 @@ beforeAll(async () => {
   // Every route the server registered, from Fastify's own route table.
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
     const m = /([/\w.-]+) \(([A-Z, ]+)\)/.exec(line.replace(/[│├└─ ]+(?=\/)/, ''));
-    if (m) for (const method of m[2].split(', ')) if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url: m[1] });
+    if (m)
+      for (const method of m[2].split(', '))
+        if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url: m[1] });
   }
 });
 afterAll(async () => {
@@ -36,15 +38,24 @@ describe('bearer-token auth', () => {
   it('401 without a token or with a wrong one, on every route but /healthz and /readyz', async () => {
     const sample = await readFile(join(SAMPLES, 'sharp-opencv_board_000.jpg'));
     for (const headers of [{}, bearer('wrong'), bearer(`${KEY}x`), bearer(KEY.slice(0, -1)), { authorization: KEY }]) {
-      const answer = await send(`${base}/v1/classify`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: sample });
+      const answer = await send(`${base}/v1/classify`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'image/jpeg' },
+        body: sample,
+      });
       expect(answer.status).toBe(401);
       expect(answer.json<ErrorJson>().error.code).toBe('UNAUTHORIZED');
       expect(answer.headers['www-authenticate']).toMatch(/^Bearer/);
-      for (const path of ['/v1/models', '/metrics', '/openapi.json']) expect((await send(`${base}${path}`, { headers })).status).toBe(401);
+      for (const path of ['/v1/models', '/metrics', '/openapi.json'])
+        expect((await send(`${base}${path}`, { headers })).status).toBe(401);
     }
     expect((await send(`${base}/healthz`)).status).toBe(200);
     expect((await send(`${base}/readyz`)).status).toBe(200);
-    const ok = await send(`${base}/v1/classify`, { method: 'POST', headers: { ...bearer(KEY), 'content-type': 'image/jpeg' }, body: sample });
+    const ok = await send(`${base}/v1/classify`, {
+      method: 'POST',
+      headers: { ...bearer(KEY), 'content-type': 'image/jpeg' },
+      body: sample,
+    });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.json<RecordJson>().scales?.map((s) => s.scale)).toEqual([384]);
     expect((await send(`${base}/v1/models`, { headers: bearer('another-key') })).status).toBe(200);
@@ -56,7 +67,11 @@ describe('CORS', () => {
     const preflight = (origin: string) =>
       send(`${base}/v1/classify`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       });
     const allowed = await preflight(ORIGIN);
     expect(allowed.status).toBe(204);
@@ -86,7 +101,9 @@ describe('GET /openapi.json', () => {
     for (const { method, url } of routes) {
       expect(doc.paths[url]?.[method.toLowerCase()], `${method} ${url} is not documented`).toBeDefined();
     }
-    const documented = Object.entries(doc.paths).flatMap(([url, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${url}`));
+    const documented = Object.entries(doc.paths).flatMap(([url, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${url}`),
+    );
     expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.url}`).sort());
     expect(doc.security).toEqual([{ bearer: [] }]);
   });

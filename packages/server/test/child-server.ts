@@ -26,7 +26,9 @@ export async function startChildServer(args: string[], env: Record<string, strin
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString('utf8');
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`blurgate serve did not start within 60 s:\n${err}`)), 60_000);
     child.stderr.on('data', (c: Buffer) => {

@@ -37,7 +37,12 @@ export function send(
       res.on('error', reject);
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, text, json: <T>() => JSON.parse(text) as T });
+        resolvePromise({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json: <T>() => JSON.parse(text) as T,
+        });
       });
     });
     let answered = false;
@@ -69,7 +74,9 @@ export interface RecordJson {
 }
 
 /** A multipart/form-data body with one file part per entry, as a browser form sends it. */
-export async function multipartBody(files: { name: string; type: string; bytes: Uint8Array }[]): Promise<{ body: Buffer; type: string }> {
+export async function multipartBody(
+  files: { name: string; type: string; bytes: Uint8Array }[],
+): Promise<{ body: Buffer; type: string }> {
   const form = new FormData();
   for (const f of files) form.append('file', new Blob([f.bytes], { type: f.type }), f.name);
   const encoded = new Response(form);

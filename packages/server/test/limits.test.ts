@@ -21,7 +21,10 @@ const INFO: ClassifierInfo = {
 };
 
 /** A classifier that answers after `delayMs` (and whose model loads when `loaded` resolves). */
-function slowClassifier(delayMs: number, loaded: Promise<void> = Promise.resolve()): ImageClassifier & { started: number } {
+function slowClassifier(
+  delayMs: number,
+  loaded: Promise<void> = Promise.resolve(),
+): ImageClassifier & { started: number } {
   const stub = {
     concurrency: 1,
     started: 0,
@@ -34,7 +37,13 @@ function slowClassifier(delayMs: number, loaded: Promise<void> = Promise.resolve
       await new Promise((r) => setTimeout(r, delayMs));
       return {
         status: 'ok' as const,
-        prediction: { label: 'sharp' as const, confidence: 0.9, probSharp: 0.9, probBlurred: 0.1, scales: [{ scale: 384, probSharp: 0.9, probBlurred: 0.1 }] },
+        prediction: {
+          label: 'sharp' as const,
+          confidence: 0.9,
+          probSharp: 0.9,
+          probBlurred: 0.1,
+          scales: [{ scale: 384, probSharp: 0.9, probBlurred: 0.1 }],
+        },
         timings: { classifyMs: delayMs },
       };
     },
@@ -49,9 +58,15 @@ const post = (base: string, body: Uint8Array | string, type = 'image/jpeg') =>
 describe('limits', () => {
   it('answers 503 TIMEOUT with Retry-After when a request takes longer than timeoutMs, and drops its queued images', async () => {
     const classifier = slowClassifier(600);
-    app = await buildServer({ classifier, limits: { timeoutMs: 200, maxQueue: 8, retryAfterSeconds: 3 }, processMetrics: false });
+    app = await buildServer({
+      classifier,
+      limits: { timeoutMs: 200, maxQueue: 8, retryAfterSeconds: 3 },
+      processMetrics: false,
+    });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const { body, type } = await multipartBody([1, 2, 3].map((i) => ({ name: `${i}.jpg`, type: 'image/jpeg', bytes: Buffer.from('x') })));
+    const { body, type } = await multipartBody(
+      [1, 2, 3].map((i) => ({ name: `${i}.jpg`, type: 'image/jpeg', bytes: Buffer.from('x') })),
+    );
     const answer = await post(base, body, type);
     expect(answer.status).toBe(503);
     expect(answer.headers['retry-after']).toBe('3');
@@ -63,7 +78,10 @@ describe('limits', () => {
   it('refuses a multipart request whose images do not all fit in the queue', async () => {
     app = await buildServer({ classifier: slowClassifier(10), limits: { maxQueue: 2 }, processMetrics: false });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const files = (n: number) => multipartBody(Array.from({ length: n }, (_, i) => ({ name: `${i}.jpg`, type: 'image/jpeg', bytes: Buffer.from('x') })));
+    const files = (n: number) =>
+      multipartBody(
+        Array.from({ length: n }, (_, i) => ({ name: `${i}.jpg`, type: 'image/jpeg', bytes: Buffer.from('x') })),
+      );
     const fits = await files(3); // 1 running + 2 waiting
     expect((await post(base, fits.body, fits.type)).status).toBe(200);
     const tooMany = await files(4);
@@ -106,13 +124,23 @@ describe('limits', () => {
     const sample = await readFile(join(SAMPLES, 'sharp-opencv_digits_002.jpg'));
     const byDefault = (await post(base, sample)).json<RecordJson>();
     expect(byDefault.scales?.map((s) => s.scale)).toEqual([384]);
-    const two = (await send(`${base}/v1/classify?scales=256,512`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: sample })).json<RecordJson>();
+    const two = (
+      await send(`${base}/v1/classify?scales=256,512`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: sample,
+      })
+    ).json<RecordJson>();
     expect(two.scales?.map((s) => s.scale)).toEqual([256, 512]);
     expect((await send(`${base}/v1/models`)).json<{ execution: { mode: string } }>().execution.mode).toBe('in-process');
   });
 
   it('multipart: 413 for a file over the body limit, for parts over it together, and for too many files', async () => {
-    app = await buildServer({ classifier: slowClassifier(1), limits: { maxBodyBytes: 1000, maxFiles: 2 }, processMetrics: false });
+    app = await buildServer({
+      classifier: slowClassifier(1),
+      limits: { maxBodyBytes: 1000, maxFiles: 2 },
+      processMetrics: false,
+    });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const part = (bytes: number, i = 0) => ({ name: `${i}.jpg`, type: 'image/jpeg', bytes: Buffer.alloc(bytes, 1) });
     for (const files of [[part(2000)], [part(600, 1), part(600, 2)], [part(10, 1), part(10, 2), part(10, 3)]]) {
@@ -126,7 +154,9 @@ describe('limits', () => {
   });
 
   it('refuses bad options', async () => {
-    await expect(buildServer({ classifier: slowClassifier(1), limits: { maxBodyBytes: 0 } })).rejects.toThrow(/maxBodyBytes/);
+    await expect(buildServer({ classifier: slowClassifier(1), limits: { maxBodyBytes: 0 } })).rejects.toThrow(
+      /maxBodyBytes/,
+    );
     await expect(buildServer({ limits: {} })).rejects.toThrow(/exactly one of/);
     await expect(buildServer({ classifier: slowClassifier(1), apiKeys: [''] })).rejects.toThrow(/empty key/);
   });

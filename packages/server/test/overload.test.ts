@@ -24,9 +24,16 @@ const rss = async (): Promise<number> => {
 
 beforeAll(async () => {
   sample = await readFile(join(SAMPLES, 'blurred-opencv_board_000.jpg'));
-  app = await buildServer({ pool: { model: TINY_4CH, workers: 1 }, limits: { maxQueue: MAX_QUEUE, retryAfterSeconds: 2 } });
+  app = await buildServer({
+    pool: { model: TINY_4CH, workers: 1 },
+    limits: { maxQueue: MAX_QUEUE, retryAfterSeconds: 2 },
+  });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const first = await send(`${base}/v1/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: sample });
+  const first = await send(`${base}/v1/classify`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body: sample,
+  });
   expected = first.json<RecordJson>();
   expect(expected.status).toBe('ok');
 });
@@ -36,7 +43,8 @@ afterAll(async () => {
 
 function header(headers: unknown, name: string): string | undefined {
   if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
+    for (let i = 0; i + 1 < headers.length; i += 2)
+      if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
     return undefined;
   }
   const value = (headers as Record<string, unknown> | undefined)?.[name];

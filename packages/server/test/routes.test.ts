@@ -4,7 +4,16 @@ import { createBlurGate } from '@blurgate/node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../dist/index.js';
-import { type ErrorJson, IMAGES, multipartBody, pngHeaderOnly, type RecordJson, SAMPLES, send, TINY_4CH } from './helpers.js';
+import {
+  type ErrorJson,
+  IMAGES,
+  multipartBody,
+  pngHeaderOnly,
+  type RecordJson,
+  SAMPLES,
+  send,
+  TINY_4CH,
+} from './helpers.js';
 
 // A real server on a worker pool (the way `blurgate serve` runs), on 127.0.0.1 and a free port.
 let app: FastifyInstance;
@@ -58,7 +67,9 @@ describe('POST /v1/classify', () => {
     const strict = (await classify(sample, 'image/jpeg', '?fast=1&confidence-threshold=0.99')).json<RecordJson>();
     expect(strict.label).toBe('uncertain');
     expect(strict.prob_blurred).toBe(fast.prob_blurred);
-    const lenient = (await classify(sample, 'image/jpeg', '?fast=1&blur-threshold=0.9&confidence-threshold=0.5')).json<RecordJson>();
+    const lenient = (
+      await classify(sample, 'image/jpeg', '?fast=1&blur-threshold=0.9&confidence-threshold=0.5')
+    ).json<RecordJson>();
     expect(lenient.label).toBe('sharp');
     expectError(await classify(sample, 'image/jpeg', '?fast=1&scales=384'), 400, 'INVALID_OPTION');
     expectError(await classify(sample, 'image/jpeg', '?scales=0,384'), 400, 'INVALID_OPTION');
@@ -108,7 +119,12 @@ describe('the other routes', () => {
   it('GET /v1/models names the model, its defaults and no server path', async () => {
     const answer = await send(`${base}/v1/models`);
     expect(answer.status).toBe(200);
-    const body = answer.json<{ model: Record<string, unknown>; runtime: string; scales: number[]; execution: { mode: string } }>();
+    const body = answer.json<{
+      model: Record<string, unknown>;
+      runtime: string;
+      scales: number[];
+      execution: { mode: string };
+    }>();
     expect(body.model).toMatchObject({ name: 'tiny-4ch', inputChannels: 4, manifest: null });
     expect(body.model).not.toHaveProperty('path');
     expect(body.runtime).toMatch(/^onnxruntime-node /);
@@ -130,7 +146,9 @@ describe('the other routes', () => {
     for (const stage of ['queue', 'decode', 'preprocessing', 'inference', 'classify']) {
       expect(text).toMatch(new RegExp(`blurgate_stage_duration_seconds_count\\{stage="${stage}"\\} [1-9]`));
     }
-    expect(text).toMatch(/blurgate_http_request_duration_seconds_bucket\{le="[\d.]+",route="\/v1\/classify",method="POST"\}/);
+    expect(text).toMatch(
+      /blurgate_http_request_duration_seconds_bucket\{le="[\d.]+",route="\/v1\/classify",method="POST"\}/,
+    );
     expect(text).toMatch(/^blurgate_queue_depth 0$/m);
     expect(text).toMatch(/^blurgate_in_flight_images 0$/m);
     expect(text).toMatch(/^blurgate_process_resident_memory_bytes \d+/m);

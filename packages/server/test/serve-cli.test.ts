@@ -38,7 +38,9 @@ describe('blurgate serve', () => {
     expect(file).toBe('-');
     expect(served).toEqual(expected);
     expect(model.name).toBe('blurgate-synth');
-    const models = (await send(`${server.url}/v1/models`)).json<{ model: { name: string; version: string; sha256: string } }>();
+    const models = (await send(`${server.url}/v1/models`)).json<{
+      model: { name: string; version: string; sha256: string };
+    }>();
     expect(model).toEqual({ name: models.model.name, version: models.model.version, sha256: models.model.sha256 });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
@@ -56,9 +58,9 @@ describe('blurgate serve', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
 
-    const missing = await run(process.execPath, [NODE_CLI, 'serve', '--port', '0', '--model', 'no-such-model'], { cwd: REPO }).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
+    const missing = await run(process.execPath, [NODE_CLI, 'serve', '--port', '0', '--model', 'no-such-model'], {
+      cwd: REPO,
+    }).catch((e: { code: number; stderr: string }) => e);
     expect((missing as { code: number }).code).toBe(2);
     expect((missing as { stderr: string }).stderr).toMatch(/no-such-model/);
   });

@@ -49,7 +49,10 @@ describe('SIGTERM during load', () => {
     // Let the load build up (some answers in, the queue busy), then ask the server to stop.
     while (answers.filter((a) => a.status === 200).length < 3) await new Promise((r) => setTimeout(r, 50));
     server.child.kill('SIGTERM');
-    const code = await Promise.race([server.exited, new Promise((r) => setTimeout(() => r('no exit within 30 s'), 30_000))]);
+    const code = await Promise.race([
+      server.exited,
+      new Promise((r) => setTimeout(() => r('no exit within 30 s'), 30_000)),
+    ]);
     stop = true;
     await Promise.all(clients);
     expect(code, server.stderr()).toBe(0);
@@ -60,16 +63,20 @@ describe('SIGTERM during load', () => {
     const completed = new Set(logs.filter((l) => l.msg === 'request completed').map((l) => String(l.reqId)));
     for (const id of incoming) expect(completed.has(id), `request ${id} was accepted but not answered`).toBe(true);
     const answeredIds = new Set(answers.filter((a) => a.status !== 'connection-error').map((a) => a.id));
-    for (const id of incoming.filter((i) => i.startsWith('load-'))) expect(answeredIds.has(id), `client lost ${id}`).toBe(true);
+    for (const id of incoming.filter((i) => i.startsWith('load-')))
+      expect(answeredIds.has(id), `client lost ${id}`).toBe(true);
 
     // The drain had work to finish: images in flight or waiting when SIGTERM came, answered afterwards.
-    const drain = logs.find((l) => l.msg === 'draining for shutdown') as { inFlight: number; waiting: number } | undefined;
+    const drain = logs.find((l) => l.msg === 'draining for shutdown') as
+      | { inFlight: number; waiting: number }
+      | undefined;
     expect(drain).toBeDefined();
     expect((drain?.inFlight ?? 0) + (drain?.waiting ?? 0)).toBeGreaterThan(0);
 
     for (const a of answers) {
       if (a.status === 200) expect(JSON.parse(a.body ?? '')).toEqual(expected);
-      else if (a.status === 503) expect(['OVERLOADED', 'SHUTTING_DOWN']).toContain((JSON.parse(a.body ?? '') as ErrorJson).error.code);
+      else if (a.status === 503)
+        expect(['OVERLOADED', 'SHUTTING_DOWN']).toContain((JSON.parse(a.body ?? '') as ErrorJson).error.code);
       else expect(a.status).toBe('connection-error');
     }
     // Nothing in the log holds image bytes: no body field, no long base64 or binary runs.

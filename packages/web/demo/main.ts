@@ -1,4 +1,11 @@
-import { freqAuxChannel, normalizeImage, type PixelImage, resizeBilinear, routePrediction, toRgb } from '@blurgate/core';
+import {
+  freqAuxChannel,
+  normalizeImage,
+  type PixelImage,
+  resizeBilinear,
+  routePrediction,
+  toRgb,
+} from '@blurgate/core';
 import { decodeImage } from '@blurgate/web';
 import { type BlurGateWorker, createBlurGateWorker } from '@blurgate/web/worker';
 
@@ -44,7 +51,10 @@ function loadModel(model: string | Uint8Array, name: string) {
         // Unticked: the model's manifest decides the scales (blurgate-synth: [384]); ticked: single scale 384.
         fast: $<HTMLInputElement>('fast').checked || undefined,
         onProgress: ({ loadedBytes, totalBytes }) =>
-          setStatus(`Loading ${name}: ${(loadedBytes / 1e6).toFixed(1)}${totalBytes ? ` of ${(totalBytes / 1e6).toFixed(1)}` : ''} MB`, 'loading'),
+          setStatus(
+            `Loading ${name}: ${(loadedBytes / 1e6).toFixed(1)}${totalBytes ? ` of ${(totalBytes / 1e6).toFixed(1)}` : ''} MB`,
+            'loading',
+          ),
       });
       const mode = gate.scales.length === 1 ? `single scale ${gate.scales[0]}` : `TTA over ${gate.scales.join(', ')}`;
       const source = gate.model.manifest ? 'from its manifest' : 'no manifest: the card defaults';
@@ -82,7 +92,9 @@ async function classifyFiles(files: readonly File[]) {
     else {
       card.probs = { sharp: result.probSharp, blurred: result.probBlurred };
       const rows = result.scales
-        .map((s) => `<tr><td>${s.scale}</td><td>${s.probSharp.toFixed(4)}</td><td>${s.probBlurred.toFixed(4)}</td></tr>`)
+        .map(
+          (s) => `<tr><td>${s.scale}</td><td>${s.probSharp.toFixed(4)}</td><td>${s.probBlurred.toFixed(4)}</td></tr>`,
+        )
         .join('');
       card.element.querySelector('.scales')!.innerHTML =
         `<tr><th>scale</th><th>p sharp</th><th>p blurred</th></tr>${rows}` +
@@ -126,7 +138,10 @@ function route(card: Card) {
   if (!card.probs) return;
   const confidenceThreshold = Number(slider.value);
   const blurThreshold = gate?.thresholds.blurThreshold ?? 0.5;
-  const { label, confidence } = routePrediction(card.probs.sharp, card.probs.blurred, { confidenceThreshold, blurThreshold });
+  const { label, confidence } = routePrediction(card.probs.sharp, card.probs.blurred, {
+    confidenceThreshold,
+    blurThreshold,
+  });
   const badge = card.element.querySelector('.label')!;
   badge.textContent = label;
   badge.className = `label ${label}`;
@@ -187,7 +202,9 @@ dropZone.addEventListener('drop', (event) => {
 
 $<HTMLButtonElement>('samples').addEventListener('click', async () => {
   const files = await Promise.all(
-    SAMPLES.map(async (name) => new File([await (await fetch(`./samples/${name}`)).blob()], name, { type: 'image/jpeg' })),
+    SAMPLES.map(
+      async (name) => new File([await (await fetch(`./samples/${name}`)).blob()], name, { type: 'image/jpeg' }),
+    ),
   );
   await classifyFiles(files);
 });

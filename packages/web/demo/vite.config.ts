@@ -34,7 +34,10 @@ function selfHostedFiles(): Plugin {
 }
 
 // COOP/COEP make the page cross-origin isolated, so onnxruntime-web can use WASM threads.
-const isolationHeaders = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 export default defineConfig({
   root: here('.'),

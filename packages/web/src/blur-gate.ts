@@ -110,6 +110,9 @@ export async function createBlurGate(options: BlurGateOptions): Promise<BlurGate
       path: url,
     },
     // core's WebAssembly SIMD kernels (inlined, no fetch) unless the caller brings a preprocessor.
-    options: { ...gateOptions, preprocessor: gateOptions.preprocessor ?? createPreprocessor({ wasm: await loadPreprocessKernels() }) },
+    options: {
+      ...gateOptions,
+      preprocessor: gateOptions.preprocessor ?? createPreprocessor({ wasm: await loadPreprocessKernels() }),
+    },
   });
 }

@@ -1,4 +1,11 @@
-import { type AbortSignalLike, assertPixelLimit, checkMaxPixels, ImageInputError, type PixelImage, throwIfAborted } from '@blurgate/core';
+import {
+  type AbortSignalLike,
+  assertPixelLimit,
+  checkMaxPixels,
+  ImageInputError,
+  type PixelImage,
+  throwIfAborted,
+} from '@blurgate/core';
 import { HEADER_PROBE_BYTES, readImageDimensions } from './image-header.js';
 
 /** Image inputs the browser gate accepts. Strings and URLs are fetched. */
@@ -67,7 +74,11 @@ export async function decodeImage(input: WebImageInput, options: DecodeImageOpti
     try {
       await input.decode();
     } catch (error) {
-      throw new ImageInputError('DECODE_FAILED', `The <img> (${input.currentSrc || input.src}) did not load or decode.`, { cause: error });
+      throw new ImageInputError(
+        'DECODE_FAILED',
+        `The <img> (${input.currentSrc || input.src}) did not load or decode.`,
+        { cause: error },
+      );
     }
     assertPixelLimit(input.naturalWidth, input.naturalHeight, maxPixels, 'the <img>');
     return decodeSource(input, signal, 'the <img>');
@@ -86,7 +97,12 @@ export async function decodeImage(input: WebImageInput, options: DecodeImageOpti
   );
 }
 
-async function decodeBlob(blob: Blob, maxPixels: number, signal: AbortSignalLike | undefined, name: string): Promise<PixelImage> {
+async function decodeBlob(
+  blob: Blob,
+  maxPixels: number,
+  signal: AbortSignalLike | undefined,
+  name: string,
+): Promise<PixelImage> {
   if (blob.size === 0) throw new ImageInputError('DECODE_FAILED', `${capitalise(name)} is empty (0 bytes).`);
   const head = new Uint8Array(await blob.slice(0, HEADER_PROBE_BYTES).arrayBuffer());
   const dims = readImageDimensions(head);
@@ -113,7 +129,11 @@ async function decodeBlob(blob: Blob, maxPixels: number, signal: AbortSignalLike
   }
 }
 
-async function decodeSource(source: ImageBitmapSource, signal: AbortSignalLike | undefined, name: string): Promise<PixelImage> {
+async function decodeSource(
+  source: ImageBitmapSource,
+  signal: AbortSignalLike | undefined,
+  name: string,
+): Promise<PixelImage> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(source, BITMAP_OPTIONS);
@@ -129,7 +149,8 @@ async function decodeSource(source: ImageBitmapSource, signal: AbortSignalLike |
 }
 
 function drawToPixels(bitmap: ImageBitmap, width: number, height: number): PixelImage {
-  if (width === 0 || height === 0) throw new ImageInputError('INVALID_IMAGE', 'The image has no pixels (0 width or height).');
+  if (width === 0 || height === 0)
+    throw new ImageInputError('INVALID_IMAGE', 'The image has no pixels (0 width or height).');
   const settings: CanvasRenderingContext2DSettings = { colorSpace: 'srgb', willReadFrequently: true };
   let context: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
   if (typeof OffscreenCanvas !== 'undefined') {
@@ -140,7 +161,11 @@ function drawToPixels(bitmap: ImageBitmap, width: number, height: number): Pixel
     canvas.height = height;
     context = canvas.getContext('2d', settings);
   }
-  if (!context) throw new ImageInputError('DECODE_FAILED', `The browser could not create a ${width}×${height} canvas to read the pixels.`);
+  if (!context)
+    throw new ImageInputError(
+      'DECODE_FAILED',
+      `The browser could not create a ${width}×${height} canvas to read the pixels.`,
+    );
   context.drawImage(bitmap, 0, 0);
   const imageData = context.getImageData(0, 0, width, height);
   return { data: new Uint8Array(imageData.data.buffer), width, height, channels: 4 };
@@ -152,10 +177,15 @@ async function fetchImage(url: string | URL, signal: AbortSignalLike | undefined
     response = await fetch(url, signal instanceof AbortSignal ? { signal } : {});
   } catch (error) {
     throwIfAborted(signal);
-    throw new ImageInputError('INPUT_NOT_FOUND', `Could not fetch the image at ${String(url)}: ${errorText(error)}`, { cause: error });
+    throw new ImageInputError('INPUT_NOT_FOUND', `Could not fetch the image at ${String(url)}: ${errorText(error)}`, {
+      cause: error,
+    });
   }
   if (!response.ok) {
-    throw new ImageInputError('INPUT_NOT_FOUND', `Could not fetch the image at ${String(url)}: HTTP ${response.status}.`);
+    throw new ImageInputError(
+      'INPUT_NOT_FOUND',
+      `Could not fetch the image at ${String(url)}: HTTP ${response.status}.`,
+    );
   }
   return response.blob();
 }

@@ -5,11 +5,22 @@
  * onnxruntime-web; the gate itself is `@blurgate/core`'s `createGate`, the same as in `@blurgate/node`.
  * `@blurgate/web/worker` runs the same gate in a Web Worker.
  */
-export { createWebRuntime, type WebRuntime, type WebRuntimeOptions, type WebExecutionProvider, type WasmPaths } from './web-runtime.js';
+export {
+  createWebRuntime,
+  type WebRuntime,
+  type WebRuntimeOptions,
+  type WebExecutionProvider,
+  type WasmPaths,
+} from './web-runtime.js';
 export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeImageOptions, type WebImageInput } from './decode-image.js';
 export { readImageDimensions, type ImageDimensions } from './image-header.js';
 export { loadPreprocessKernels } from './preprocess-kernels.js';
-export { loadModelBytes, type ModelInput, type ModelLoadProgress, type LoadModelBytesOptions } from './load-model-bytes.js';
+export {
+  loadModelBytes,
+  type ModelInput,
+  type ModelLoadProgress,
+  type LoadModelBytesOptions,
+} from './load-model-bytes.js';
 export {
   createBlurGate,
   type BlurGate,

@@ -1,4 +1,11 @@
-import { abortedError, assertModelCompatible, type ModelManifest, ModelError, parseModelManifest, throwIfAborted } from '@blurgate/core';
+import {
+  abortedError,
+  assertModelCompatible,
+  type ModelManifest,
+  ModelError,
+  parseModelManifest,
+  throwIfAborted,
+} from '@blurgate/core';
 
 /** The file name of a model's manifest, beside the ONNX file (as in the model store's folders). */
 export const MANIFEST_FILE = 'manifest.json';

@@ -22,17 +22,25 @@ export async function loadModelBytes(model: ModelInput, options: LoadModelBytesO
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
   if (typeof model !== 'string' && !(model instanceof URL)) {
-    throw new ModelError('MODEL_NOT_FOUND', 'model must be a URL (string or URL) or the ONNX bytes (Uint8Array or ArrayBuffer).');
+    throw new ModelError(
+      'MODEL_NOT_FOUND',
+      'model must be a URL (string or URL) or the ONNX bytes (Uint8Array or ArrayBuffer).',
+    );
   }
   let response: Response;
   try {
     response = await fetch(model, signal ? { signal } : {});
   } catch (error) {
     if (signal?.aborted) throw abortedError(signal, 'model loading');
-    throw new ModelError('MODEL_NOT_FOUND', `Could not fetch the model at ${String(model)}: ${errorText(error)}`, { cause: error });
+    throw new ModelError('MODEL_NOT_FOUND', `Could not fetch the model at ${String(model)}: ${errorText(error)}`, {
+      cause: error,
+    });
   }
   if (!response.ok) {
-    throw new ModelError('MODEL_NOT_FOUND', `Could not fetch the model at ${String(model)}: HTTP ${response.status} ${response.statusText}`.trim());
+    throw new ModelError(
+      'MODEL_NOT_FOUND',
+      `Could not fetch the model at ${String(model)}: HTTP ${response.status} ${response.statusText}`.trim(),
+    );
   }
   const length = Number(response.headers.get('content-length'));
   // With Content-Encoding the header counts compressed bytes while the stream yields decompressed ones.
@@ -56,7 +64,9 @@ export async function loadModelBytes(model: ModelInput, options: LoadModelBytesO
     }
   } catch (error) {
     if (signal?.aborted) throw abortedError(signal, 'model loading');
-    throw new ModelError('MODEL_NOT_FOUND', `The download of ${String(model)} broke off: ${errorText(error)}`, { cause: error });
+    throw new ModelError('MODEL_NOT_FOUND', `The download of ${String(model)} broke off: ${errorText(error)}`, {
+      cause: error,
+    });
   }
   const bytes = new Uint8Array(loadedBytes);
   let offset = 0;

@@ -73,7 +73,10 @@ export function createWebRuntime(options: WebRuntimeOptions = {}): WebRuntime {
     },
     async loadModel(modelBytes: Uint8Array): Promise<ModelSession> {
       if (!supportsWasmSimd()) {
-        throw new ModelError('RUNTIME_FAILED', 'This browser lacks WebAssembly SIMD, which onnxruntime-web needs. Use a current browser.');
+        throw new ModelError(
+          'RUNTIME_FAILED',
+          'This browser lacks WebAssembly SIMD, which onnxruntime-web needs. Use a current browser.',
+        );
       }
       backend = providers.includes('webgpu') && (await hasWebGpuAdapter()) ? 'webgpu' : 'wasm';
       const ort = await loadOrt(backend);
@@ -86,7 +89,9 @@ export function createWebRuntime(options: WebRuntimeOptions = {}): WebRuntime {
           graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         });
       } catch (error) {
-        throw new ModelError('RUNTIME_FAILED', `onnxruntime-web could not load the model: ${errorText(error)}`, { cause: error });
+        throw new ModelError('RUNTIME_FAILED', `onnxruntime-web could not load the model: ${errorText(error)}`, {
+          cause: error,
+        });
       }
       return wrapSession(ort, session);
     },

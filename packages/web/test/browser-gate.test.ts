@@ -60,14 +60,18 @@ async function classifyInBrowser(model: string, images: readonly string[], optio
 async function classifyInNode(model: string, images: readonly string[]) {
   const gate = await createNodeGate({ model: `${FIXTURES_DIR}models/${model}` });
   const results = [];
-  for await (const result of gate.classifyMany(images.map((name) => `${FIXTURES_DIR}images/${name}`))) results.push(result);
+  for await (const result of gate.classifyMany(images.map((name) => `${FIXTURES_DIR}images/${name}`)))
+    results.push(result);
   await gate.dispose();
   return results;
 }
 
 describe.each(MODELS)('@blurgate/web in Chromium with %s', (model) => {
-  it('gives @blurgate/node\'s TTA probabilities within 1e-4 and the same labels (5-scale TTA)', async () => {
-    const [{ results: web }, node] = await Promise.all([classifyInBrowser(model, OPAQUE_PNGS), classifyInNode(model, OPAQUE_PNGS)]);
+  it("gives @blurgate/node's TTA probabilities within 1e-4 and the same labels (5-scale TTA)", async () => {
+    const [{ results: web }, node] = await Promise.all([
+      classifyInBrowser(model, OPAQUE_PNGS),
+      classifyInNode(model, OPAQUE_PNGS),
+    ]);
     let worst = 0;
     let worstPerScale = 0;
     for (const [i, name] of OPAQUE_PNGS.entries()) {
@@ -102,7 +106,9 @@ describe.each(MODELS)('@blurgate/web in Chromium with %s', (model) => {
       expect(Math.abs(result.probBlurred! - reference.probBlurred), name).toBeLessThan(PYTORCH_TOLERANCE);
       expect(result.scales!.map((s) => s.scale)).toEqual(reference.scales.map((s) => s.scale));
       for (const [j, scale] of reference.scales.entries()) {
-        expect(Math.abs(result.scales![j]!.probBlurred - scale.probBlurred), `${name}@${scale.scale}`).toBeLessThan(PYTORCH_TOLERANCE);
+        expect(Math.abs(result.scales![j]!.probBlurred - scale.probBlurred), `${name}@${scale.scale}`).toBeLessThan(
+          PYTORCH_TOLERANCE,
+        );
       }
     }
     expect(pageErrors).toEqual([]);
@@ -136,7 +142,8 @@ describe('browser decoding', () => {
     const facts = await page.evaluate(
       async ({ fixtures }) => {
         const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
-        const at = (p: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(p.data.subarray((y * p.width + x) * 4, (y * p.width + x) * 4 + 3));
+        const at = (p: { data: Uint8Array; width: number }, x: number, y: number) =>
+          Array.from(p.data.subarray((y * p.width + x) * 4, (y * p.width + x) * 4 + 3));
         const jpeg = await web.decodeImage(`${fixtures}images/exif-orientation-6.jpg`);
         const png = await (await fetch(`${fixtures}images/flower.png`)).blob();
         const fromBlob = await web.decodeImage(png);
@@ -150,10 +157,18 @@ describe('browser decoding', () => {
         context.fillStyle = 'rgb(10, 200, 30)';
         context.fillRect(0, 0, 20, 10);
         const imageData = new ImageData(new Uint8ClampedArray(fromBlob.data), fromBlob.width, fromBlob.height);
-        const same = (a: { data: Uint8Array }, b: { data: Uint8Array }) => a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
+        const same = (a: { data: Uint8Array }, b: { data: Uint8Array }) =>
+          a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
         const fromFile = await web.decodeImage(new File([png], 'flower.png', { type: 'image/png' }));
         return {
-          jpeg: { width: jpeg.width, height: jpeg.height, topLeft: at(jpeg, 8, 8), topRight: at(jpeg, 56, 8), bottomLeft: at(jpeg, 8, 88), bottomRight: at(jpeg, 56, 88) },
+          jpeg: {
+            width: jpeg.width,
+            height: jpeg.height,
+            topLeft: at(jpeg, 8, 8),
+            topRight: at(jpeg, 56, 8),
+            bottomLeft: at(jpeg, 8, 88),
+            bottomRight: at(jpeg, 56, 88),
+          },
           bitmap: same(await web.decodeImage(bitmap), fromBlob),
           img: same(await web.decodeImage(img), fromBlob),
           imageData: same(await web.decodeImage(imageData), fromBlob),
@@ -166,13 +181,21 @@ describe('browser decoding', () => {
     );
     expect(facts.jpeg.width).toBe(64);
     expect(facts.jpeg.height).toBe(96);
-    const close = (actual: number[], expected: readonly number[]) => actual.every((v, i) => Math.abs(v - expected[i]!) <= 12);
+    const close = (actual: number[], expected: readonly number[]) =>
+      actual.every((v, i) => Math.abs(v - expected[i]!) <= 12);
     const quadrants = IMAGE_FACTS['exif-orientation-6.jpg']!.quadrants!;
     expect(close(facts.jpeg.topLeft, quadrants.topLeft), String(facts.jpeg.topLeft)).toBe(true);
     expect(close(facts.jpeg.topRight, quadrants.topRight), String(facts.jpeg.topRight)).toBe(true);
     expect(close(facts.jpeg.bottomLeft, quadrants.bottomLeft), String(facts.jpeg.bottomLeft)).toBe(true);
     expect(close(facts.jpeg.bottomRight, quadrants.bottomRight), String(facts.jpeg.bottomRight)).toBe(true);
-    expect(facts).toMatchObject({ bitmap: true, img: true, imageData: true, file: true, url: true, canvas: [10, 200, 30] });
+    expect(facts).toMatchObject({
+      bitmap: true,
+      img: true,
+      imageData: true,
+      file: true,
+      url: true,
+      canvas: [10, 200, 30],
+    });
   });
 
   it('loses RGB under transparent pixels (canvas premultiplies alpha): documented, not hidden', async () => {
@@ -203,7 +226,11 @@ describe('bad input in the browser', () => {
     const outcome = await page.evaluate(
       async ({ model, fixtures, ortDist }) => {
         const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
-        const gate = await web.createBlurGate({ model: `${fixtures}models/${model}`, runtime: web.createWebRuntime({ wasmPaths: ortDist }), fast: true });
+        const gate = await web.createBlurGate({
+          model: `${fixtures}models/${model}`,
+          runtime: web.createWebRuntime({ wasmPaths: ortDist }),
+          fast: true,
+        });
         // A PNG header claiming 30000×30000 pixels: refused from its first bytes, nothing is decoded.
         const huge = new Uint8Array(64);
         huge.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
@@ -236,12 +263,26 @@ describe('bad input in the browser', () => {
           () => 'resolved',
           (error: { code?: string }) => error.code,
         );
-        return { results: results.map((r) => (r.status === 'ok' ? { status: r.status, label: r.label } : { status: r.status, ...r.error })), aborted, afterDispose };
+        return {
+          results: results.map((r) =>
+            r.status === 'ok' ? { status: r.status, label: r.label } : { status: r.status, ...r.error },
+          ),
+          aborted,
+          afterDispose,
+        };
       },
       { model: MODELS[0], fixtures: FIXTURES, ortDist: ORT_DIST },
     );
     const codes = outcome.results.map((r) => ('code' in r ? r.code : r.status));
-    expect(codes).toEqual(['DECODE_FAILED', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'INPUT_NOT_FOUND', 'DECODE_FAILED', 'INVALID_IMAGE', 'ok']);
+    expect(codes).toEqual([
+      'DECODE_FAILED',
+      'DECODE_FAILED',
+      'IMAGE_TOO_LARGE',
+      'INPUT_NOT_FOUND',
+      'DECODE_FAILED',
+      'INVALID_IMAGE',
+      'ok',
+    ]);
     for (const r of outcome.results) if ('message' in r) expect(r.message.length).toBeGreaterThan(20);
     expect(outcome.results[2]).toMatchObject({ message: expect.stringContaining('30000×30000') });
     expect(outcome.aborted).toBe('ABORTED');
@@ -256,34 +297,67 @@ describe('model loading', () => {
       async ({ fixtures, ortDist }) => {
         const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const runtime = web.createWebRuntime({ wasmPaths: ortDist });
-        const failure = (error: { name?: string; code?: string; message?: string }) => ({ name: error.name, code: error.code, message: error.message });
+        const failure = (error: { name?: string; code?: string; message?: string }) => ({
+          name: error.name,
+          code: error.code,
+          message: error.message,
+        });
         const fiveChannels = await web
           .createBlurGate({ model: '/packages/web/test/fixtures/five-channel.onnx', runtime })
           .then(() => null, failure);
-        const missing = await web.createBlurGate({ model: `${fixtures}models/missing.onnx`, runtime }).then(() => null, failure);
+        const missing = await web
+          .createBlurGate({ model: `${fixtures}models/missing.onnx`, runtime })
+          .then(() => null, failure);
         const progress: { loadedBytes: number; totalBytes: number | null }[] = [];
         const bytes = new Uint8Array(await (await fetch(`${fixtures}models/tiny-4ch.onnx`)).arrayBuffer());
-        const gate = await web.createBlurGate({ model: `${fixtures}models/tiny-4ch.onnx`, runtime, onProgress: (p) => progress.push(p) });
+        const gate = await web.createBlurGate({
+          model: `${fixtures}models/tiny-4ch.onnx`,
+          runtime,
+          onProgress: (p) => progress.push(p),
+        });
         const fromBytes = await web.createBlurGate({ model: bytes.buffer, runtime, fast: true });
         const info = { url: gate.model, bytes: fromBytes.model, scales: fromBytes.scales, size: bytes.length };
         // Overlapping calls: the session's queue runs them one at a time, each gets its own answer.
         const concurrent = await Promise.all(
-          ['china-blurred.png', 'flower.png', 'texture.png'].map((name) => fromBytes.classify(`${fixtures}images/${name}`)),
+          ['china-blurred.png', 'flower.png', 'texture.png'].map((name) =>
+            fromBytes.classify(`${fixtures}images/${name}`),
+          ),
         );
         await gate.dispose();
         await fromBytes.dispose();
-        return { fiveChannels, missing, last: progress.at(-1), first: progress[0], info, concurrent: concurrent.map((p) => p.label) };
+        return {
+          fiveChannels,
+          missing,
+          last: progress.at(-1),
+          first: progress[0],
+          info,
+          concurrent: concurrent.map((p) => p.label),
+        };
       },
       { fixtures: FIXTURES, ortDist: ORT_DIST },
     );
-    expect(outcome.fiveChannels).toMatchObject({ name: 'ModelError', code: 'UNSUPPORTED_MODEL', message: expect.stringContaining('5') });
-    expect(outcome.missing).toMatchObject({ name: 'ModelError', code: 'MODEL_NOT_FOUND', message: expect.stringContaining('404') });
+    expect(outcome.fiveChannels).toMatchObject({
+      name: 'ModelError',
+      code: 'UNSUPPORTED_MODEL',
+      message: expect.stringContaining('5'),
+    });
+    expect(outcome.missing).toMatchObject({
+      name: 'ModelError',
+      code: 'MODEL_NOT_FOUND',
+      message: expect.stringContaining('404'),
+    });
     expect(outcome.first).toEqual({ loadedBytes: 0, totalBytes: outcome.info.size });
     expect(outcome.last).toEqual({ loadedBytes: outcome.info.size, totalBytes: outcome.info.size });
-    expect(outcome.info.url).toMatchObject({ name: 'tiny-4ch.onnx', inputChannels: 4, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(outcome.info.url).toMatchObject({
+      name: 'tiny-4ch.onnx',
+      inputChannels: 4,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(outcome.info.bytes).toMatchObject({ name: 'in-memory', path: null, sha256: outcome.info.url.sha256 });
     expect(outcome.info.scales).toEqual([384]);
-    expect(outcome.concurrent).toEqual(['china-blurred.png', 'flower.png', 'texture.png'].map((name) => REFERENCE.predictions[name]!.fast.label));
+    expect(outcome.concurrent).toEqual(
+      ['china-blurred.png', 'flower.png', 'texture.png'].map((name) => REFERENCE.predictions[name]!.fast.label),
+    );
   });
 });
 
@@ -304,12 +378,16 @@ describe('Web Worker entry', () => {
         const context = canvas.getContext('2d')!;
         context.drawImage(bitmap, 0, 0);
         const imageData = context.getImageData(0, 0, bitmap.width, bitmap.height);
-        const results = await collect(gate.classifyMany([blob, `${fixtures}images/texture-blurred.png`, imageData, new Blob(['nope'])]));
+        const results = await collect(
+          gate.classifyMany([blob, `${fixtures}images/texture-blurred.png`, imageData, new Blob(['nope'])]),
+        );
         await gate.dispose();
         return {
           channels: gate.model.inputChannels,
           progress,
-          results: results.map((r) => (r.status === 'ok' ? { label: r.label, probBlurred: r.probBlurred } : { code: r.error.code })),
+          results: results.map((r) =>
+            r.status === 'ok' ? { label: r.label, probBlurred: r.probBlurred } : { code: r.error.code },
+          ),
         };
       },
       { model: MODELS[1], fixtures: FIXTURES, ortDist: ORT_DIST },
@@ -319,7 +397,9 @@ describe('Web Worker entry', () => {
     expect(outcome.progress.at(-1)).toBeGreaterThan(100_000);
     for (const result of outcome.results.slice(0, 3)) {
       expect(result).toMatchObject({ label: reference.label });
-      expect(Math.abs((result as { probBlurred: number }).probBlurred - reference.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
+      expect(Math.abs((result as { probBlurred: number }).probBlurred - reference.probBlurred)).toBeLessThan(
+        PYTORCH_TOLERANCE,
+      );
     }
     expect(outcome.results[3]).toEqual({ code: 'DECODE_FAILED' });
     expect(pageErrors).toEqual([]);
@@ -333,7 +413,11 @@ describe('AbortSignal', () => {
         const { web, worker } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const model = `${fixtures}models/tiny-4ch.onnx`;
         const images = ['china.png', 'flower.png', 'texture.png'].map((name) => `${fixtures}images/${name}`);
-        const gate = await web.createBlurGate({ model, runtime: web.createWebRuntime({ wasmPaths: ortDist }), fast: true });
+        const gate = await web.createBlurGate({
+          model,
+          runtime: web.createWebRuntime({ wasmPaths: ortDist }),
+          fast: true,
+        });
         const controller = new AbortController();
         const seen: string[] = [];
         let batchError = '';
@@ -388,7 +472,10 @@ describe('cross-origin isolated page (COOP/COEP)', () => {
           const results = await collect(gate.classifyMany(images.map((name) => `${fixtures}images/${name}`)));
           await gate.dispose();
           // The worker is isolated too (it inherits COEP), so its onnxruntime-web starts its own WASM threads.
-          const inWorker = await worker.createBlurGateWorker({ model: `${fixtures}models/${model}`, runtime: { wasmPaths: ortDist, numThreads: 2 } });
+          const inWorker = await worker.createBlurGateWorker({
+            model: `${fixtures}models/${model}`,
+            runtime: { wasmPaths: ortDist, numThreads: 2 },
+          });
           const workerResult = await inWorker.classify(`${fixtures}images/${images[0]}`);
           await inWorker.dispose();
           return {
@@ -404,9 +491,13 @@ describe('cross-origin isolated page (COOP/COEP)', () => {
       expect(outcome.isolated).toBe(true);
       expect(outcome.threads).toBe(2);
       expect(outcome.workerRuntime).toMatch(/\(wasm, 2 threads\)/);
-      expect(Math.abs(outcome.workerProb - REFERENCE.predictions[OPAQUE_PNGS[0]]!.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
+      expect(Math.abs(outcome.workerProb - REFERENCE.predictions[OPAQUE_PNGS[0]]!.probBlurred)).toBeLessThan(
+        PYTORCH_TOLERANCE,
+      );
       for (const [i, name] of OPAQUE_PNGS.slice(0, 2).entries()) {
-        expect(Math.abs(outcome.results[i]! - REFERENCE.predictions[name]!.probBlurred)).toBeLessThan(PYTORCH_TOLERANCE);
+        expect(Math.abs(outcome.results[i]! - REFERENCE.predictions[name]!.probBlurred)).toBeLessThan(
+          PYTORCH_TOLERANCE,
+        );
       }
       expect(isolatedErrors).toEqual([]);
       await isolatedPage.close();

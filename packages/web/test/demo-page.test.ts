@@ -41,21 +41,30 @@ describe('demo page', () => {
     await page.evaluate((bytes) => {
       const transfer = new DataTransfer();
       transfer.items.add(new File([new Uint8Array(bytes)], 'texture-blurred.png', { type: 'image/png' }));
-      document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      document
+        .getElementById('drop-zone')!
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }, Array.from(dropped));
-    await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 2, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 2, undefined, {
+      timeout: 30_000,
+    });
 
-    const card = (name: string) => page.locator('.result', { has: page.locator('h2', { hasText: new RegExp(`^${name}$`) }) });
+    const card = (name: string) =>
+      page.locator('.result', { has: page.locator('h2', { hasText: new RegExp(`^${name}$`) }) });
     expect(await card('texture.png').locator('.label').textContent()).toBe(REFERENCE.predictions['texture.png']!.label);
-    expect(await card('texture-blurred.png').locator('.label').textContent()).toBe(REFERENCE.predictions['texture-blurred.png']!.label);
+    expect(await card('texture-blurred.png').locator('.label').textContent()).toBe(
+      REFERENCE.predictions['texture-blurred.png']!.label,
+    );
     expect(await card('texture.png').locator('table.scales tr').count()).toBe(1 + 5 + 1);
     // The FreqAux heat map was drawn (not left blank).
-    const heatPixels = await card('texture.png').locator('canvas.freq-aux').evaluate((canvas: HTMLCanvasElement) => {
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let lit = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i]! > 200) lit++;
-      return lit;
-    });
+    const heatPixels = await card('texture.png')
+      .locator('canvas.freq-aux')
+      .evaluate((canvas: HTMLCanvasElement) => {
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let lit = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i]! > 200) lit++;
+        return lit;
+      });
     expect(heatPixels).toBeGreaterThan(100);
 
     // Bad files: a corrupt PNG, a text file, a PNG header claiming 30000×30000 pixels.
@@ -71,8 +80,13 @@ describe('demo page', () => {
     await writeFile(path.join(scratch, 'corrupt.png'), corrupt);
     await writeFile(path.join(scratch, 'notes.txt'), 'not an image');
     await writeFile(path.join(scratch, 'huge.png'), huge);
-    await page.setInputFiles('#file-input', ['corrupt.png', 'notes.txt', 'huge.png'].map((f) => path.join(scratch, f)));
-    await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 5, undefined, { timeout: 30_000 });
+    await page.setInputFiles(
+      '#file-input',
+      ['corrupt.png', 'notes.txt', 'huge.png'].map((f) => path.join(scratch, f)),
+    );
+    await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 5, undefined, {
+      timeout: 30_000,
+    });
     expect(await card('corrupt.png').locator('.error').textContent()).toContain('DECODE_FAILED');
     expect(await card('notes.txt').locator('.error').textContent()).toContain('DECODE_FAILED');
     expect(await card('huge.png').locator('.error').textContent()).toContain('IMAGE_TOO_LARGE');
@@ -95,9 +109,14 @@ describe('demo page', () => {
     expect(await page.textContent('#status')).toContain('blurgate-synth 1.0.0');
     expect(await page.textContent('#status')).toContain('single scale 384');
     await page.click('#samples');
-    await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 4, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 4, undefined, {
+      timeout: 60_000,
+    });
     const shown = await page.locator('.result').evaluateAll((cards) =>
-      cards.map((card) => ({ name: card.querySelector('h2')?.textContent ?? '', label: card.querySelector('.label')?.textContent ?? '' })),
+      cards.map((card) => ({
+        name: card.querySelector('h2')?.textContent ?? '',
+        label: card.querySelector('.label')?.textContent ?? '',
+      })),
     );
     expect(shown).toHaveLength(4);
     for (const { name, label } of shown) expect(label, name).toBe(name.startsWith('sharp-') ? 'sharp' : 'blurred');
@@ -114,7 +133,9 @@ describe('demo page', () => {
     expect(await page.getAttribute('#out', 'data-state'), out ?? '').toBe('done');
     const result = JSON.parse(out!) as { label: string; probBlurred: number; runtime: string };
     expect(result.label).toBe(REFERENCE.predictions['texture-blurred.png']!.fast.label);
-    expect(Math.abs(result.probBlurred - REFERENCE.predictions['texture-blurred.png']!.fast.probBlurred)).toBeLessThan(3e-4);
+    expect(Math.abs(result.probBlurred - REFERENCE.predictions['texture-blurred.png']!.fast.probBlurred)).toBeLessThan(
+      3e-4,
+    );
     expect(pageErrors).toEqual([]);
   });
 });

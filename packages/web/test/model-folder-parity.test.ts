@@ -37,11 +37,19 @@ afterAll(async () => {
 });
 
 /** `createBlurGate` in Chromium with no gate options: only the model URL and where the WASM files are. */
-async function inBrowser(folder: string, images: readonly string[], extra: Record<string, unknown> = {}): Promise<Outcome> {
+async function inBrowser(
+  folder: string,
+  images: readonly string[],
+  extra: Record<string, unknown> = {},
+): Promise<Outcome> {
   return page.evaluate(
     async ({ modelUrl, images, fixtures, ortDist, extra }) => {
       const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
-      const gate = await web.createBlurGate({ model: modelUrl, runtime: web.createWebRuntime({ wasmPaths: ortDist }), ...extra });
+      const gate = await web.createBlurGate({
+        model: modelUrl,
+        runtime: web.createWebRuntime({ wasmPaths: ortDist }),
+        ...extra,
+      });
       const blobs = await Promise.all(images.map(async (name) => (await fetch(`${fixtures}images/${name}`)).blob()));
       const results = await collect(gate.classifyMany(blobs));
       await gate.dispose();
@@ -50,7 +58,11 @@ async function inBrowser(folder: string, images: readonly string[], extra: Recor
         model: { name, version, sha256, inputChannels, manifestName: manifest?.name ?? null },
         scales: gate.scales,
         thresholds: gate.thresholds,
-        results: results.map((r) => (r.status === 'ok' ? { status: r.status, label: r.label, probSharp: r.probSharp, probBlurred: r.probBlurred } : { status: r.status, code: r.error.code })),
+        results: results.map((r) =>
+          r.status === 'ok'
+            ? { status: r.status, label: r.label, probSharp: r.probSharp, probBlurred: r.probBlurred }
+            : { status: r.status, code: r.error.code },
+        ),
       };
     },
     { modelUrl: `/${folder}/model.onnx`, images, fixtures: FIXTURES, ortDist: ORT_DIST, extra },
@@ -61,11 +73,20 @@ async function inNode(folder: string, images: readonly string[]): Promise<Outcom
   const gate = await createNodeGate({ model: path.join(REPO_ROOT, folder) });
   const results: Outcome['results'] = [];
   for await (const r of gate.classifyMany(images.map((name) => path.join(FIXTURES_DIR, 'images', name)))) {
-    results.push(r.status === 'ok' ? { status: r.status, label: r.label, probSharp: r.probSharp, probBlurred: r.probBlurred } : { status: r.status, code: r.error.code });
+    results.push(
+      r.status === 'ok'
+        ? { status: r.status, label: r.label, probSharp: r.probSharp, probBlurred: r.probBlurred }
+        : { status: r.status, code: r.error.code },
+    );
   }
   await gate.dispose();
   const { name, version, sha256, inputChannels, manifest } = gate.model;
-  return { model: { name, version, sha256, inputChannels, manifestName: manifest?.name ?? null }, scales: gate.scales, thresholds: gate.thresholds, results };
+  return {
+    model: { name, version, sha256, inputChannels, manifestName: manifest?.name ?? null },
+    scales: gate.scales,
+    thresholds: gate.thresholds,
+    results,
+  };
 }
 
 describe.each(MODEL_FOLDERS)('the model folder %s with default options', (folder) => {
@@ -74,10 +95,18 @@ describe.each(MODEL_FOLDERS)('the model folder %s with default options', (folder
     const [web, node] = [await inBrowser(folder, OPAQUE_PNGS), await inNode(folder, OPAQUE_PNGS)];
     expect(node.scales).toEqual(manifest.scales);
     expect(web.scales).toEqual(manifest.scales);
-    expect(web.thresholds).toEqual({ confidenceThreshold: manifest.thresholds.confidence, blurThreshold: manifest.thresholds.blur });
+    expect(web.thresholds).toEqual({
+      confidenceThreshold: manifest.thresholds.confidence,
+      blurThreshold: manifest.thresholds.blur,
+    });
     expect(web.thresholds).toEqual(node.thresholds);
     expect(web.model).toEqual(node.model);
-    expect(web.model).toMatchObject({ name: manifest.name, version: manifest.version, sha256: manifest.sha256, manifestName: manifest.name });
+    expect(web.model).toMatchObject({
+      name: manifest.name,
+      version: manifest.version,
+      sha256: manifest.sha256,
+      manifestName: manifest.name,
+    });
     let worst = 0;
     for (const [i, name] of OPAQUE_PNGS.entries()) {
       const [w, n] = [web.results[i]!, node.results[i]!];
@@ -98,19 +127,25 @@ describe('manifests in the browser', () => {
     expect(bare.scales).toEqual([256, 320, 384, 448, 512]);
     expect(bare.model).toMatchObject({ name: 'model.onnx', version: 'unversioned', manifestName: null });
     const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, folder, 'manifest.json'), 'utf8'));
-    const given = await inBrowser(folder, OPAQUE_PNGS.slice(0, 1), { manifest: { ...manifest, scales: [320], thresholds: { confidence: 0.9, blur: 0.4 } } });
+    const given = await inBrowser(folder, OPAQUE_PNGS.slice(0, 1), {
+      manifest: { ...manifest, scales: [320], thresholds: { confidence: 0.9, blur: 0.4 } },
+    });
     expect(given.scales).toEqual([320]);
     expect(given.thresholds).toEqual({ confidenceThreshold: 0.9, blurThreshold: 0.4 });
     expect(given.model).toMatchObject({ name: manifest.name, version: manifest.version });
   });
 
-  it('refuses bytes that are not the manifest\'s (CHECKSUM_MISMATCH), a manifest of another channel count, and a bad manifest', async () => {
+  it("refuses bytes that are not the manifest's (CHECKSUM_MISMATCH), a manifest of another channel count, and a bad manifest", async () => {
     const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, folder, 'manifest.json'), 'utf8'));
     const outcome = await page.evaluate(
       async ({ modelUrl, fixtures, ortDist, manifest }) => {
         const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
         const runtime = web.createWebRuntime({ wasmPaths: ortDist });
-        const failure = (error: { name?: string; code?: string; message?: string }) => ({ name: error.name, code: error.code, message: error.message });
+        const failure = (error: { name?: string; code?: string; message?: string }) => ({
+          name: error.name,
+          code: error.code,
+          message: error.message,
+        });
         const wrongSha = await web
           .createBlurGate({ model: modelUrl, runtime, manifest: { ...manifest, sha256: 'b'.repeat(64) } })
           .then(() => null, failure);
@@ -121,14 +156,27 @@ describe('manifests in the browser', () => {
             manifest: { ...manifest, inputChannels: 4, preprocessing: { ...manifest.preprocessing, freqAux: 'core' } },
           })
           .then(() => null, failure);
-        const invalid = await web.createBlurGate({ model: modelUrl, runtime, manifest: { ...manifest, scales: 'all' } }).then(() => null, failure);
+        const invalid = await web
+          .createBlurGate({ model: modelUrl, runtime, manifest: { ...manifest, scales: 'all' } })
+          .then(() => null, failure);
         return { wrongSha, fourChannels, invalid };
       },
       { modelUrl: `/${folder}/model.onnx`, fixtures: FIXTURES, ortDist: ORT_DIST, manifest },
     );
-    expect(outcome.wrongSha).toMatchObject({ name: 'ModelError', code: 'CHECKSUM_MISMATCH', message: expect.stringContaining(manifest.sha256) });
-    expect(outcome.fourChannels).toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringContaining('manifest says 4 input channels but the model takes 3') });
-    expect(outcome.invalid).toMatchObject({ name: 'ModelError', code: 'INVALID_MANIFEST', message: expect.stringContaining('"scales"') });
+    expect(outcome.wrongSha).toMatchObject({
+      name: 'ModelError',
+      code: 'CHECKSUM_MISMATCH',
+      message: expect.stringContaining(manifest.sha256),
+    });
+    expect(outcome.fourChannels).toMatchObject({
+      code: 'UNSUPPORTED_MODEL',
+      message: expect.stringContaining('manifest says 4 input channels but the model takes 3'),
+    });
+    expect(outcome.invalid).toMatchObject({
+      name: 'ModelError',
+      code: 'INVALID_MANIFEST',
+      message: expect.stringContaining('"scales"'),
+    });
     expect(pageErrors).toEqual([]);
   });
 
@@ -140,7 +188,10 @@ describe('manifests in the browser', () => {
       await copyFile(path.join(FIXTURES_DIR, 'models', 'tiny-3ch.onnx'), path.join(dir, 'other.onnx'));
       const outcome = await other.page.evaluate(async (ortDist) => {
         const { web } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
-        const gate = await web.createBlurGate({ model: '/other/other.onnx', runtime: web.createWebRuntime({ wasmPaths: ortDist }) });
+        const gate = await web.createBlurGate({
+          model: '/other/other.onnx',
+          runtime: web.createWebRuntime({ wasmPaths: ortDist }),
+        });
         await gate.dispose();
         return { name: gate.model.name, manifest: gate.model.manifest, scales: gate.scales };
       }, ORT_DIST);
@@ -161,10 +212,12 @@ describe('manifests in the browser', () => {
         const gate = await worker.createBlurGateWorker({ model: modelUrl, runtime: { wasmPaths: ortDist } });
         const info = { scales: gate.scales, name: gate.model.name, version: gate.model.version };
         await gate.dispose();
-        const afterDispose = await gate.classifyPixels({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64, channels: 3 }).then(
-          () => 'resolved',
-          (error: { code?: string }) => error.code,
-        );
+        const afterDispose = await gate
+          .classifyPixels({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64, channels: 3 })
+          .then(
+            () => 'resolved',
+            (error: { code?: string }) => error.code,
+          );
         return { ...info, afterDispose };
       },
       { modelUrl: `/${MODEL_FOLDERS[0]}/model.onnx`, ortDist: ORT_DIST },

@@ -62,7 +62,9 @@ async function inPage(image: string, scale: number, resize: readonly [number, nu
       let worstAuxVsJs = 0;
       for (let i = plane * 3; i < plane * 4; i++) worstAuxVsJs = Math.max(worstAuxVsJs, Math.abs(a[i] - b[i]));
       const hex = async (bytes: Uint8Array) =>
-        Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)), (x) => x.toString(16).padStart(2, '0')).join('');
+        Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)), (x) =>
+          x.toString(16).padStart(2, '0'),
+        ).join('');
       const resized = fast.prepare(decoded).resized(resize[0], resize[1]);
       return {
         backend: fast.backend,

@@ -55,10 +55,14 @@ describe('README browser examples', () => {
         return file;
       }),
     );
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(WEB_DIR, 'tsconfig.json'), {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: () => undefined,
-    });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      path.join(WEB_DIR, 'tsconfig.json'),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: () => undefined,
+      },
+    );
     const program = ts.createProgram(files, config!.options);
     const problems = ts
       .getPreEmitDiagnostics(program)
@@ -66,18 +70,22 @@ describe('README browser examples', () => {
     expect(problems).toEqual([]);
   });
 
-  it.each(EXAMPLES.map((example) => [example.where, example] as const))('%s runs in Chromium as written', async (_where, example) => {
-    const { page, pageErrors } = await harness.browser.newPage();
-    await page.goto(`${harness.server.url}${HARNESS_PATH}`);
-    await page.waitForFunction(() => 'blurgate' in globalThis);
-    const js = ts.transpileModule(example.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
-    const imports = js.split('\n').filter((line) => /^import\s/.test(line));
-    const body = js.split('\n').filter((line) => !/^import\s/.test(line));
-    const logs: string[] = [];
-    page.on('console', (message) => logs.push(message.text()));
-    await page.addScriptTag({
-      type: 'module',
-      content: `${imports.join('\n')}
+  it.each(EXAMPLES.map((example) => [example.where, example] as const))(
+    '%s runs in Chromium as written',
+    async (_where, example) => {
+      const { page, pageErrors } = await harness.browser.newPage();
+      await page.goto(`${harness.server.url}${HARNESS_PATH}`);
+      await page.waitForFunction(() => 'blurgate' in globalThis);
+      const js = ts.transpileModule(example.code, {
+        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+      }).outputText;
+      const imports = js.split('\n').filter((line) => /^import\s/.test(line));
+      const body = js.split('\n').filter((line) => !/^import\s/.test(line));
+      const logs: string[] = [];
+      page.on('console', (message) => logs.push(message.text()));
+      await page.addScriptTag({
+        type: 'module',
+        content: `${imports.join('\n')}
 ${PRELUDE}
 try {
 ${body.join('\n')}
@@ -85,11 +93,16 @@ ${body.join('\n')}
 } catch (error) {
   window.exampleOutcome = { ok: false, error: String(error?.name) + ': ' + String(error?.message) };
 }`,
-    });
-    await page.waitForFunction(() => 'exampleOutcome' in globalThis, undefined, { timeout: 60_000 });
-    const outcome = await page.evaluate(() => (globalThis as unknown as { exampleOutcome: { ok: boolean; error?: string; alerts?: string[] } }).exampleOutcome);
-    expect(outcome, JSON.stringify({ outcome, logs })).toMatchObject({ ok: true });
-    expect(pageErrors).toEqual([]);
-    await page.close();
-  });
+      });
+      await page.waitForFunction(() => 'exampleOutcome' in globalThis, undefined, { timeout: 60_000 });
+      const outcome = await page.evaluate(
+        () =>
+          (globalThis as unknown as { exampleOutcome: { ok: boolean; error?: string; alerts?: string[] } })
+            .exampleOutcome,
+      );
+      expect(outcome, JSON.stringify({ outcome, logs })).toMatchObject({ ok: true });
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    },
+  );
 });

@@ -60,7 +60,9 @@ export async function runOk(
 ): Promise<CommandResult> {
   const result = await run(command, args, cwd, env);
   if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${cwd}) exited ${result.code}:\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result;
 }

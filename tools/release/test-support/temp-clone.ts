@@ -11,7 +11,10 @@ export interface TempClone {
   commitAll(message: string): Promise<void>;
 }
 
-async function patchPackageJson(file: string, patch: (json: Record<string, unknown>) => string | null): Promise<string | null> {
+async function patchPackageJson(
+  file: string,
+  patch: (json: Record<string, unknown>) => string | null,
+): Promise<string | null> {
   const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   const note = patch(json);
   if (note) await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
@@ -27,7 +30,11 @@ async function patchPackageJson(file: string, patch: (json: Record<string, unkno
  * @blurgate/node's `files`; `repository` and `publishConfig` for a real publish), the clone gets it and
  * `patched` says so: the release itself refuses such a repository, which the tests do not need to show again.
  */
-export async function makeTempClone(sourceRoot: string, dir: string, options: { publishMetadata: boolean }): Promise<TempClone> {
+export async function makeTempClone(
+  sourceRoot: string,
+  dir: string,
+  options: { publishMetadata: boolean },
+): Promise<TempClone> {
   await runOk('git', ['clone', '--quiet', '--no-hardlinks', sourceRoot, dir], sourceRoot);
   await runOk('git', ['config', 'user.email', 'release-test@blurgate.invalid'], dir);
   await runOk('git', ['config', 'user.name', 'release test'], dir);
@@ -51,7 +58,11 @@ export async function makeTempClone(sourceRoot: string, dir: string, options: { 
       const note = await patchPackageJson(join(dir, 'packages', name, 'package.json'), (json) => {
         const added: string[] = [];
         if (!json['repository']) {
-          json['repository'] = { type: 'git', url: 'git+https://example.invalid/blurgate.git', directory: `packages/${name}` };
+          json['repository'] = {
+            type: 'git',
+            url: 'git+https://example.invalid/blurgate.git',
+            directory: `packages/${name}`,
+          };
           added.push('repository');
         }
         if ((json['publishConfig'] as { access?: string } | undefined)?.access !== 'public') {

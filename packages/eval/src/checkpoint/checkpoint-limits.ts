@@ -31,5 +31,8 @@ export const DEFAULT_CHECKPOINT_LIMITS: CheckpointLimits = Object.freeze({
 
 /** The `CHECKPOINT_LIMIT` refusal: `what` says which limit and by how much. */
 export function checkpointLimit(what: string): BlurgateError {
-  return new BlurgateError('CHECKPOINT_LIMIT', `checkpoint refused: ${what}; if you trust this file, raise the limit (--max-checkpoint-memory, or readCheckpoint's limits option)`);
+  return new BlurgateError(
+    'CHECKPOINT_LIMIT',
+    `checkpoint refused: ${what}; if you trust this file, raise the limit (--max-checkpoint-memory, or readCheckpoint's limits option)`,
+  );
 }

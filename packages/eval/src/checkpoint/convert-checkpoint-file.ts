@@ -70,20 +70,31 @@ async function assertManifestIsFree(manifestPath: string, onnxPath: string): Pro
  * @throws {@link BlurgateError} `CONVERSION_FAILED` when the folder's `manifest.json` describes another model
  *   file (nothing is written), or the conversion's own errors (`UNSAFE_CHECKPOINT`, ...).
  */
-export async function convertCheckpointFile(checkpointPath: string, onnxPath: string, options: ConvertFileOptions = {}): Promise<ConvertedFiles> {
+export async function convertCheckpointFile(
+  checkpointPath: string,
+  onnxPath: string,
+  options: ConvertFileOptions = {},
+): Promise<ConvertedFiles> {
   const manifestPath = join(dirname(onnxPath), MANIFEST_FILE);
   await assertManifestIsFree(manifestPath, onnxPath);
   // A checkpoint larger than what may be inflated cannot be read within the limits: refuse it unread.
   const maxBytes = options.limits?.maxInflatedBytes ?? DEFAULT_CHECKPOINT_LIMITS.maxInflatedBytes;
   const { size } = await stat(checkpointPath);
-  if (size > maxBytes) throw checkpointLimit(`${basename(checkpointPath)} is ${size} bytes, more than the ${maxBytes} bytes it may inflate to`);
+  if (size > maxBytes)
+    throw checkpointLimit(
+      `${basename(checkpointPath)} is ${size} bytes, more than the ${maxBytes} bytes it may inflate to`,
+    );
   const bytes = new Uint8Array(await readFile(checkpointPath));
   const checkpointSha256 = sha256Hex(bytes);
   const converted = await convertCheckpoint(bytes, options);
   const source: ModelSource =
     options.source?.kind === 'huggingface'
       ? { ...options.source, sha256: options.source.sha256 ?? checkpointSha256 }
-      : options.source ?? { kind: 'training', recipe: `converted from ${basename(checkpointPath)}`, checkpointSha256 };
+      : (options.source ?? {
+          kind: 'training',
+          recipe: `converted from ${basename(checkpointPath)}`,
+          checkpointSha256,
+        });
   const manifest = convertedModelManifest(converted, {
     ...(options.name === undefined ? {} : { name: options.name }),
     ...(options.version === undefined ? {} : { version: options.version }),

@@ -27,10 +27,14 @@ export interface ConvertedManifestOptions {
  * The manifest of a freshly converted model (docs/reference-arithmetic.md §6): the reference's preprocessing, default
  * scales and thresholds, labels, the given source, and no metrics yet. Validated with core's parser.
  */
-export function convertedModelManifest(converted: Pick<ConvertedModel, 'architecture' | 'inputChannels'>, options: ConvertedManifestOptions): ModelManifest {
+export function convertedModelManifest(
+  converted: Pick<ConvertedModel, 'architecture' | 'inputChannels'>,
+  options: ConvertedManifestOptions,
+): ModelManifest {
   const manifest: ModelManifest = {
     schemaVersion: 1,
-    name: options.name ?? (converted.architecture === 'mobilenet_v3_large' ? 'blurgate-mnv3-large' : 'blurgate-mnv3-small'),
+    name:
+      options.name ?? (converted.architecture === 'mobilenet_v3_large' ? 'blurgate-mnv3-large' : 'blurgate-mnv3-small'),
     version: options.version ?? '0.0.0-local',
     description:
       options.description ??

@@ -28,22 +28,53 @@ export function buildFreqAux(graph: OnnxGraph, sd: StateDictReader, input: strin
   const c = (hint: string, dims: readonly number[], values: Float32Array): string => graph.constant(hint, dims, values);
 
   // rgb = x * std + mean (undo the ImageNet normalisation)
-  const rgb = graph.node('Add', [graph.node('Mul', [input, c('freq_aux_std', [1, 3, 1, 1], std)]), c('freq_aux_mean', [1, 3, 1, 1], mean)], {}, 'rgb');
+  const rgb = graph.node(
+    'Add',
+    [graph.node('Mul', [input, c('freq_aux_std', [1, 3, 1, 1], std)]), c('freq_aux_mean', [1, 3, 1, 1], mean)],
+    {},
+    'rgb',
+  );
   // luma = sum over channels of rgb * rgb2gray (Mul + ReduceSum, the reference's order of operations)
-  const luma = graph.node('ReduceSum', [graph.node('Mul', [rgb, c('freq_aux_rgb2gray', [1, 3, 1, 1], gray)]), graph.constantInt64('axis_c', [1])], { keepdims: 1 }, 'luma');
-  const laplacian = graph.node('Conv', [luma, c('freq_aux_kernel', [1, 1, 3, 3], kernel)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 'laplacian');
+  const luma = graph.node(
+    'ReduceSum',
+    [graph.node('Mul', [rgb, c('freq_aux_rgb2gray', [1, 3, 1, 1], gray)]), graph.constantInt64('axis_c', [1])],
+    { keepdims: 1 },
+    'luma',
+  );
+  const laplacian = graph.node(
+    'Conv',
+    [luma, c('freq_aux_kernel', [1, 1, 3, 3], kernel)],
+    { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    'laplacian',
+  );
   const magnitude = graph.node('Abs', [laplacian], {}, 'magnitude');
   // Reductions over all H·W values run in two stages (each row, then the rows): one float32 pass over
   // 262 144 values drifts by ~1e-5 relative, which moved logits by ~1e-4; PyTorch accumulates in double.
   const rowMean = graph.node('ReduceMean', [magnitude], { axes: [3], keepdims: 1 }, 'row_mean');
   const mu = graph.node('ReduceMean', [rowMean], { axes: [1, 2], keepdims: 1 }, 'mean');
   const centred = graph.node('Sub', [magnitude, mu], {}, 'centred');
-  const rowSquares = graph.node('ReduceSum', [graph.node('Mul', [centred, centred]), graph.constantInt64('axis_w', [3])], { keepdims: 1 }, 'row_squares');
-  const sumSquares = graph.node('ReduceSum', [rowSquares, graph.constantInt64('axes_ch', [1, 2])], { keepdims: 1 }, 'sum_squares');
+  const rowSquares = graph.node(
+    'ReduceSum',
+    [graph.node('Mul', [centred, centred]), graph.constantInt64('axis_w', [3])],
+    { keepdims: 1 },
+    'row_squares',
+  );
+  const sumSquares = graph.node(
+    'ReduceSum',
+    [rowSquares, graph.constantInt64('axes_ch', [1, 2])],
+    { keepdims: 1 },
+    'sum_squares',
+  );
   // N = H·W, read from the dynamic shape; unbiased variance divides by N − 1
   const hw = graph.node(
     'Cast',
-    [graph.node('Slice', [graph.node('Shape', [magnitude]), graph.constantInt64('hw_start', [2]), graph.constantInt64('hw_end', [4])])],
+    [
+      graph.node('Slice', [
+        graph.node('Shape', [magnitude]),
+        graph.constantInt64('hw_start', [2]),
+        graph.constantInt64('hw_end', [4]),
+      ]),
+    ],
     { to: 1 },
     'hw',
   );

@@ -2,7 +2,13 @@
 export { convertCheckpoint, convertStateDict, type ConvertOptions, type ConvertedModel } from './convert-checkpoint.js';
 export { readCheckpoint, readCheckpointObject } from './read-checkpoint.js';
 export { type CheckpointLimits, DEFAULT_CHECKPOINT_LIMITS } from './checkpoint-limits.js';
-export { restrictedUnpickle, PickleDict, type PickleCallable, type PickleValue, type UnpickleOptions } from './restricted-unpickler.js';
+export {
+  restrictedUnpickle,
+  PickleDict,
+  type PickleCallable,
+  type PickleValue,
+  type UnpickleOptions,
+} from './restricted-unpickler.js';
 export type { CheckpointTensor, StateDict, TorchDtype } from './tensor.js';
 export {
   ARCHITECTURES,

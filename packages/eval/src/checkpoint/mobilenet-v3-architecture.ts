@@ -15,8 +15,22 @@ export interface InvertedResidualSpec {
   readonly out: number;
 }
 
-function spec(kernel: 3 | 5, expanded: number, out: number, se: 'yes' | 'no', act: 'RE' | 'HS', stride: 1 | 2): InvertedResidualSpec {
-  return { kernel, expanded, out, squeezeExcite: se === 'yes', activation: act === 'RE' ? 'relu' : 'hardswish', stride };
+function spec(
+  kernel: 3 | 5,
+  expanded: number,
+  out: number,
+  se: 'yes' | 'no',
+  act: 'RE' | 'HS',
+  stride: 1 | 2,
+): InvertedResidualSpec {
+  return {
+    kernel,
+    expanded,
+    out,
+    squeezeExcite: se === 'yes',
+    activation: act === 'RE' ? 'relu' : 'hardswish',
+    stride,
+  };
 }
 
 /** torchvision `mobilenet_v3_large` blocks, features.1 … features.15. */

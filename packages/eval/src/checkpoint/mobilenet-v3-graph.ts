@@ -22,7 +22,10 @@ export function detectArchitecture(keys: Iterable<string>, prefix: string): Mobi
     if (match) indices.add(Number(match[1]));
   }
   const count = indices.size;
-  for (const [name, arch] of Object.entries(ARCHITECTURES) as [MobileNetV3Architecture, (typeof ARCHITECTURES)[MobileNetV3Architecture]][]) {
+  for (const [name, arch] of Object.entries(ARCHITECTURES) as [
+    MobileNetV3Architecture,
+    (typeof ARCHITECTURES)[MobileNetV3Architecture],
+  ][]) {
     const expected = arch.blocks.length + 2;
     if (count === expected && indices.has(expected - 1)) return name;
   }
@@ -72,7 +75,13 @@ interface ConvOptions {
 }
 
 /** A torchvision `Conv2dNormActivation` (`<name>.0` conv, `<name>.1` BatchNorm) as Conv(+activation). */
-function convBatchNorm(graph: OnnxGraph, sd: StateDictReader, x: string, name: string, o: ConvOptions): { out: string; channels: number } {
+function convBatchNorm(
+  graph: OnnxGraph,
+  sd: StateDictReader,
+  x: string,
+  name: string,
+  o: ConvOptions,
+): { out: string; channels: number } {
   const w = sd.float(`${name}.0.weight`, [o.outChannels, o.depthwise ? 1 : o.inChannels, o.kernel, o.kernel], o.why);
   const channels = w.shape[0] as number;
   if (o.depthwise && channels !== o.inChannels) {
@@ -95,14 +104,26 @@ function convBatchNorm(graph: OnnxGraph, sd: StateDictReader, x: string, name: s
   const conv = graph.node(
     'Conv',
     [x, wName, bName],
-    { kernel_shape: [o.kernel, o.kernel], strides: [o.stride, o.stride], pads: [pad, pad, pad, pad], group: o.depthwise ? channels : 1 },
+    {
+      kernel_shape: [o.kernel, o.kernel],
+      strides: [o.stride, o.stride],
+      pads: [pad, pad, pad, pad],
+      group: o.depthwise ? channels : 1,
+    },
     `${hint}_conv`,
   );
   return { out: activate(graph, conv, o.activation), channels };
 }
 
 /** torchvision `SqueezeExcitation`: pool, 1×1 conv + ReLU, 1×1 conv + hardsigmoid, scale. */
-function squeezeExcite(graph: OnnxGraph, sd: StateDictReader, x: string, name: string, channels: number, why: string): string {
+function squeezeExcite(
+  graph: OnnxGraph,
+  sd: StateDictReader,
+  x: string,
+  name: string,
+  channels: number,
+  why: string,
+): string {
   const fc1 = sd.float(`${name}.fc1.weight`, [null, channels, 1, 1], `squeeze-excite reduce of ${why}`);
   const squeeze = fc1.shape[0] as number;
   const fc1b = sd.float(`${name}.fc1.bias`, [squeeze], `squeeze-excite reduce of ${why}`);
@@ -112,14 +133,22 @@ function squeezeExcite(graph: OnnxGraph, sd: StateDictReader, x: string, name: s
   const pooled = graph.node('GlobalAveragePool', [x], {}, `${hint}_pool`);
   const reduced = graph.node(
     'Conv',
-    [pooled, graph.constant(`${hint}_fc1_w`, fc1.shape, fc1.values), graph.constant(`${hint}_fc1_b`, [squeeze], fc1b.values)],
+    [
+      pooled,
+      graph.constant(`${hint}_fc1_w`, fc1.shape, fc1.values),
+      graph.constant(`${hint}_fc1_b`, [squeeze], fc1b.values),
+    ],
     { kernel_shape: [1, 1] },
     `${hint}_fc1`,
   );
   const relu = graph.node('Relu', [reduced]);
   const expanded = graph.node(
     'Conv',
-    [relu, graph.constant(`${hint}_fc2_w`, fc2.shape, fc2.values), graph.constant(`${hint}_fc2_b`, [channels], fc2b.values)],
+    [
+      relu,
+      graph.constant(`${hint}_fc2_w`, fc2.shape, fc2.values),
+      graph.constant(`${hint}_fc2_b`, [channels], fc2b.values),
+    ],
     { kernel_shape: [1, 1] },
     `${hint}_fc2`,
   );
@@ -172,7 +201,10 @@ function invertedResidual(
     y = squeezeExcite(graph, sd, y, `${name}.${sub}`, channels, why);
     sub += 1;
   } else if (sd.has(`${name}.${sub}.fc1.weight`)) {
-    throw new BlurgateError('CONVERSION_FAILED', `checkpoint key ${sd.key(`${name}.${sub}.fc1.weight`)} is unexpected: ${why} has no squeeze-excite in ${arch}`);
+    throw new BlurgateError(
+      'CONVERSION_FAILED',
+      `checkpoint key ${sd.key(`${name}.${sub}.fc1.weight`)} is unexpected: ${why} has no squeeze-excite in ${arch}`,
+    );
   }
   const project = convBatchNorm(graph, sd, y, `${name}.${sub}`, {
     inChannels: channels,
@@ -184,14 +216,23 @@ function invertedResidual(
     why: `1×1 project conv of ${why}`,
   });
   const residual = spec.stride === 1 && project.channels === inChannels;
-  return { out: residual ? graph.node('Add', [x, project.out], {}, `features_${index}_add`) : project.out, channels: project.channels };
+  return {
+    out: residual ? graph.node('Add', [x, project.out], {}, `features_${index}_add`) : project.out,
+    channels: project.channels,
+  };
 }
 
 /**
  * Adds torchvision's MobileNetV3 (features, pool, classifier with dropout removed) to `graph`, reading
  * weights through `sd`; returns the logits value name. BatchNorms are folded into the convolutions.
  */
-export function buildMobileNetV3(graph: OnnxGraph, sd: StateDictReader, input: string, inputChannels: number, arch: MobileNetV3Architecture): string {
+export function buildMobileNetV3(
+  graph: OnnxGraph,
+  sd: StateDictReader,
+  input: string,
+  inputChannels: number,
+  arch: MobileNetV3Architecture,
+): string {
   const { blocks } = ARCHITECTURES[arch];
   const stem = convBatchNorm(graph, sd, input, 'features.0', {
     inChannels: inputChannels,
@@ -227,7 +268,11 @@ export function buildMobileNetV3(graph: OnnxGraph, sd: StateDictReader, input: s
   const fc3b = sd.float('classifier.3.bias', [2], `${arch} classifier head: 2 logits (sharp, blurred)`);
   const h = graph.node(
     'Gemm',
-    [flat, graph.constant('classifier_0_w', fc0.shape, fc0.values), graph.constant('classifier_0_b', [hidden], fc0b.values)],
+    [
+      flat,
+      graph.constant('classifier_0_w', fc0.shape, fc0.values),
+      graph.constant('classifier_0_b', [hidden], fc0b.values),
+    ],
     { transB: 1 },
     'classifier_0',
   );

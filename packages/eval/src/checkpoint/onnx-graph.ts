@@ -57,7 +57,12 @@ export class OnnxGraph {
   }
 
   /** Adds a node and returns the name of its (single) output. */
-  node(opType: string, inputs: readonly string[], attributes: Readonly<Record<string, AttributeValue>> = {}, hint = opType): string {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Readonly<Record<string, AttributeValue>> = {},
+    hint = opType,
+  ): string {
     const output = this.name(hint);
     const attribute: OnnxNamespace.IAttributeProto[] = Object.entries(attributes).map(([name, value]) => {
       if (typeof value === 'number') return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };

@@ -79,7 +79,8 @@ function asIntList(v: PickleValue, what: string): number[] {
  * storage. Returns the view's element count.
  */
 function checkView(numel: number, offset: number, size: readonly number[], stride: readonly number[]): number {
-  const describe = (): string => `checkpoint tensor view (offset ${offset}, size ${formatShape(size)}, stride ${stride.join(',')})`;
+  const describe = (): string =>
+    `checkpoint tensor view (offset ${offset}, size ${formatShape(size)}, stride ${stride.join(',')})`;
   if (!Number.isSafeInteger(offset) || offset < 0) throw unsafeView(`${describe()} has a negative or invalid offset`);
   if (size.some((d) => d < 0)) throw unsafeView(`${describe()} has a negative size`);
   if (stride.some((s) => s < 0)) throw unsafeView(`${describe()} has a negative stride`);
@@ -152,7 +153,9 @@ class TensorBudget {
     }
     this.used += elements * (isFloatingDtype(view.storage.dtype) ? 4 : 8);
     if (this.used > this.max) {
-      throw checkpointLimit(`its tensors would take more than ${this.max} bytes once decoded (views sharing storages count once each)`);
+      throw checkpointLimit(
+        `its tensors would take more than ${this.max} bytes once decoded (views sharing storages count once each)`,
+      );
     }
   }
 }
@@ -208,7 +211,10 @@ function whitelist(budget: TensorBudget): (module: string, name: string) => Pick
         kind: 'callable' as const,
         qualifiedName: `torch.${name}`,
         call: (): never => {
-          throw new BlurgateError('UNSAFE_CHECKPOINT', `checkpoint pickle calls torch.${name}; refusing to load an untrusted checkpoint`);
+          throw new BlurgateError(
+            'UNSAFE_CHECKPOINT',
+            `checkpoint pickle calls torch.${name}; refusing to load an untrusted checkpoint`,
+          );
         },
       });
     }
@@ -247,7 +253,8 @@ class CheckpointZip {
       );
     }
     this.unzip((entry) => {
-      if (this.entries.size >= limits.maxZipEntries) throw checkpointLimit(`its ZIP archive has more than ${limits.maxZipEntries} entries`);
+      if (this.entries.size >= limits.maxZipEntries)
+        throw checkpointLimit(`its ZIP archive has more than ${limits.maxZipEntries} entries`);
       this.entries.set(entry.name, entry);
       return false;
     });
@@ -275,9 +282,13 @@ class CheckpointZip {
       const size = Math.max(entry.size, entry.originalSize);
       // DEFLATE cannot expand more than 1032:1; a header claiming more lies, and would make us allocate it.
       if (entry.originalSize > entry.size * 1032 + 1024) {
-        throw new BlurgateError('UNSAFE_CHECKPOINT', `checkpoint ZIP entry ${entry.name} claims to inflate ${entry.size} bytes to ${entry.originalSize}, more than DEFLATE can`);
+        throw new BlurgateError(
+          'UNSAFE_CHECKPOINT',
+          `checkpoint ZIP entry ${entry.name} claims to inflate ${entry.size} bytes to ${entry.originalSize}, more than DEFLATE can`,
+        );
       }
-      if (size > maxEach) throw checkpointLimit(`its entry ${entry.name} inflates to ${size} bytes, over the limit of ${maxEach}`);
+      if (size > maxEach)
+        throw checkpointLimit(`its entry ${entry.name} inflates to ${size} bytes, over the limit of ${maxEach}`);
       this.inflated += size;
       if (this.inflated > this.limits.maxInflatedBytes) {
         throw checkpointLimit(`its entries inflate to more than ${this.limits.maxInflatedBytes} bytes in total`);
@@ -291,10 +302,16 @@ class CheckpointZip {
 
   private unzip(filter: (entry: ZipEntry) => boolean): Record<string, Uint8Array> {
     try {
-      return unzipSync(this.bytes, { filter: (f) => filter({ name: f.name, size: f.size, originalSize: f.originalSize }) });
+      return unzipSync(this.bytes, {
+        filter: (f) => filter({ name: f.name, size: f.size, originalSize: f.originalSize }),
+      });
     } catch (cause) {
       if (cause instanceof BlurgateError) throw cause;
-      throw new BlurgateError('CONVERSION_FAILED', `checkpoint ZIP archive is unreadable: ${(cause as Error).message}`, { cause });
+      throw new BlurgateError(
+        'CONVERSION_FAILED',
+        `checkpoint ZIP archive is unreadable: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 }
@@ -319,7 +336,11 @@ export function readCheckpointObject(bytes: Uint8Array, limits: Partial<Checkpoi
     return readObject(bytes, limits);
   } catch (error) {
     if (error instanceof BlurgateError) throw error;
-    throw new BlurgateError('CONVERSION_FAILED', `checkpoint is unreadable: ${String((error as Error)?.message ?? error)}`, { cause: error });
+    throw new BlurgateError(
+      'CONVERSION_FAILED',
+      `checkpoint is unreadable: ${String((error as Error)?.message ?? error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -334,7 +355,10 @@ function readObject(bytes: Uint8Array, limits: Partial<CheckpointLimits>): Pickl
   const storages = new Map<string, StorageRef>();
   const persistentLoad = (pid: PickleValue): PickleValue => {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) {
-      throw new BlurgateError('UNSAFE_CHECKPOINT', 'checkpoint pickle has a persistent id that is not a torch storage; refusing to load it');
+      throw new BlurgateError(
+        'UNSAFE_CHECKPOINT',
+        'checkpoint pickle has a persistent id that is not a torch storage; refusing to load it',
+      );
     }
     const [, type, key, , numel] = pid as PickleValue[];
     if (!(type instanceof StorageClass)) throw failed('checkpoint storage id does not name a torch storage class');
@@ -342,11 +366,14 @@ function readObject(bytes: Uint8Array, limits: Partial<CheckpointLimits>): Pickl
     const existing = storages.get(key);
     if (existing) return existing;
     const info = STORAGE_TYPES[type.name] as { dtype: TorchDtype; bytes: number };
-    if (!Number.isSafeInteger(numel) || numel < 0) throw unsafeView(`checkpoint storage data/${key} declares ${numel} elements`);
+    if (!Number.isSafeInteger(numel) || numel < 0)
+      throw unsafeView(`checkpoint storage data/${key} declares ${numel} elements`);
     const declared = zip.declaredSize(`data/${key}`);
     if (declared === undefined) throw failed(`checkpoint storage ${zip.prefix}data/${key} is missing from the archive`);
     if (declared < numel * info.bytes) {
-      throw failed(`checkpoint storage data/${key} holds ${declared} bytes, ${numel} ${info.dtype} elements need ${numel * info.bytes}`);
+      throw failed(
+        `checkpoint storage data/${key} holds ${declared} bytes, ${numel} ${info.dtype} elements need ${numel * info.bytes}`,
+      );
     }
     const ref = new StorageRef(info.dtype, key, numel, info.bytes);
     storages.set(key, ref);

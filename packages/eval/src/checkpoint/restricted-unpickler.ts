@@ -83,7 +83,11 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
   } catch (error) {
     if (error instanceof BlurgateError) throw error;
     // e.g. a string that is not UTF-8, a RangeError from a corrupt length
-    throw new BlurgateError('CONVERSION_FAILED', `checkpoint pickle is malformed: ${String((error as Error)?.message ?? error)}`, { cause: error });
+    throw new BlurgateError(
+      'CONVERSION_FAILED',
+      `checkpoint pickle is malformed: ${String((error as Error)?.message ?? error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -210,7 +214,8 @@ function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleValue {
     if (!(target instanceof PickleDict)) throw malformed('SETITEM(S) on a non-dict');
     contain(target, pairs);
     count(pairs.length);
-    for (let i = 0; i + 1 < pairs.length; i += 2) target.entries.set(pairs[i] as PickleValue, pairs[i + 1] as PickleValue);
+    for (let i = 0; i + 1 < pairs.length; i += 2)
+      target.entries.set(pairs[i] as PickleValue, pairs[i + 1] as PickleValue);
   };
   const appendAll = (list: PickleValue, values: readonly PickleValue[], opcode: string): void => {
     if (!Array.isArray(list) || Object.isFrozen(list)) throw malformed(`${opcode} on a non-list`);
@@ -282,7 +287,8 @@ function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleValue {
       case 0x8a: {
         // LONG1
         const n = u8();
-        if (n > MAX_LONG_BYTES) throw checkpointLimit(`its pickle holds a ${n}-byte integer (at most ${MAX_LONG_BYTES})`);
+        if (n > MAX_LONG_BYTES)
+          throw checkpointLimit(`its pickle holds a ${n}-byte integer (at most ${MAX_LONG_BYTES})`);
         push(signedLittleEndian(take(n)));
         break;
       }
@@ -290,7 +296,8 @@ function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleValue {
         // LONG4
         const n = i32();
         if (n < 0) throw malformed('negative LONG4 length');
-        if (n > MAX_LONG_BYTES) throw checkpointLimit(`its pickle holds a ${n}-byte integer (at most ${MAX_LONG_BYTES})`);
+        if (n > MAX_LONG_BYTES)
+          throw checkpointLimit(`its pickle holds a ${n}-byte integer (at most ${MAX_LONG_BYTES})`);
         push(signedLittleEndian(take(n)));
         break;
       }

@@ -35,14 +35,22 @@ export class StateDictReader {
   }
 
   /** A floating tensor of the expected shape; `why` says what it is for the error message. */
-  float(name: string, expected: readonly ExpectedDim[], why: string): { shape: readonly number[]; values: Float32Array } {
+  float(
+    name: string,
+    expected: readonly ExpectedDim[],
+    why: string,
+  ): { shape: readonly number[]; values: Float32Array } {
     const key = this.key(name);
     const tensor = this.stateDict.get(key);
     const expectedText = expected.map((d) => (d === null ? 'N' : String(d))).join('×');
     if (!tensor) {
-      throw new BlurgateError('CONVERSION_FAILED', `checkpoint key ${key} is missing: expected a ${expectedText} tensor (${why})`);
+      throw new BlurgateError(
+        'CONVERSION_FAILED',
+        `checkpoint key ${key} is missing: expected a ${expectedText} tensor (${why})`,
+      );
     }
-    const matches = tensor.shape.length === expected.length && expected.every((d, i) => d === null || d === tensor.shape[i]);
+    const matches =
+      tensor.shape.length === expected.length && expected.every((d, i) => d === null || d === tensor.shape[i]);
     if (!matches) {
       throw new BlurgateError(
         'CONVERSION_FAILED',
@@ -50,7 +58,10 @@ export class StateDictReader {
       );
     }
     if (!('values' in tensor)) {
-      throw new BlurgateError('CONVERSION_FAILED', `checkpoint key ${key} is an ${tensor.dtype} tensor, expected floating point (${why})`);
+      throw new BlurgateError(
+        'CONVERSION_FAILED',
+        `checkpoint key ${key} is an ${tensor.dtype} tensor, expected floating point (${why})`,
+      );
     }
     this.used.add(key);
     return { shape: tensor.shape, values: tensor.values };

@@ -16,7 +16,11 @@ export type TorchDtype =
  * float32 (`values`); integer and bool tensors are kept exactly as int64 (`integers`).
  */
 export type CheckpointTensor =
-  | { readonly dtype: 'float32' | 'float64' | 'float16' | 'bfloat16'; readonly shape: readonly number[]; readonly values: Float32Array }
+  | {
+      readonly dtype: 'float32' | 'float64' | 'float16' | 'bfloat16';
+      readonly shape: readonly number[];
+      readonly values: Float32Array;
+    }
   | {
       readonly dtype: 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
       readonly shape: readonly number[];

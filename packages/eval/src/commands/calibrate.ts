@@ -15,18 +15,39 @@ interface CalibrateArgs {
 
 export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
   command: 'calibrate',
-  describe: 'choose routing thresholds from predictions.jsonl and write the thresholds file `blurgate classify --thresholds` reads',
+  describe:
+    'choose routing thresholds from predictions.jsonl and write the thresholds file `blurgate classify --thresholds` reads',
   builder: (yargs) =>
     yargs
-      .option('predictions', { type: 'string', demandOption: true, describe: 'predictions.jsonl of a `blurgate-eval run`' })
-      .option('target-precision', { type: 'number', describe: 'blur threshold with the highest recall whose precision reaches this' })
-      .option('target-recall', { type: 'number', describe: 'blur threshold with the highest precision whose recall reaches this' })
-      .option('min-coverage', { type: 'number', describe: 'highest confidence threshold that still decides at least this share of images' })
-      .option('confidence-threshold', { type: 'number', describe: 'confidence threshold to keep when --min-coverage is not given (default 0.6)' })
+      .option('predictions', {
+        type: 'string',
+        demandOption: true,
+        describe: 'predictions.jsonl of a `blurgate-eval run`',
+      })
+      .option('target-precision', {
+        type: 'number',
+        describe: 'blur threshold with the highest recall whose precision reaches this',
+      })
+      .option('target-recall', {
+        type: 'number',
+        describe: 'blur threshold with the highest precision whose recall reaches this',
+      })
+      .option('min-coverage', {
+        type: 'number',
+        describe: 'highest confidence threshold that still decides at least this share of images',
+      })
+      .option('confidence-threshold', {
+        type: 'number',
+        describe: 'confidence threshold to keep when --min-coverage is not given (default 0.6)',
+      })
       .option('out', { type: 'string', describe: 'thresholds file (default: thresholds.json beside the predictions)' })
       .conflicts('target-precision', 'target-recall')
       .check((argv) => {
-        if (argv['target-precision'] === undefined && argv['target-recall'] === undefined && argv['min-coverage'] === undefined) {
+        if (
+          argv['target-precision'] === undefined &&
+          argv['target-recall'] === undefined &&
+          argv['min-coverage'] === undefined
+        ) {
           throw new Error('give --target-precision, --target-recall or --min-coverage');
         }
         for (const key of ['target-precision', 'target-recall', 'min-coverage'] as const) {

@@ -19,36 +19,59 @@ interface ConvertArgs {
 /** `--max-checkpoint-memory`: bytes, or with a K, M or G suffix (powers of 1024). */
 function byteSize(value: string): number {
   const bytes = parseByteSize(value);
-  if (bytes === undefined) throw new BlurgateError('INVALID_OPTION', `--max-checkpoint-memory must be a size such as 512M or 2G, got "${value}"`);
+  if (bytes === undefined)
+    throw new BlurgateError(
+      'INVALID_OPTION',
+      `--max-checkpoint-memory must be a size such as 512M or 2G, got "${value}"`,
+    );
   return bytes;
 }
 
 /** `blurgate-eval convert <checkpoint.pt> --out <model.onnx>`: PyTorch checkpoint → ONNX + manifest.json. */
 export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert <checkpoint>',
-  describe: 'convert a PyTorch checkpoint (torch.save state dict of FreqAux + MobileNetV3) to ONNX, with a manifest.json next to it',
+  describe:
+    'convert a PyTorch checkpoint (torch.save state dict of FreqAux + MobileNetV3) to ONNX, with a manifest.json next to it',
   builder: (yargs: Argv) =>
     yargs
       // --version names the model version here, not blurgate-eval's own
       .version(false)
       .positional('checkpoint', { type: 'string', demandOption: true, describe: 'the .pt file, e.g. best.pt' })
-      .option('out', { type: 'string', demandOption: true, describe: 'the ONNX file to write; manifest.json goes in the same folder (one model per folder)' })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the ONNX file to write; manifest.json goes in the same folder (one model per folder)',
+      })
       .option('freq-aux-in-graph', {
         type: 'boolean',
         default: false,
-        describe: 'put FreqAux inside the graph (3-channel input) instead of computing it in @blurgate/core (4-channel input)',
+        describe:
+          'put FreqAux inside the graph (3-channel input) instead of computing it in @blurgate/core (4-channel input)',
       })
       .option('name', { type: 'string', describe: 'model name for the manifest (kebab-case); default by architecture' })
-      .option('version', { type: 'string', describe: 'model version for the manifest (semver); default 0.0.0-local, a local, unreleased model that blurgate classify runs' })
-      .option('hf-repo', { type: 'string', describe: 'record the source as this Hugging Face model repo, e.g. bradduy/MagikaDocumentFromPixel' })
+      .option('version', {
+        type: 'string',
+        describe:
+          'model version for the manifest (semver); default 0.0.0-local, a local, unreleased model that blurgate classify runs',
+      })
+      .option('hf-repo', {
+        type: 'string',
+        describe: 'record the source as this Hugging Face model repo, e.g. bradduy/MagikaDocumentFromPixel',
+      })
       .option('hf-file', { type: 'string', describe: 'file in --hf-repo (default: the checkpoint file name)' })
       .option('hf-revision', { type: 'string', describe: 'commit of --hf-repo the checkpoint came from' })
       .option('max-checkpoint-memory', {
         type: 'string',
         describe: 'most the checkpoint may inflate to, and most its tensors may take, e.g. 2G (default 1G each)',
       })
-      .example('$0 convert best.pt --out models/ref/1.0.0/model.onnx', 'the 4-channel backbone; FreqAux computed by core')
-      .example('$0 convert best.pt --out model.onnx --freq-aux-in-graph', 'the whole model, 3-channel input') as unknown as Argv<ConvertArgs>,
+      .example(
+        '$0 convert best.pt --out models/ref/1.0.0/model.onnx',
+        'the 4-channel backbone; FreqAux computed by core',
+      )
+      .example(
+        '$0 convert best.pt --out model.onnx --freq-aux-in-graph',
+        'the whole model, 3-channel input',
+      ) as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
     const started = performance.now();
     try {
@@ -69,7 +92,12 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         ...(source === undefined ? {} : { source }),
         ...(argv['max-checkpoint-memory'] === undefined
           ? {}
-          : { limits: { maxInflatedBytes: byteSize(argv['max-checkpoint-memory']), maxTensorBytes: byteSize(argv['max-checkpoint-memory']) } }),
+          : {
+              limits: {
+                maxInflatedBytes: byteSize(argv['max-checkpoint-memory']),
+                maxTensorBytes: byteSize(argv['max-checkpoint-memory']),
+              },
+            }),
       });
       const seconds = (performance.now() - started) / 1000;
       const { converted, manifest } = result;

@@ -43,18 +43,32 @@ async function checkpointToOnnx(argv: GoproArgs): Promise<{ onnx: string; source
   let checkpointPath = resolve(argv.checkpoint);
   let source = checkpointPath;
   if (hub) {
-    process.stderr.write(`pulling ${hub.file} from ${hub.repo}${hub.revision ? `@${hub.revision}` : ''}${argv['hub-url'] ? ` (${argv['hub-url']})` : ''}\n`);
-    const pulled = await pullCheckpoint({ repo: hub.repo, file: hub.file, revision: hub.revision, hubUrl: argv['hub-url'], cacheDir: argv['cache-dir'] });
+    process.stderr.write(
+      `pulling ${hub.file} from ${hub.repo}${hub.revision ? `@${hub.revision}` : ''}${argv['hub-url'] ? ` (${argv['hub-url']})` : ''}\n`,
+    );
+    const pulled = await pullCheckpoint({
+      repo: hub.repo,
+      file: hub.file,
+      revision: hub.revision,
+      hubUrl: argv['hub-url'],
+      cacheDir: argv['cache-dir'],
+    });
     checkpointPath = pulled.path;
     source = `${argv.checkpoint} (revision ${pulled.revision ?? pulled.requestedRevision}, sha256 ${pulled.sha256})`;
   }
-  const converted = await convertCheckpoint(new Uint8Array(await readFile(checkpointPath)), { freqAuxInGraph: argv['freq-aux-in-graph'] ?? false });
+  const converted = await convertCheckpoint(new Uint8Array(await readFile(checkpointPath)), {
+    freqAuxInGraph: argv['freq-aux-in-graph'] ?? false,
+  });
   await mkdir(argv.out, { recursive: true });
   // The ONNX file's stem becomes the model name in the report: name it after the checkpoint.
-  const stem = hub ? `${hub.repo.split('/')[1]}-${basename(hub.file, extname(hub.file))}` : basename(checkpointPath, extname(checkpointPath));
+  const stem = hub
+    ? `${hub.repo.split('/')[1]}-${basename(hub.file, extname(hub.file))}`
+    : basename(checkpointPath, extname(checkpointPath));
   const onnx = join(resolve(argv.out), `${stem}.onnx`);
   await writeFile(onnx, converted.onnx);
-  process.stderr.write(`converted ${checkpointPath} (${converted.architecture}, ${converted.inputChannels}-channel input) to ${onnx}\n`);
+  process.stderr.write(
+    `converted ${checkpointPath} (${converted.architecture}, ${converted.inputChannels}-channel input) to ${onnx}\n`,
+  );
   return { onnx, source };
 }
 
@@ -64,10 +78,21 @@ export const goproCommand: CommandModule<object, GoproArgs> = {
   builder: (yargs) =>
     withEvaluateOptions(
       yargs
-        .option('checkpoint', { type: 'string', default: REFERENCE_CHECKPOINT, describe: 'hf:<org>/<name>[/<file>][@<rev>], a local best.pt, or a converted .onnx' })
+        .option('checkpoint', {
+          type: 'string',
+          default: REFERENCE_CHECKPOINT,
+          describe: 'hf:<org>/<name>[/<file>][@<rev>], a local best.pt, or a converted .onnx',
+        })
         .option('hub-url', { type: 'string', describe: 'Hub URL (default https://huggingface.co)' })
-        .option('cache-dir', { type: 'string', describe: 'Hugging Face cache (default HF_HUB_CACHE or ~/.cache/huggingface/hub)' })
-        .option('freq-aux-in-graph', { type: 'boolean', default: false, describe: 'convert with FreqAux inside the ONNX graph (3-channel input)' }),
+        .option('cache-dir', {
+          type: 'string',
+          describe: 'Hugging Face cache (default HF_HUB_CACHE or ~/.cache/huggingface/hub)',
+        })
+        .option('freq-aux-in-graph', {
+          type: 'boolean',
+          default: false,
+          describe: 'convert with FreqAux inside the ONNX graph (3-channel input)',
+        }),
     ) as Argv<GoproArgs>,
   handler: (argv) => reportErrors('gopro', () => gopro(argv)),
 };
@@ -76,11 +101,22 @@ async function gopro(argv: GoproArgs): Promise<void> {
   const { onnx, source } = await checkpointToOnnx(argv);
   const result = await runFromCli(onnx, argv);
   const rows = compareWithCard(result.report);
-  const comparison = { checkpoint: source, model: onnx, card: GOPRO_CARD, rows, dataset: result.report.dataset.path, images: result.report.dataset.evaluated };
+  const comparison = {
+    checkpoint: source,
+    model: onnx,
+    card: GOPRO_CARD,
+    rows,
+    dataset: result.report.dataset.path,
+    images: result.report.dataset.evaluated,
+  };
   const path = join(resolve(argv.out), 'gopro-comparison.json');
   await writeFile(path, `${JSON.stringify(comparison, null, 2)}\n`);
-  process.stdout.write(`\nGoPro Large test: the card's numbers beside ours\n${formatCardComparison(rows)}\nwrote ${path}\n`);
+  process.stdout.write(
+    `\nGoPro Large test: the card's numbers beside ours\n${formatCardComparison(rows)}\nwrote ${path}\n`,
+  );
   if (result.report.dataset.evaluated.total !== GOPRO_CARD.tp + GOPRO_CARD.fn + GOPRO_CARD.fp + GOPRO_CARD.tn) {
-    process.stdout.write(`note: the card's test set has 2222 images; this run evaluated ${result.report.dataset.evaluated.total}\n`);
+    process.stdout.write(
+      `note: the card's test set has 2222 images; this run evaluated ${result.report.dataset.evaluated.total}\n`,
+    );
   }
 }

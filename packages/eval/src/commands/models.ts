@@ -65,7 +65,11 @@ const listCommand: CommandModule<object, ListArgs> = {
   command: 'list',
   describe: 'List the known models (manifests in the repo models/ and the model store) and whether they are present',
   builder: (yargs: Argv) =>
-    yargs.option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' }) as Argv<ListArgs>,
+    yargs.option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print JSON instead of a table',
+    }) as Argv<ListArgs>,
   handler: async (args) => {
     try {
       const models = await listKnownModels();
@@ -81,7 +85,9 @@ const listCommand: CommandModule<object, ListArgs> = {
       const header = ['NAME', 'VERSION', 'STATUS', 'SOURCE', 'LOCATION'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       for (const row of [header, ...rows]) {
-        process.stdout.write(`${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  ')}\n`);
+        process.stdout.write(
+          `${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  ')}\n`,
+        );
       }
     } catch (error) {
       fail(error);
@@ -95,23 +101,50 @@ const pullCommand: CommandModule<object, PullArgs> = {
     'Download a model checkpoint from the Hugging Face Hub (standard HF cache), verify it, convert it to ONNX and install it where `blurgate classify --model <name>` finds it',
   builder: (yargs: Argv) =>
     yargs
-      .positional('name', { type: 'string', demandOption: true, describe: 'model name, name@version, or a manifest.json path' })
-      .option('revision', { type: 'string', describe: 'branch, tag or commit to pull instead of the manifest\'s' })
+      .positional('name', {
+        type: 'string',
+        demandOption: true,
+        describe: 'model name, name@version, or a manifest.json path',
+      })
+      .option('revision', { type: 'string', describe: "branch, tag or commit to pull instead of the manifest's" })
       .option('hub-url', {
         type: 'string',
         default: process.env['HF_ENDPOINT'] ?? 'https://huggingface.co',
         describe: 'Hub endpoint (default $HF_ENDPOINT or https://huggingface.co)',
       })
-      .option('checkpoint', { type: 'string', describe: 'install from this local checkpoint (e.g. path/to/best.pt) instead of downloading' })
-      .option('force', { type: 'boolean', default: false, describe: 'reinstall when this version is already installed' })
-      .option('cache-dir', { type: 'string', describe: 'Hugging Face cache (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)' })
-      .option('models-dir', { type: 'string', describe: 'install into this model store (default $BLURGATE_HOME/models or ~/.cache/blurgate/models)' })
-      .option('freq-aux-in-graph', { type: 'boolean', default: false, describe: 'export FreqAux inside the ONNX graph (3-channel model)' })
+      .option('checkpoint', {
+        type: 'string',
+        describe: 'install from this local checkpoint (e.g. path/to/best.pt) instead of downloading',
+      })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'reinstall when this version is already installed',
+      })
+      .option('cache-dir', {
+        type: 'string',
+        describe: 'Hugging Face cache (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)',
+      })
+      .option('models-dir', {
+        type: 'string',
+        describe: 'install into this model store (default $BLURGATE_HOME/models or ~/.cache/blurgate/models)',
+      })
+      .option('freq-aux-in-graph', {
+        type: 'boolean',
+        default: false,
+        describe: 'export FreqAux inside the ONNX graph (3-channel model)',
+      })
       .option('offline', { type: 'boolean', default: false, describe: 'use the cache only (also: HF_HUB_OFFLINE=1)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
       .example('$0 models pull bradduy-magika-blur', 'download best.pt, verify, convert, install')
-      .example('$0 models pull bradduy-magika-blur --checkpoint ~/Downloads/best.pt', 'install from a local file (offline)')
-      .example('$0 models pull ./my-model/1.0.0/manifest.json --hub-url http://127.0.0.1:8080', 'a manifest by path, another Hub endpoint') as Argv<PullArgs>,
+      .example(
+        '$0 models pull bradduy-magika-blur --checkpoint ~/Downloads/best.pt',
+        'install from a local file (offline)',
+      )
+      .example(
+        '$0 models pull ./my-model/1.0.0/manifest.json --hub-url http://127.0.0.1:8080',
+        'a manifest by path, another Hub endpoint',
+      ) as Argv<PullArgs>,
   handler: async (args) => {
     const progress = progressPrinter();
     try {
@@ -135,9 +168,13 @@ const pullCommand: CommandModule<object, PullArgs> = {
       }
       const source = result.manifest.source;
       const pinned =
-        source.kind === 'huggingface' ? `revision ${source.revision ?? 'unknown'}, checkpoint sha256 ${source.sha256}` : '';
+        source.kind === 'huggingface'
+          ? `revision ${source.revision ?? 'unknown'}, checkpoint sha256 ${source.sha256}`
+          : '';
       if (result.status === 'already-installed') {
-        process.stdout.write(`${result.name}@${result.version} is already installed at ${result.dir} (--force to reinstall)\n`);
+        process.stdout.write(
+          `${result.name}@${result.version} is already installed at ${result.dir} (--force to reinstall)\n`,
+        );
       } else {
         const cached = result.checkpoint?.fromCache ? ' (checkpoint from the cache)' : '';
         process.stdout.write(`installed ${result.name}@${result.version} at ${result.dir}${cached}\n  ${pinned}\n`);

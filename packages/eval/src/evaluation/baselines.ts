@@ -27,7 +27,10 @@ export async function scoreBaselines(path: string): Promise<BaselineScores> {
     height: raw.info.height,
     channels: raw.info.channels as 1 | 2 | 3 | 4,
   };
-  return { laplacian_variance: laplacianVariance(pixels), sharp_sharpness: Number.isFinite(stats.sharpness) ? stats.sharpness : null };
+  return {
+    laplacian_variance: laplacianVariance(pixels),
+    sharp_sharpness: Number.isFinite(stats.sharpness) ? stats.sharpness : null,
+  };
 }
 
 /** Scores an image for a baseline, or null when it has none: a failed decode is not a crash. */

@@ -7,7 +7,15 @@ export interface Interval {
   readonly high: number;
 }
 
-export const BOOTSTRAP_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'pr_auc', 'pr_auc_trapezoid'] as const;
+export const BOOTSTRAP_METRICS = [
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'roc_auc',
+  'pr_auc',
+  'pr_auc_trapezoid',
+] as const;
 export type BootstrapMetric = (typeof BOOTSTRAP_METRICS)[number];
 
 export interface BootstrapOptions {

@@ -50,7 +50,9 @@ function baselineReport(
   context: ReportContext,
   options: BuildReportOptions,
 ): BaselineReport | null {
-  const scored = records.filter((r) => r.baselines && r.baselines[name] !== null && Number.isFinite(r.baselines[name] as number));
+  const scored = records.filter(
+    (r) => r.baselines && r.baselines[name] !== null && Number.isFinite(r.baselines[name] as number),
+  );
   if (scored.length === 0) return null;
   const truth = scored.map((r) => (r.truth === 'blurred' ? 1 : 0));
   // Both baselines are "higher = sharper": negate so that a higher score means blurred, as for p_blurred.
@@ -99,7 +101,11 @@ function mistake(r: OkPredictionRecord): Mistake {
 }
 
 /** Computes every number of a report from predictions.jsonl records alone (plus the run's context). */
-export function buildReport(records: readonly PredictionRecord[], context: ReportContext, options: BuildReportOptions = {}): EvaluationReport {
+export function buildReport(
+  records: readonly PredictionRecord[],
+  context: ReportContext,
+  options: BuildReportOptions = {},
+): EvaluationReport {
   const decisionThreshold = 0.5;
   const ok = records.filter((r): r is OkPredictionRecord => r.status === 'ok');
   const truth = ok.map((r) => (r.truth === 'blurred' ? 1 : 0));
@@ -120,7 +126,10 @@ export function buildReport(records: readonly PredictionRecord[], context: Repor
   }
   // A scale missing from some records (mixed runs) cannot be compared fairly: keep complete ones only.
   for (const [scale, list] of perScale) if (list.length !== ok.length) perScale.delete(scale);
-  const ablation = perScale.size > 1 ? scaleAblation(truth, new Map([...perScale].sort((a, b) => a[0] - b[0])), probBlurred, decisionThreshold) : scaleAblation(truth, new Map(), probBlurred, decisionThreshold);
+  const ablation =
+    perScale.size > 1
+      ? scaleAblation(truth, new Map([...perScale].sort((a, b) => a[0] - b[0])), probBlurred, decisionThreshold)
+      : scaleAblation(truth, new Map(), probBlurred, decisionThreshold);
 
   const targetPrecisions = options.targetPrecisions ?? [0.95, 0.99];
   const targetRecalls = options.targetRecalls ?? [0.95, 0.99];
@@ -162,7 +171,9 @@ export function buildReport(records: readonly PredictionRecord[], context: Repor
       blurThreshold: sweepBlurThreshold(truth, probBlurred),
       confidenceThreshold: sweepConfidenceThreshold(truth, probBlurred, probSharp, context.thresholds.blur),
       targets: {
-        precision: Object.fromEntries(targetPrecisions.map((t) => [String(t), thresholdForPrecision(truth, probBlurred, t)])),
+        precision: Object.fromEntries(
+          targetPrecisions.map((t) => [String(t), thresholdForPrecision(truth, probBlurred, t)]),
+        ),
         recall: Object.fromEntries(targetRecalls.map((t) => [String(t), thresholdForRecall(truth, probBlurred, t)])),
       },
     },

@@ -24,7 +24,13 @@ export interface ThresholdsFile {
     readonly images: number;
     readonly targets: { readonly precision?: number; readonly recall?: number; readonly minCoverage?: number };
     /** What these thresholds achieve on the images they were chosen on (decided images only, except coverage). */
-    readonly achieved: { readonly coverage: number; readonly accuracy: number; readonly precision: number; readonly recall: number; readonly f1: number };
+    readonly achieved: {
+      readonly coverage: number;
+      readonly accuracy: number;
+      readonly precision: number;
+      readonly recall: number;
+      readonly f1: number;
+    };
     readonly date: string;
   };
 }
@@ -41,10 +47,16 @@ export class CalibrationError extends Error {
  * Picks routing thresholds from predictions: first the confidence threshold (from `minCoverage`, else kept),
  * then the blur threshold on the images that threshold decides, for the precision or recall target.
  */
-export function calibrateThresholds(records: readonly PredictionRecord[], options: CalibrateOptions, predictionsPath: string, date = new Date().toISOString()): ThresholdsFile {
+export function calibrateThresholds(
+  records: readonly PredictionRecord[],
+  options: CalibrateOptions,
+  predictionsPath: string,
+  date = new Date().toISOString(),
+): ThresholdsFile {
   const ok = records.filter((r): r is OkPredictionRecord => r.status === 'ok');
   if (ok.length === 0) throw new CalibrationError(`${predictionsPath} holds no successful predictions`);
-  if (options.targetPrecision !== undefined && options.targetRecall !== undefined) throw new CalibrationError('give --target-precision or --target-recall, not both');
+  if (options.targetPrecision !== undefined && options.targetRecall !== undefined)
+    throw new CalibrationError('give --target-precision or --target-recall, not both');
   const truth = ok.map((r) => (r.truth === 'blurred' ? 1 : 0));
   const probBlurred = ok.map((r) => r.prob_blurred);
   const probSharp = ok.map((r) => r.prob_sharp);
@@ -53,7 +65,8 @@ export function calibrateThresholds(records: readonly PredictionRecord[], option
     confidenceThreshold = 0.5;
     for (let i = 0; i <= 100; i++) {
       const candidate = Number((0.5 + i * 0.005).toFixed(3));
-      if (routedMetrics(truth, probBlurred, probSharp, candidate, 0.5).coverage >= options.minCoverage) confidenceThreshold = candidate;
+      if (routedMetrics(truth, probBlurred, probSharp, candidate, 0.5).coverage >= options.minCoverage)
+        confidenceThreshold = candidate;
     }
   }
   const decided = ok.map((r) => Math.max(r.prob_sharp, r.prob_blurred) >= confidenceThreshold);
@@ -62,11 +75,17 @@ export function calibrateThresholds(records: readonly PredictionRecord[], option
   let blurThreshold = 0.5;
   if (options.targetPrecision !== undefined) {
     const choice = thresholdForPrecision(decidedTruth, decidedScores, options.targetPrecision);
-    if (!choice) throw new CalibrationError(`no blur threshold reaches precision ${options.targetPrecision} on the ${decidedTruth.length} decided images`);
+    if (!choice)
+      throw new CalibrationError(
+        `no blur threshold reaches precision ${options.targetPrecision} on the ${decidedTruth.length} decided images`,
+      );
     blurThreshold = choice.threshold;
   } else if (options.targetRecall !== undefined) {
     const choice = thresholdForRecall(decidedTruth, decidedScores, options.targetRecall);
-    if (!choice) throw new CalibrationError(`no blur threshold reaches recall ${options.targetRecall} on the ${decidedTruth.length} decided images`);
+    if (!choice)
+      throw new CalibrationError(
+        `no blur threshold reaches recall ${options.targetRecall} on the ${decidedTruth.length} decided images`,
+      );
     blurThreshold = choice.threshold;
   }
   const achieved = routedMetrics(truth, probBlurred, probSharp, confidenceThreshold, blurThreshold);
@@ -82,7 +101,13 @@ export function calibrateThresholds(records: readonly PredictionRecord[], option
         ...(options.targetRecall !== undefined ? { recall: options.targetRecall } : {}),
         ...(options.minCoverage !== undefined ? { minCoverage: options.minCoverage } : {}),
       },
-      achieved: { coverage: achieved.coverage, accuracy: achieved.accuracy, precision: achieved.precision, recall: achieved.recall, f1: achieved.f1 },
+      achieved: {
+        coverage: achieved.coverage,
+        accuracy: achieved.accuracy,
+        precision: achieved.precision,
+        recall: achieved.recall,
+        f1: achieved.f1,
+      },
       date,
     },
   };

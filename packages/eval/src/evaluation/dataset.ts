@@ -89,18 +89,39 @@ export async function openDataset(inputPath: string, options: OpenDatasetOptions
   try {
     info = await stat(input);
   } catch (cause) {
-    throw new DatasetError('INPUT_NOT_FOUND', `dataset ${input} does not exist. Accepted: ${ACCEPTED_LAYOUTS.join('; ')}`, { cause });
+    throw new DatasetError(
+      'INPUT_NOT_FOUND',
+      `dataset ${input} does not exist. Accepted: ${ACCEPTED_LAYOUTS.join('; ')}`,
+      { cause },
+    );
   }
   if (info.isFile()) {
     const lower = input.toLowerCase();
     const root = resolve(input, '..');
     if (lower.endsWith('.csv')) {
-      return { input, root, layout: 'manifest-csv', description: `CSV manifest ${basename(input)}`, includeBlurGamma, items: () => csvManifestItems(input) };
+      return {
+        input,
+        root,
+        layout: 'manifest-csv',
+        description: `CSV manifest ${basename(input)}`,
+        includeBlurGamma,
+        items: () => csvManifestItems(input),
+      };
     }
     if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) {
-      return { input, root, layout: 'manifest-jsonl', description: `JSONL manifest ${basename(input)}`, includeBlurGamma, items: () => jsonlManifestItems(input) };
+      return {
+        input,
+        root,
+        layout: 'manifest-jsonl',
+        description: `JSONL manifest ${basename(input)}`,
+        includeBlurGamma,
+        items: () => jsonlManifestItems(input),
+      };
     }
-    throw new DatasetError('INVALID_OPTION', `${input} is a file but not a .csv or .jsonl manifest. Accepted: ${ACCEPTED_LAYOUTS.join('; ')}`);
+    throw new DatasetError(
+      'INVALID_OPTION',
+      `${input} is a file but not a .csv or .jsonl manifest. Accepted: ${ACCEPTED_LAYOUTS.join('; ')}`,
+    );
   }
   const names = await subdirectories(input);
   if (names.includes('sharp') && names.includes('blurred')) {
@@ -110,30 +131,60 @@ export async function openDataset(inputPath: string, options: OpenDatasetOptions
     });
   }
   if (names.includes('sharp') && names.includes('blur')) {
-    return folderDataset(input, 'gopro-reorganised', `GoPro reorganised folders blur/ and sharp/ (${gammaNote})`, includeBlurGamma, async function* () {
-      yield* gatedClassFolders('', names, includeBlurGamma);
-    });
+    return folderDataset(
+      input,
+      'gopro-reorganised',
+      `GoPro reorganised folders blur/ and sharp/ (${gammaNote})`,
+      includeBlurGamma,
+      async function* () {
+        yield* gatedClassFolders('', names, includeBlurGamma);
+      },
+    );
   }
   if (names.includes(split)) {
     const splitDir = join(input, split);
     const inside = await subdirectories(splitDir);
     if (inside.includes('sharp') && inside.includes('blur')) {
-      return folderDataset(input, 'gopro-reorganised', `GoPro reorganised ${split}/{blur,sharp} (${gammaNote})`, includeBlurGamma, async function* () {
-        yield* gatedClassFolders(split, inside, includeBlurGamma);
-      });
+      return folderDataset(
+        input,
+        'gopro-reorganised',
+        `GoPro reorganised ${split}/{blur,sharp} (${gammaNote})`,
+        includeBlurGamma,
+        async function* () {
+          yield* gatedClassFolders(split, inside, includeBlurGamma);
+        },
+      );
     }
     const scenes = await scenesWithClasses(splitDir);
     if (scenes.length > 0) {
-      return folderDataset(input, 'gopro-large', `GoPro Large as distributed, ${split} split, ${scenes.length} scenes (${gammaNote})`, includeBlurGamma, async function* () {
-        for (const scene of scenes) yield* gatedClassFolders(`${split}/${scene}`, await subdirectories(join(splitDir, scene)), includeBlurGamma);
-      });
+      return folderDataset(
+        input,
+        'gopro-large',
+        `GoPro Large as distributed, ${split} split, ${scenes.length} scenes (${gammaNote})`,
+        includeBlurGamma,
+        async function* () {
+          for (const scene of scenes)
+            yield* gatedClassFolders(
+              `${split}/${scene}`,
+              await subdirectories(join(splitDir, scene)),
+              includeBlurGamma,
+            );
+        },
+      );
     }
   }
   const scenes = await scenesWithClasses(input);
   if (scenes.length > 0) {
-    return folderDataset(input, 'gopro-scenes', `GoPro Large scene folders, ${scenes.length} scenes (${gammaNote})`, includeBlurGamma, async function* () {
-      for (const scene of scenes) yield* gatedClassFolders(scene, await subdirectories(join(input, scene)), includeBlurGamma);
-    });
+    return folderDataset(
+      input,
+      'gopro-scenes',
+      `GoPro Large scene folders, ${scenes.length} scenes (${gammaNote})`,
+      includeBlurGamma,
+      async function* () {
+        for (const scene of scenes)
+          yield* gatedClassFolders(scene, await subdirectories(join(input, scene)), includeBlurGamma);
+      },
+    );
   }
   throw new DatasetError(
     'INVALID_OPTION',

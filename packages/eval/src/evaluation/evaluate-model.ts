@@ -13,7 +13,12 @@ import { writeReportFiles } from './write-report.js';
 
 /** The part of `@blurgate/node`'s gate this package uses. */
 export interface BlurGateLike {
-  readonly model: { readonly name: string; readonly version: string; readonly sha256: string | null; readonly inputChannels: number };
+  readonly model: {
+    readonly name: string;
+    readonly version: string;
+    readonly sha256: string | null;
+    readonly inputChannels: number;
+  };
   readonly scales: readonly number[];
   readonly thresholds: RoutingThresholds;
   classifyMany(inputs: readonly string[], options?: { concurrency?: number }): AsyncIterable<ClassifyResult<string>>;
@@ -63,11 +68,19 @@ export interface EvaluateModelOptions extends EvaluateEvents {
 export interface EvaluateModelResult {
   readonly run: RunEvaluationResult;
   readonly report: EvaluationReport;
-  readonly files: { readonly predictions: string; readonly json: string; readonly markdown: string; readonly html: string };
+  readonly files: {
+    readonly predictions: string;
+    readonly json: string;
+    readonly markdown: string;
+    readonly html: string;
+  };
   readonly counts: ClassCounts;
 }
 
-async function calibrationScores(path: string, options: EvaluateModelOptions): Promise<NonNullable<ReportContext['calibration']>> {
+async function calibrationScores(
+  path: string,
+  options: EvaluateModelOptions,
+): Promise<NonNullable<ReportContext['calibration']>> {
   const dataset = await openDataset(path, { includeBlurGamma: options.includeBlurGamma });
   options.onCalibrationCounts?.(await countDataset(dataset), dataset);
   const truth: number[] = [];
@@ -115,7 +128,10 @@ async function calibrationScores(path: string, options: EvaluateModelOptions): P
  * ```
  */
 export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
-  const dataset = await openDataset(options.data, { includeBlurGamma: options.includeBlurGamma, ...options.datasetOptions });
+  const dataset = await openDataset(options.data, {
+    includeBlurGamma: options.includeBlurGamma,
+    ...options.datasetOptions,
+  });
   const counts = await countDataset(dataset);
   options.onCounts?.(counts, dataset);
   if (counts.total === 0) throw new Error(`${dataset.input} (${dataset.description}) holds no images`);
@@ -134,13 +150,20 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   const confidence = gate.thresholds.confidenceThreshold;
   const blur = gate.thresholds.blurThreshold;
   try {
-    const classifier: FileClassifier = { classifyFiles: (paths) => gate.classifyMany(paths, { concurrency: options.concurrency }) };
+    const classifier: FileClassifier = {
+      classifyFiles: (paths) => gate.classifyMany(paths, { concurrency: options.concurrency }),
+    };
     const run = await runEvaluation({
       dataset,
       outDir: options.outDir,
       classifier,
       identity: {
-        model: { name: gate.model.name, version: gate.model.version, sha256: gate.model.sha256, inputChannels: gate.model.inputChannels },
+        model: {
+          name: gate.model.name,
+          version: gate.model.version,
+          sha256: gate.model.sha256,
+          inputChannels: gate.model.inputChannels,
+        },
         scales: gate.scales,
         thresholds: { confidence, blur },
         dataset: dataset.input,
@@ -150,7 +173,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       concurrency: options.concurrency,
       onProgress: (done) => options.onProgress?.(done, counts.total),
     });
-    const calibration = options.calibration && !options.noBaselines ? await calibrationScores(options.calibration, options) : undefined;
+    const calibration =
+      options.calibration && !options.noBaselines ? await calibrationScores(options.calibration, options) : undefined;
     const predictions = join(options.outDir, PREDICTIONS_FILE);
     const { records } = await loadPredictions(predictions);
     // Report on this dataset's images only: a manifest may have lost entries since an earlier, resumed run.
@@ -159,8 +183,19 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const report = buildReport(
       records.filter((r) => files.has(r.file)),
       {
-        model: { name: gate.model.name, version: gate.model.version, sha256: gate.model.sha256, inputChannels: gate.model.inputChannels },
-        dataset: { path: dataset.input, root: dataset.root, layout: dataset.layout, description: dataset.description, includeBlurGamma: dataset.includeBlurGamma },
+        model: {
+          name: gate.model.name,
+          version: gate.model.version,
+          sha256: gate.model.sha256,
+          inputChannels: gate.model.inputChannels,
+        },
+        dataset: {
+          path: dataset.input,
+          root: dataset.root,
+          layout: dataset.layout,
+          description: dataset.description,
+          includeBlurGamma: dataset.includeBlurGamma,
+        },
         scales: gate.scales,
         thresholds: { confidence, blur },
         versions: await collectVersions(),

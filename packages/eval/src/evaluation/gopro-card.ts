@@ -44,8 +44,15 @@ export function compareWithCard(report: EvaluationReport): CardComparisonRow[] {
 export function formatCardComparison(rows: readonly CardComparisonRow[]): string {
   const integer = (name: string) => ['tp', 'fn', 'fp', 'tn'].includes(name);
   const show = (name: string, v: number | null, signed = false) =>
-    v === null ? 'n/a' : integer(name) ? `${signed && v > 0 ? '+' : ''}${v}` : `${signed && v > 0 ? '+' : ''}${v.toFixed(4)}`;
+    v === null
+      ? 'n/a'
+      : integer(name)
+        ? `${signed && v > 0 ? '+' : ''}${v}`
+        : `${signed && v > 0 ? '+' : ''}${v.toFixed(4)}`;
   const lines = [`${'metric'.padEnd(10)}${'card'.padStart(10)}${'ours'.padStart(10)}${'ours-card'.padStart(12)}`];
-  for (const r of rows) lines.push(`${r.name.padEnd(10)}${show(r.name, r.card).padStart(10)}${show(r.name, r.ours).padStart(10)}${show(r.name, r.difference, true).padStart(12)}`);
+  for (const r of rows)
+    lines.push(
+      `${r.name.padEnd(10)}${show(r.name, r.card).padStart(10)}${show(r.name, r.ours).padStart(10)}${show(r.name, r.difference, true).padStart(12)}`,
+    );
   return lines.join('\n');
 }

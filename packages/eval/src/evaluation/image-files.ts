@@ -9,7 +9,12 @@ export async function subdirectories(dir: string): Promise<string[]> {
     const names: string[] = [];
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
-      const isDirectory = e.isSymbolicLink() ? await stat(join(dir, e.name)).then((s) => s.isDirectory(), () => false) : e.isDirectory();
+      const isDirectory = e.isSymbolicLink()
+        ? await stat(join(dir, e.name)).then(
+            (s) => s.isDirectory(),
+            () => false,
+          )
+        : e.isDirectory();
       if (isDirectory) names.push(e.name);
     }
     return names.sort();
@@ -29,7 +34,12 @@ export async function* walkImages(dir: string, prefix = ''): AsyncGenerator<stri
     if (entry.name.startsWith('.')) continue;
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
     // Follow symbolic links (datasets are often assembled from links); a dangling one is skipped.
-    const isDirectory = entry.isSymbolicLink() ? await stat(join(dir, entry.name)).then((s) => s.isDirectory(), () => false) : entry.isDirectory();
+    const isDirectory = entry.isSymbolicLink()
+      ? await stat(join(dir, entry.name)).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      : entry.isDirectory();
     if (isDirectory) yield* walkImages(join(dir, entry.name), relative);
     else if ((entry.isFile() || entry.isSymbolicLink()) && hasImageExtension(entry.name)) yield relative;
   }

@@ -10,14 +10,20 @@ const SHARP_LABELS = new Set(['sharp', '0', 'false', 'negative']);
 
 /** Reads a label the way people write it: `blurred`/`blur`/`1` or `sharp`/`0`. */
 export function parseTruth(value: unknown, where: string): Truth {
-  const text = String(value ?? '').trim().toLowerCase();
+  const text = String(value ?? '')
+    .trim()
+    .toLowerCase();
   if (BLURRED_LABELS.has(text)) return 'blurred';
   if (SHARP_LABELS.has(text)) return 'sharp';
-  throw new DatasetError('INVALID_OPTION', `${where}: label ${JSON.stringify(value)} is neither sharp (sharp, 0) nor blurred (blurred, blur, 1)`);
+  throw new DatasetError(
+    'INVALID_OPTION',
+    `${where}: label ${JSON.stringify(value)} is neither sharp (sharp, 0) nor blurred (blurred, blur, 1)`,
+  );
 }
 
 function itemFor(manifestDir: string, rawPath: unknown, label: unknown, where: string): DatasetItem {
-  if (typeof rawPath !== 'string' || rawPath.trim() === '') throw new DatasetError('INVALID_OPTION', `${where}: missing "path"`);
+  if (typeof rawPath !== 'string' || rawPath.trim() === '')
+    throw new DatasetError('INVALID_OPTION', `${where}: missing "path"`);
   const path = resolve(manifestDir, rawPath.trim());
   const rel = relative(manifestDir, path);
   // Paths outside the manifest's folder keep their absolute form as identity.
@@ -28,13 +34,23 @@ function itemFor(manifestDir: string, rawPath: unknown, label: unknown, where: s
 /** Streams a CSV manifest with a header naming `path` (or `file`) and `label` (or `truth`) columns. */
 export async function* csvManifestItems(manifest: string): AsyncGenerator<DatasetItem> {
   const dir = dirname(manifest);
-  const parser = createReadStream(manifest).pipe(parse({ columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true }));
+  const parser = createReadStream(manifest).pipe(
+    parse({
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    }),
+  );
   let line = 1;
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     line++;
     const where = `${manifest} row ${line}`;
     if (!('path' in record || 'file' in record) || !('label' in record || 'truth' in record)) {
-      throw new DatasetError('INVALID_OPTION', `${manifest}: the header must name a "path" and a "label" column (found: ${Object.keys(record).join(', ')})`);
+      throw new DatasetError(
+        'INVALID_OPTION',
+        `${manifest}: the header must name a "path" and a "label" column (found: ${Object.keys(record).join(', ')})`,
+      );
     }
     yield itemFor(dir, record.path ?? record.file, record.label ?? record.truth, where);
   }
@@ -55,7 +71,8 @@ export async function* jsonlManifestItems(manifest: string): AsyncGenerator<Data
     } catch (cause) {
       throw new DatasetError('INVALID_OPTION', `${where}: not a JSON object (${(cause as Error).message})`, { cause });
     }
-    if (typeof value !== 'object' || value === null) throw new DatasetError('INVALID_OPTION', `${where}: not a JSON object`);
+    if (typeof value !== 'object' || value === null)
+      throw new DatasetError('INVALID_OPTION', `${where}: not a JSON object`);
     const record = value as Record<string, unknown>;
     yield itemFor(dir, record.path ?? record.file, record.label ?? record.truth, where);
   }

@@ -62,8 +62,15 @@ export function confusionFromPredictions(truth: ArrayLike<number>, predicted: Ar
 }
 
 /** Confusion counts when an image is called blurred at `score >= threshold`. */
-export function confusionAtThreshold(truth: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): Confusion {
-  return confusionFromPredictions(truth, Array.from(scores, (score) => score >= threshold));
+export function confusionAtThreshold(
+  truth: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  threshold: number,
+): Confusion {
+  return confusionFromPredictions(
+    truth,
+    Array.from(scores, (score) => score >= threshold),
+  );
 }
 
 /** Accuracy, precision, recall and F1 from counts, with sklearn's `zero_division=0`. */
@@ -224,7 +231,11 @@ export function prAucTrapezoidFromCurve(curve: ClfCurve): number | null {
 }
 
 /** Every metric for scores (p_blurred) against truth (1 = blurred), called blurred at `score >= threshold`. */
-export function binaryMetrics(truth: ArrayLike<number>, scores: ArrayLike<number>, threshold = 0.5): BinaryMetrics & {
+export function binaryMetrics(
+  truth: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  threshold = 0.5,
+): BinaryMetrics & {
   readonly confusion: Confusion;
 } {
   const confusion = confusionAtThreshold(truth, scores, threshold);

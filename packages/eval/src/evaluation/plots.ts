@@ -17,7 +17,13 @@ export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
 const WIDTH = 360;
 const HEIGHT = 260;
 
-function lineChart(title: string, values: object[], x: { field: string; title: string }, y: { field: string; title: string }, color?: string): TopLevelSpec {
+function lineChart(
+  title: string,
+  values: object[],
+  x: { field: string; title: string },
+  y: { field: string; title: string },
+  color?: string,
+): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -28,7 +34,16 @@ function lineChart(title: string, values: object[], x: { field: string; title: s
     encoding: {
       x: { field: x.field, type: 'quantitative', title: x.title, scale: { domain: [0, 1] } },
       y: { field: y.field, type: 'quantitative', title: y.title, scale: { domain: [0, 1] } },
-      ...(color ? { color: { field: color, type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 0, direction: 'vertical' } } } : {}),
+      ...(color
+        ? {
+            color: {
+              field: color,
+              type: 'nominal',
+              title: null,
+              legend: { orient: 'bottom', labelLimit: 0, direction: 'vertical' },
+            },
+          }
+        : {}),
     },
   } as TopLevelSpec;
 }
@@ -42,7 +57,9 @@ export function reportPlotSpecs(report: EvaluationReport): { id: string; title: 
   ].filter((p) => Number.isFinite(p.fpr) && Number.isFinite(p.tpr));
   const pr = [
     ...report.curves.pr.map((p) => ({ series: modelName, recall: p.recall, precision: p.precision })),
-    ...report.baselines.flatMap((b) => b.pr.map((p) => ({ series: b.title, recall: p.recall, precision: p.precision }))),
+    ...report.baselines.flatMap((b) =>
+      b.pr.map((p) => ({ series: b.title, recall: p.recall, precision: p.precision })),
+    ),
   ].filter((p) => Number.isFinite(p.recall) && Number.isFinite(p.precision));
   const sweep = report.sweeps.blurThreshold.flatMap((p) => [
     { metric: 'precision', threshold: p.threshold, value: p.precision },
@@ -61,12 +78,48 @@ export function reportPlotSpecs(report: EvaluationReport): { id: string; title: 
     { scales: rowName(row.scales), metric: 'accuracy', value: row.accuracy },
   ]);
   const scaleOrder = report.ablation.map((row) => rowName(row.scales));
-  const confidenceSpec = lineChart('Coverage and accuracy vs confidence threshold', coverage, { field: 'threshold', title: 'confidence threshold' }, { field: 'value', title: 'share' }, 'metric');
+  const confidenceSpec = lineChart(
+    'Coverage and accuracy vs confidence threshold',
+    coverage,
+    { field: 'threshold', title: 'confidence threshold' },
+    { field: 'value', title: 'share' },
+    'metric',
+  );
   (confidenceSpec as { encoding: { x: { scale: object } } }).encoding.x.scale = { domain: [0.5, 1] };
   return [
-    { id: 'roc', title: 'ROC curve', spec: lineChart('ROC curve (positive = blurred)', roc, { field: 'fpr', title: 'false positive rate' }, { field: 'tpr', title: 'true positive rate' }, 'series') },
-    { id: 'pr', title: 'Precision-recall curve', spec: lineChart('Precision-recall curve', pr, { field: 'recall', title: 'recall' }, { field: 'precision', title: 'precision' }, 'series') },
-    { id: 'blur-threshold', title: 'Blur threshold sweep', spec: lineChart('Precision, recall and F1 vs blur threshold', sweep, { field: 'threshold', title: 'blur threshold (p_blurred >= t)' }, { field: 'value', title: 'value' }, 'metric') },
+    {
+      id: 'roc',
+      title: 'ROC curve',
+      spec: lineChart(
+        'ROC curve (positive = blurred)',
+        roc,
+        { field: 'fpr', title: 'false positive rate' },
+        { field: 'tpr', title: 'true positive rate' },
+        'series',
+      ),
+    },
+    {
+      id: 'pr',
+      title: 'Precision-recall curve',
+      spec: lineChart(
+        'Precision-recall curve',
+        pr,
+        { field: 'recall', title: 'recall' },
+        { field: 'precision', title: 'precision' },
+        'series',
+      ),
+    },
+    {
+      id: 'blur-threshold',
+      title: 'Blur threshold sweep',
+      spec: lineChart(
+        'Precision, recall and F1 vs blur threshold',
+        sweep,
+        { field: 'threshold', title: 'blur threshold (p_blurred >= t)' },
+        { field: 'value', title: 'value' },
+        'metric',
+      ),
+    },
     { id: 'confidence', title: 'Confidence threshold sweep', spec: confidenceSpec },
     {
       id: 'scales',
@@ -90,8 +143,11 @@ export function reportPlotSpecs(report: EvaluationReport): { id: string; title: 
 }
 
 /** Every plot of the report as inline SVG (no external references). */
-export async function renderReportPlots(report: EvaluationReport): Promise<{ id: string; title: string; svg: string }[]> {
+export async function renderReportPlots(
+  report: EvaluationReport,
+): Promise<{ id: string; title: string; svg: string }[]> {
   const out: { id: string; title: string; svg: string }[] = [];
-  for (const plot of reportPlotSpecs(report)) out.push({ id: plot.id, title: plot.title, svg: await renderVegaLiteSvg(plot.spec) });
+  for (const plot of reportPlotSpecs(report))
+    out.push({ id: plot.id, title: plot.title, svg: await renderVegaLiteSvg(plot.spec) });
   return out;
 }

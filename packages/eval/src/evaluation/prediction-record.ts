@@ -52,6 +52,7 @@ export function isPredictionRecord(value: unknown): value is PredictionRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
   if (typeof r.file !== 'string' || (r.truth !== 'sharp' && r.truth !== 'blurred')) return false;
-  if (r.status === 'ok') return typeof r.prob_blurred === 'number' && typeof r.prob_sharp === 'number' && Array.isArray(r.scales);
+  if (r.status === 'ok')
+    return typeof r.prob_blurred === 'number' && typeof r.prob_sharp === 'number' && Array.isArray(r.scales);
   return r.status === 'error' && typeof r.error === 'object' && r.error !== null;
 }

@@ -19,7 +19,8 @@ export async function loadPredictions(path: string): Promise<LoadedPredictions> 
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], completeBytes: 0, partialLastLine: false };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { records: [], completeBytes: 0, partialLastLine: false };
     throw error;
   }
   const byFile = new Map<string, PredictionRecord>();

@@ -5,12 +5,18 @@ import { METRIC_ROWS } from './report-markdown.js';
 import type { EvaluationReport, Mistake } from './report-types.js';
 import { thumbnailDataUri } from './thumbnails.js';
 
-const f = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
+const f = (v: number | null | undefined, digits = 4): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
 const ci = (i: Interval | null | undefined): string => (i ? `${f(i.low)} – ${f(i.high)}` : 'n/a');
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 // Inline SVG in HTML5 needs no namespace declarations; dropping them keeps the file free of any URL.
@@ -35,26 +41,60 @@ async function mistakeCards(report: EvaluationReport, mistakes: readonly Mistake
     // Manifest entries outside the manifest's folder keep absolute paths as their `file`.
     const uri = await thumbnailDataUri(isAbsolute(m.file) ? m.file : join(report.dataset.root, ...m.file.split('/')));
     const image = uri ? `<img alt="${escapeHtml(m.file)}" src="${uri}">` : '<div class="muted">(image not found)</div>';
-    cards.push(`<figure class="mistake">${image}<figcaption><code>${escapeHtml(m.file)}</code><br>truth ${m.truth}, p_blurred ${f(m.prob_blurred, 3)}, label ${escapeHtml(m.label)}</figcaption></figure>`);
+    cards.push(
+      `<figure class="mistake">${image}<figcaption><code>${escapeHtml(m.file)}</code><br>truth ${m.truth}, p_blurred ${f(m.prob_blurred, 3)}, label ${escapeHtml(m.label)}</figcaption></figure>`,
+    );
   }
   return `<div class="mistakes">${cards.join('')}</div>`;
 }
 
 function rowsHtml(rows: readonly (readonly string[])[]): string {
-  return rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`).join('');
+  return rows
+    .map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`)
+    .join('');
 }
 
 /** report.html: one self-contained file (inline SVG plots, data-URI thumbnails, no external URL). */
 export async function renderHtml(report: EvaluationReport): Promise<string> {
   const r = report;
   const plots = await renderReportPlots(r);
-  const baselineHeads = r.baselines.map((b) => `<th>${escapeHtml(b.title)}<br><span class="muted">${b.optimistic ? 'optimistic: threshold swept on this data' : 'threshold from calibration split'}</span></th>`).join('');
-  const metricRows = METRIC_ROWS.map(([key, title]) => [title, f(r.metrics[key]), ci(r.intervals[key]), ...r.baselines.map((b) => f(b.metrics[key]))]);
+  const baselineHeads = r.baselines
+    .map(
+      (b) =>
+        `<th>${escapeHtml(b.title)}<br><span class="muted">${b.optimistic ? 'optimistic: threshold swept on this data' : 'threshold from calibration split'}</span></th>`,
+    )
+    .join('');
+  const metricRows = METRIC_ROWS.map(([key, title]) => [
+    title,
+    f(r.metrics[key]),
+    ci(r.intervals[key]),
+    ...r.baselines.map((b) => f(b.metrics[key])),
+  ]);
   const targets = [
-    ...Object.entries(r.sweeps.targets.precision).map(([t, c]) => [`precision ≥ ${t}`, c ? f(c.threshold) : 'unreachable', f(c?.precision), f(c?.recall), f(c?.f1)]),
-    ...Object.entries(r.sweeps.targets.recall).map(([t, c]) => [`recall ≥ ${t}`, c ? f(c.threshold) : 'unreachable', f(c?.precision), f(c?.recall), f(c?.f1)]),
+    ...Object.entries(r.sweeps.targets.precision).map(([t, c]) => [
+      `precision ≥ ${t}`,
+      c ? f(c.threshold) : 'unreachable',
+      f(c?.precision),
+      f(c?.recall),
+      f(c?.f1),
+    ]),
+    ...Object.entries(r.sweeps.targets.recall).map(([t, c]) => [
+      `recall ≥ ${t}`,
+      c ? f(c.threshold) : 'unreachable',
+      f(c?.precision),
+      f(c?.recall),
+      f(c?.f1),
+    ]),
   ];
-  const ablation = r.ablation.map((row) => [row.scales === 'tta' ? `TTA average (${r.scales.join(', ')})` : row.scales, f(row.accuracy), f(row.precision), f(row.recall), f(row.f1), f(row.roc_auc), f(row.pr_auc)]);
+  const ablation = r.ablation.map((row) => [
+    row.scales === 'tta' ? `TTA average (${r.scales.join(', ')})` : row.scales,
+    f(row.accuracy),
+    f(row.precision),
+    f(row.recall),
+    f(row.f1),
+    f(row.roc_auc),
+    f(row.pr_auc),
+  ]);
   const title = `blurgate evaluation: ${escapeHtml(r.model.name)} ${escapeHtml(r.model.version)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -63,7 +103,11 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
 <p>${escapeHtml(r.date)} · model sha256 <code>${escapeHtml(r.model.sha256 ?? 'unknown')}</code><br>
 Dataset <code>${escapeHtml(r.dataset.path)}</code>, ${escapeHtml(r.dataset.description)}: ${r.dataset.counts.total} images, ${r.dataset.counts.blurred} blurred, ${r.dataset.counts.sharp} sharp, ${r.dataset.errors} errors<br>
 Scales ${r.scales.join(', ')} · routing: confidence ${r.thresholds.confidence}, blur ${r.thresholds.blur} · an image counts as blurred for the metrics when p_blurred ≥ ${r.decisionThreshold}<br>
-<span class="muted">${escapeHtml(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(' · '))}</span></p>
+<span class="muted">${escapeHtml(
+    Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · '),
+  )}</span></p>
 <h2>Metrics</h2>
 <table id="metrics"><thead><tr><th>Metric</th><th>Model</th><th>${r.bootstrap.level * 100}% interval</th>${baselineHeads}</tr></thead><tbody>${rowsHtml(metricRows)}</tbody></table>
 <p class="muted">Intervals: ${r.bootstrap.method} bootstrap, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}. PR AUC is sklearn's average precision; by trapezoids it is ${f(r.metrics.pr_auc_trapezoid)}.</p>

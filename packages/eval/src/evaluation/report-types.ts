@@ -6,7 +6,12 @@ import type { AblationRow, BlurThresholdPoint, ConfidencePoint, ThresholdChoice 
 
 /** Who and what a report is about; everything that is not computed from predictions.jsonl. */
 export interface ReportContext {
-  readonly model: { readonly name: string; readonly version: string; readonly sha256: string | null; readonly inputChannels?: number };
+  readonly model: {
+    readonly name: string;
+    readonly version: string;
+    readonly sha256: string | null;
+    readonly inputChannels?: number;
+  };
   readonly dataset: {
     readonly path: string;
     /** Directory `file` paths are relative to (for thumbnails). */
@@ -22,7 +27,11 @@ export interface ReportContext {
   /** ISO date of the report. */
   readonly date: string;
   /** Baseline scores of a separate calibration split, to fit their thresholds on. */
-  readonly calibration?: { readonly path: string; readonly truth: readonly number[]; readonly scores: Readonly<Record<BaselineName, readonly (number | null)[]>> };
+  readonly calibration?: {
+    readonly path: string;
+    readonly truth: readonly number[];
+    readonly scores: Readonly<Record<BaselineName, readonly (number | null)[]>>;
+  };
 }
 
 /** A baseline on the same images as the model. Threshold in its own units: blurred when score <= threshold. */

@@ -15,7 +15,12 @@ export interface FileClassifier {
 
 /** What identifies a run, saved as `<out>/run.json`; a resume with a different model or scales is refused. */
 export interface RunIdentity {
-  readonly model: { readonly name: string; readonly version: string; readonly sha256: string | null; readonly inputChannels?: number };
+  readonly model: {
+    readonly name: string;
+    readonly version: string;
+    readonly sha256: string | null;
+    readonly inputChannels?: number;
+  };
   readonly scales: readonly number[];
   readonly thresholds: { readonly confidence: number; readonly blur: number };
   readonly dataset: string;
@@ -58,9 +63,19 @@ function sameIdentity(a: RunIdentity, b: RunIdentity): string | null {
   return null;
 }
 
-function recordFor(item: DatasetItem, result: ClassifyResult<string>, baselines: BaselineScores | undefined): PredictionRecord {
+function recordFor(
+  item: DatasetItem,
+  result: ClassifyResult<string>,
+  baselines: BaselineScores | undefined,
+): PredictionRecord {
   if (result.status === 'error') {
-    return { file: item.file, truth: item.truth, status: 'error', error: { code: result.error.code, message: result.error.message }, ...(baselines ? { baselines } : {}) };
+    return {
+      file: item.file,
+      truth: item.truth,
+      status: 'error',
+      error: { code: result.error.code, message: result.error.message },
+      ...(baselines ? { baselines } : {}),
+    };
   }
   return {
     file: item.file,
@@ -94,7 +109,9 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
     }
     const difference = previous ? sameIdentity(previous, identity) : null;
     if (difference) {
-      throw new Error(`${predictionsPath} was written by a different run (${difference}); choose another --out or delete the file`);
+      throw new Error(
+        `${predictionsPath} was written by a different run (${difference}); choose another --out or delete the file`,
+      );
     }
   }
   await writeFile(runPath, `${JSON.stringify(identity, null, 2)}\n`);
@@ -121,7 +138,8 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
         })(),
         withBaselines ? mapLimit(paths, options.concurrency ?? 2, tryScoreBaselines) : Promise.resolve(undefined),
       ]);
-      if (results.length !== batch.length) throw new Error(`the classifier returned ${results.length} results for ${batch.length} images`);
+      if (results.length !== batch.length)
+        throw new Error(`the classifier returned ${results.length} results for ${batch.length} images`);
       for (let i = 0; i < batch.length; i++) {
         const record = recordFor(batch[i], results[i], baselines?.[i]);
         if (record.status === 'error') errors++;

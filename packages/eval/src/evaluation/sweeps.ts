@@ -14,7 +14,11 @@ export interface BlurThresholdPoint extends ThresholdMetrics, Confusion {
 }
 
 /** The blur threshold from 0 to 1 in `steps` equal steps (default 100: 0, 0.01, ..., 1). */
-export function sweepBlurThreshold(truth: ArrayLike<number>, scores: ArrayLike<number>, steps = 100): BlurThresholdPoint[] {
+export function sweepBlurThreshold(
+  truth: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  steps = 100,
+): BlurThresholdPoint[] {
   const points: BlurThresholdPoint[] = [];
   for (let i = 0; i <= steps; i++) {
     const threshold = Number((i / steps).toFixed(6));
@@ -38,7 +42,11 @@ function choiceAt(truth: ArrayLike<number>, scores: ArrayLike<number>, threshold
  * The blur threshold with the highest recall whose precision is at least `target`, searched over the distinct
  * scores (exact on this data, not a grid); among equal recall the higher threshold. Null when none reaches it.
  */
-export function thresholdForPrecision(truth: ArrayLike<number>, scores: ArrayLike<number>, target: number): ThresholdChoice | null {
+export function thresholdForPrecision(
+  truth: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  target: number,
+): ThresholdChoice | null {
   const curve = binaryClfCurve(truth, scores);
   let best = -1;
   for (let i = 0; i < curve.thresholds.length; i++) {
@@ -49,7 +57,11 @@ export function thresholdForPrecision(truth: ArrayLike<number>, scores: ArrayLik
 }
 
 /** The blur threshold with the highest precision whose recall is at least `target`; null when no positives. */
-export function thresholdForRecall(truth: ArrayLike<number>, scores: ArrayLike<number>, target: number): ThresholdChoice | null {
+export function thresholdForRecall(
+  truth: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  target: number,
+): ThresholdChoice | null {
   const curve = binaryClfCurve(truth, scores);
   const n = curve.thresholds.length;
   if (n === 0 || curve.tps[n - 1] === 0) return null;
@@ -171,7 +183,8 @@ export function scaleAblation(
   threshold = 0.5,
 ): AblationRow[] {
   const rows: AblationRow[] = [];
-  for (const [scale, scores] of perScale) rows.push({ scales: String(scale), ...binaryMetrics(truth, scores, threshold) });
+  for (const [scale, scores] of perScale)
+    rows.push({ scales: String(scale), ...binaryMetrics(truth, scores, threshold) });
   rows.push({ scales: 'tta', ...binaryMetrics(truth, tta, threshold) });
   return rows;
 }

@@ -5,7 +5,10 @@ import { renderMarkdown } from './report-markdown.js';
 import type { EvaluationReport } from './report-types.js';
 
 /** Writes report.json, report.md and report.html into `outDir`; returns their paths. */
-export async function writeReportFiles(report: EvaluationReport, outDir: string): Promise<{ json: string; markdown: string; html: string }> {
+export async function writeReportFiles(
+  report: EvaluationReport,
+  outDir: string,
+): Promise<{ json: string; markdown: string; html: string }> {
   const json = join(outDir, 'report.json');
   const markdown = join(outDir, 'report.md');
   const html = join(outDir, 'report.html');

@@ -53,7 +53,9 @@ export async function cachedSnapshotFile(
 
 // A branch or tag name usable as a path under refs/ (no `..` segments, no absolute paths).
 function safeRef(ref: string): boolean {
-  return /^[\w.\-/]+$/.test(ref) && !ref.startsWith('/') && !ref.split('/').some((part) => part === '..' || part === '');
+  return (
+    /^[\w.\-/]+$/.test(ref) && !ref.startsWith('/') && !ref.split('/').some((part) => part === '..' || part === '')
+  );
 }
 
 /** The commit a branch or tag pointed at when last seen online (`refs/<name>`), or null. */

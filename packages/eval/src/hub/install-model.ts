@@ -1,11 +1,5 @@
 import { join } from 'node:path';
-import {
-  BlurgateError,
-  ModelError,
-  type ModelManifest,
-  type ModelSource,
-  parseModelManifest,
-} from '@blurgate/core';
+import { BlurgateError, ModelError, type ModelManifest, type ModelSource, parseModelManifest } from '@blurgate/core';
 import {
   type InstalledModelFolder,
   installModelFolder,
@@ -108,7 +102,12 @@ export async function installModel(options: InstallModelOptions): Promise<Instal
   return installModelFolder({
     manifest: installed,
     model: converted.onnx,
-    files: { 'README.md': modelReadme(installed, { origin: checkpoint.origin, installedAt: options.installedAt ?? new Date() }) },
+    files: {
+      'README.md': modelReadme(installed, {
+        origin: checkpoint.origin,
+        installedAt: options.installedAt ?? new Date(),
+      }),
+    },
     modelsDir,
     ...(options.force !== undefined && { force: options.force }),
   });

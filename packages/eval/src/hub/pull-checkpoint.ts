@@ -257,7 +257,8 @@ export async function pullCheckpoint(options: PullCheckpointOptions): Promise<Pu
     // is reported as `fromCache`.
     let bodyFetched = false;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * (options.retryDelayMs ?? 500)));
+      if (attempt > 1)
+        await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * (options.retryDelayMs ?? 500)));
       const started = Date.now();
       let pointer: string;
       try {

@@ -19,7 +19,11 @@ function sleep(ms: number): Promise<void> {
  * cache do not write the same `.incomplete` blob at once: the second waits, then finds the file cached.
  * The holder refreshes the lock's mtime; a lock left by a killed process goes stale and is taken over.
  */
-export async function withPullLock<T>(lockPath: string, task: () => Promise<T>, options: PullLockOptions = {}): Promise<T> {
+export async function withPullLock<T>(
+  lockPath: string,
+  task: () => Promise<T>,
+  options: PullLockOptions = {},
+): Promise<T> {
   const staleMs = options.staleMs ?? 120_000;
   const maxWaitMs = options.maxWaitMs ?? 30 * 60_000;
   const pollMs = options.pollMs ?? 200;
@@ -51,10 +55,13 @@ export async function withPullLock<T>(lockPath: string, task: () => Promise<T>, 
     }
     await sleep(pollMs);
   }
-  const refresh = setInterval(() => {
-    const now = new Date();
-    utimes(lockPath, now, now).catch(() => {});
-  }, Math.max(1000, staleMs / 4));
+  const refresh = setInterval(
+    () => {
+      const now = new Date();
+      utimes(lockPath, now, now).catch(() => {});
+    },
+    Math.max(1000, staleMs / 4),
+  );
   refresh.unref();
   try {
     return await task();

@@ -69,7 +69,11 @@ export async function pullModel(
   const manifest = found?.manifest ?? (nameOrManifest as ModelManifest);
   const modelsDir = options.modelsDir ?? userModelsDir();
   const dir = installedModelDir(modelsDir, manifest.name, manifest.version);
-  const done = (status: PullModelResult['status'], model: InstalledModelFolder | { dir: string; manifest: ModelManifest }, checkpoint: PulledCheckpoint | null): PullModelResult => ({
+  const done = (
+    status: PullModelResult['status'],
+    model: InstalledModelFolder | { dir: string; manifest: ModelManifest },
+    checkpoint: PulledCheckpoint | null,
+  ): PullModelResult => ({
     status,
     name: manifest.name,
     version: manifest.version,

@@ -61,7 +61,9 @@ describe('blurgate-eval convert', () => {
     expect(stdout).toContain('mobilenet_v3_small');
     expect(stdout).toMatch(/done in \d+\.\d+ s/);
     const onnx = readFileSync(out);
-    const manifest = parseModelManifest(JSON.parse(readFileSync(join(dir, 'models', 'fixture', '2.0.0', 'manifest.json'), 'utf8')));
+    const manifest = parseModelManifest(
+      JSON.parse(readFileSync(join(dir, 'models', 'fixture', '2.0.0', 'manifest.json'), 'utf8')),
+    );
     expect(manifest).toMatchObject({
       name: 'fixture-small',
       version: '2.0.0',
@@ -78,7 +80,9 @@ describe('blurgate-eval convert', () => {
         repo: 'someone/blur-model',
         file: 'small.pt',
         revision: 'a'.repeat(40),
-        sha256: createHash('sha256').update(readFileSync(`${FIXTURES}small.pt`)).digest('hex'),
+        sha256: createHash('sha256')
+          .update(readFileSync(`${FIXTURES}small.pt`))
+          .digest('hex'),
       },
       metrics: [],
     });
@@ -87,7 +91,12 @@ describe('blurgate-eval convert', () => {
   });
 
   it('refuses a malicious checkpoint, writes nothing and exits 1', async () => {
-    const { stderr, exitCode } = await runCli(['convert', `${FIXTURES}malicious-os-system.pt`, '--out', join(dir, 'model.onnx')]);
+    const { stderr, exitCode } = await runCli([
+      'convert',
+      `${FIXTURES}malicious-os-system.pt`,
+      '--out',
+      join(dir, 'model.onnx'),
+    ]);
     expect(exitCode).toBe(1);
     expect(stderr).toContain('os.system');
     expect(stderr).toContain('UNSAFE_CHECKPOINT');

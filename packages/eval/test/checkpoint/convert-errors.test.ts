@@ -47,7 +47,12 @@ describe('conversion refuses what it cannot convert, naming the key and what was
   });
 
   it('a head that is not 2 logits', () => {
-    const message = failure(reshaped('backbone.classifier.3.weight', [1000, (small.get('backbone.classifier.3.weight') as CheckpointTensor).shape[1] as number]));
+    const message = failure(
+      reshaped('backbone.classifier.3.weight', [
+        1000,
+        (small.get('backbone.classifier.3.weight') as CheckpointTensor).shape[1] as number,
+      ]),
+    );
     expect(message).toContain('backbone.classifier.3.weight has shape 1000×');
     expect(message).toContain('2 logits');
   });
@@ -58,11 +63,15 @@ describe('conversion refuses what it cannot convert, naming the key and what was
   });
 
   it('a mis-shaped FreqAux buffer when FreqAux goes into the graph', () => {
-    expect(failure(reshaped('freq_aux.kernel', [1, 1, 5, 5]), true)).toContain('freq_aux.kernel has shape 1×1×5×5, expected 1×1×3×3');
+    expect(failure(reshaped('freq_aux.kernel', [1, 1, 5, 5]), true)).toContain(
+      'freq_aux.kernel has shape 1×1×5×5, expected 1×1×3×3',
+    );
   });
 
   it('an unknown architecture', () => {
-    const resnet = new Map<string, CheckpointTensor>([['conv1.weight', { dtype: 'float32', shape: [64, 3, 7, 7], values: new Float32Array(64 * 147) }]]);
+    const resnet = new Map<string, CheckpointTensor>([
+      ['conv1.weight', { dtype: 'float32', shape: [64, 3, 7, 7], values: new Float32Array(64 * 147) }],
+    ]);
     expect(failure(resnet)).toContain('unknown architecture');
     const truncated = new Map([...small].filter(([k]) => !k.startsWith('backbone.features.12.')));
     expect(failure(truncated)).toContain('expected 17 for mobilenet_v3_large or 13 for mobilenet_v3_small');

@@ -60,7 +60,8 @@ async function classify(model: string): Promise<{ outcome: Outcome; records: Jso
 
 beforeAll(async () => {
   for (const script of [evalCli, nodeCli]) {
-    if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build --filter=@blurgate/eval...)`);
+    if (!existsSync(script))
+      throw new Error(`${script} is missing: build first (pnpm turbo run build --filter=@blurgate/eval...)`);
   }
   root = await mkdtemp(join(tmpdir(), 'blurgate-convert-classify-'));
 });
@@ -85,7 +86,9 @@ describe('convert, then classify with no other flag', () => {
 
       const { outcome, records } = await classify(out);
       expect(outcome.code, outcome.stderr).toBe(0);
-      expect(outcome.stderr).toMatch(/blurgate: notice: model blurgate-mnv3-small 0\.0\.0-local is a local, unreleased model/);
+      expect(outcome.stderr).toMatch(
+        /blurgate: notice: model blurgate-mnv3-small 0\.0\.0-local is a local, unreleased model/,
+      );
       expect(outcome.stderr).toContain(`model blurgate-mnv3-small@0.0.0-local`);
       expect(records.map((r) => r.status)).toEqual(['ok', 'ok']);
       results[channels] = records;
@@ -103,7 +106,13 @@ describe('convert, then classify with no other flag', () => {
     expect(first.code, first.stderr).toBe(0);
     const manifestBefore = await readFile(join(folder, 'manifest.json'), 'utf8');
 
-    const second = await cli(evalCli, ['convert', checkpoint, '--out', join(folder, 'second.onnx'), '--freq-aux-in-graph']);
+    const second = await cli(evalCli, [
+      'convert',
+      checkpoint,
+      '--out',
+      join(folder, 'second.onnx'),
+      '--freq-aux-in-graph',
+    ]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`${join(folder, 'manifest.json')} already describes another model`);
     expect(second.stderr).toContain('first.onnx');
@@ -112,7 +121,14 @@ describe('convert, then classify with no other flag', () => {
     expect(await readFile(join(folder, 'manifest.json'), 'utf8')).toBe(manifestBefore);
 
     // Re-converting the same file into its own folder is fine (its own manifest is replaced).
-    const again = await cli(evalCli, ['convert', checkpoint, '--out', join(folder, 'first.onnx'), '--version', '1.0.0']);
+    const again = await cli(evalCli, [
+      'convert',
+      checkpoint,
+      '--out',
+      join(folder, 'first.onnx'),
+      '--version',
+      '1.0.0',
+    ]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('notice');
     expect(parseModelManifest(await readFile(join(folder, 'manifest.json'), 'utf8')).version).toBe('1.0.0');

@@ -24,26 +24,37 @@ describe.each([
   { file: 'large.pt', freqAuxInGraph: false },
   { file: 'large.pt', freqAuxInGraph: true },
   { file: 'small.pt', freqAuxInGraph: false },
-])('$file (freqAuxInGraph=$freqAuxInGraph) through @blurgate/node matches the reference predictor', ({ file, freqAuxInGraph }) => {
-  const images = (expected.models[file] as { images: Record<string, ImageOutput> }).images;
-  let session: ModelSession;
-  beforeAll(async () => {
-    const { onnx } = await convertCheckpoint(new Uint8Array(readFileSync(`${FIXTURES}${file}`)), { freqAuxInGraph });
-    session = await createOnnxRuntime({ intraOpNumThreads: 1 }).loadModel(onnx);
-  });
-  afterAll(async () => session?.dispose());
+])(
+  '$file (freqAuxInGraph=$freqAuxInGraph) through @blurgate/node matches the reference predictor',
+  ({ file, freqAuxInGraph }) => {
+    const images = (expected.models[file] as { images: Record<string, ImageOutput> }).images;
+    let session: ModelSession;
+    beforeAll(async () => {
+      const { onnx } = await convertCheckpoint(new Uint8Array(readFileSync(`${FIXTURES}${file}`)), { freqAuxInGraph });
+      session = await createOnnxRuntime({ intraOpNumThreads: 1 }).loadModel(onnx);
+    });
+    afterAll(async () => session?.dispose());
 
-  it.each(Object.keys(images))('%s: logits within 1e-4 at every scale, TTA probabilities and label equal', async (name) => {
-    const want = images[name] as ImageOutput;
-    const rgb = toRgb(await decodeImage(`${IMAGES}${name}`));
-    for (const s of expected.scales) {
-      const logits = await session.run(modelInputTensor(rgb, s, session.inputChannels), [1, session.inputChannels, s, s]);
-      const [a, b] = want.logits[String(s)] as [number, number];
-      expect(Math.abs((logits[0] as number) - a), `${name} @${s}`).toBeLessThan(1e-4);
-      expect(Math.abs((logits[1] as number) - b), `${name} @${s}`).toBeLessThan(1e-4);
-    }
-    const prediction = await createBlurClassifier(session).classify(rgb);
-    expect(Math.abs(prediction.probBlurred - want.probBlurred)).toBeLessThan(1e-4);
-    expect(prediction.label).toBe(want.label);
-  });
-});
+    it.each(Object.keys(images))(
+      '%s: logits within 1e-4 at every scale, TTA probabilities and label equal',
+      async (name) => {
+        const want = images[name] as ImageOutput;
+        const rgb = toRgb(await decodeImage(`${IMAGES}${name}`));
+        for (const s of expected.scales) {
+          const logits = await session.run(modelInputTensor(rgb, s, session.inputChannels), [
+            1,
+            session.inputChannels,
+            s,
+            s,
+          ]);
+          const [a, b] = want.logits[String(s)] as [number, number];
+          expect(Math.abs((logits[0] as number) - a), `${name} @${s}`).toBeLessThan(1e-4);
+          expect(Math.abs((logits[1] as number) - b), `${name} @${s}`).toBeLessThan(1e-4);
+        }
+        const prediction = await createBlurClassifier(session).classify(rgb);
+        expect(Math.abs(prediction.probBlurred - want.probBlurred)).toBeLessThan(1e-4);
+        expect(prediction.label).toBe(want.label);
+      },
+    );
+  },
+);

@@ -17,19 +17,22 @@ describe('full-size MobileNetV3-Large checkpoint', () => {
     expect(sd.size).toBe(tensors.size);
   });
 
-  it.each([false, true])('converts (freqAuxInGraph=%s) and runs in onnxruntime-node with a dynamic batch and size', async (freqAuxInGraph) => {
-    const converted = await convertCheckpoint(checkpoint, { freqAuxInGraph });
-    expect(converted.architecture).toBe('mobilenet_v3_large');
-    expect(converted.parameterCount).toBe(4_204_738); // torchvision's count for this model (4-channel stem, 2 logits)
-    const channels = converted.inputChannels;
-    for (const [batch, size] of [
-      [2, 224],
-      [1, 97],
-    ] as const) {
-      const input = new Float32Array(batch * channels * size * size).map((_, i) => Math.sin(i * 0.37));
-      const { logits, dims } = await runOnnx(converted.onnx, input, [batch, channels, size, size]);
-      expect(dims).toEqual([batch, 2]);
-      expect([...logits].every(Number.isFinite)).toBe(true);
-    }
-  });
+  it.each([false, true])(
+    'converts (freqAuxInGraph=%s) and runs in onnxruntime-node with a dynamic batch and size',
+    async (freqAuxInGraph) => {
+      const converted = await convertCheckpoint(checkpoint, { freqAuxInGraph });
+      expect(converted.architecture).toBe('mobilenet_v3_large');
+      expect(converted.parameterCount).toBe(4_204_738); // torchvision's count for this model (4-channel stem, 2 logits)
+      const channels = converted.inputChannels;
+      for (const [batch, size] of [
+        [2, 224],
+        [1, 97],
+      ] as const) {
+        const input = new Float32Array(batch * channels * size * size).map((_, i) => Math.sin(i * 0.37));
+        const { logits, dims } = await runOnnx(converted.onnx, input, [batch, channels, size, size]);
+        expect(dims).toEqual([batch, 2]);
+        expect([...logits].every(Number.isFinite)).toBe(true);
+      }
+    },
+  );
 });

@@ -67,15 +67,30 @@ describe('hostile checkpoints are refused with a code, in bounded memory (issue 
   it.each([
     ['a stride-0 view of 2^30 floats', strideZeroView, 'UNSAFE_CHECKPOINT', /stride 0/],
     ['two stride-0 dimensions', twoStrideZeroDims, 'UNSAFE_CHECKPOINT', /stride 0/],
-    ['600 views of one 1M-float storage', () => manyViewsOfOneStorage(600, 1_000_000), 'CHECKPOINT_LIMIT', /tensors would take more than/],
+    [
+      '600 views of one 1M-float storage',
+      () => manyViewsOfOneStorage(600, 1_000_000),
+      'CHECKPOINT_LIMIT',
+      /tensors would take more than/,
+    ],
     ['a data.pkl inflating to 100 MiB', () => hugePickle(100 * MiB), 'CHECKPOINT_LIMIT', /data\.pkl inflates to/],
     ['a dict that holds itself', selfReference, 'CONVERSION_FAILED', /holds itself/],
     ['5M APPENDs', () => manyAppends(5_000_000), 'CHECKPOINT_LIMIT', /more than 1000000 values/],
     ['one APPENDS of 2M items', () => oneHugeAppends(2_000_000), 'CHECKPOINT_LIMIT', /more than 1000000 values/],
     ['100000 nested lists', () => deepNesting(100_000), 'CHECKPOINT_LIMIT', /nests containers more than 64 deep/],
     ['a size of -5', negativeSize, 'UNSAFE_CHECKPOINT', /negative size/],
-    ['a storage claiming more elements than its entry', storageShorterThanClaimed, 'CONVERSION_FAILED', /holds 16 bytes/],
-    ['an entry header claiming 1 GiB from 16 deflated bytes', () => lyingEntrySize(1024 * MiB), 'UNSAFE_CHECKPOINT', /more than DEFLATE can/],
+    [
+      'a storage claiming more elements than its entry',
+      storageShorterThanClaimed,
+      'CONVERSION_FAILED',
+      /holds 16 bytes/,
+    ],
+    [
+      'an entry header claiming 1 GiB from 16 deflated bytes',
+      () => lyingEntrySize(1024 * MiB),
+      'UNSAFE_CHECKPOINT',
+      /more than DEFLATE can/,
+    ],
   ])('%s', (_, make, code, message) => {
     const got = outcome(make());
     expect(got.code).toBe(code);
@@ -87,31 +102,38 @@ describe('hostile checkpoints are refused with a code, in bounded memory (issue 
     expect([...sd.keys()]).toEqual(['w']);
   });
 
-  it.skipIf(!existsSync(DIST))('peak RSS of a fresh process reading each one stays under 200 MiB', async () => {
-    const cases: Record<string, Uint8Array> = {
-      'stride-zero': strideZeroView(),
-      'many-views': manyViewsOfOneStorage(600, 1_000_000),
-      'huge-pickle': hugePickle(200 * MiB),
-      'unrelated-entry': hugeUnrelatedEntry(200 * MiB),
-      'appends-5m': manyAppends(5_000_000),
-    };
-    const results: Record<string, { code: string; maxRssMiB: number }> = {};
-    for (const [name, bytes] of Object.entries(cases)) {
-      const path = join(dir, `${name}.pt`);
-      await writeFile(path, bytes);
-      results[name] = await readInChild(path);
-    }
-    expect(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.code]))).toEqual({
-      'stride-zero': 'UNSAFE_CHECKPOINT',
-      'many-views': 'CHECKPOINT_LIMIT',
-      'huge-pickle': 'CHECKPOINT_LIMIT',
-      'unrelated-entry': 'OK',
-      'appends-5m': 'CHECKPOINT_LIMIT',
-    });
-    // Node itself takes about 50 MiB; inflating either 200 MiB entry would pass 250.
-    for (const [name, r] of Object.entries(results)) expect(r.maxRssMiB, name).toBeLessThan(200);
-    console.log('peak RSS (MiB) of a fresh process per hostile checkpoint:', JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v.maxRssMiB)]))));
-  }, 120_000);
+  it.skipIf(!existsSync(DIST))(
+    'peak RSS of a fresh process reading each one stays under 200 MiB',
+    async () => {
+      const cases: Record<string, Uint8Array> = {
+        'stride-zero': strideZeroView(),
+        'many-views': manyViewsOfOneStorage(600, 1_000_000),
+        'huge-pickle': hugePickle(200 * MiB),
+        'unrelated-entry': hugeUnrelatedEntry(200 * MiB),
+        'appends-5m': manyAppends(5_000_000),
+      };
+      const results: Record<string, { code: string; maxRssMiB: number }> = {};
+      for (const [name, bytes] of Object.entries(cases)) {
+        const path = join(dir, `${name}.pt`);
+        await writeFile(path, bytes);
+        results[name] = await readInChild(path);
+      }
+      expect(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.code]))).toEqual({
+        'stride-zero': 'UNSAFE_CHECKPOINT',
+        'many-views': 'CHECKPOINT_LIMIT',
+        'huge-pickle': 'CHECKPOINT_LIMIT',
+        'unrelated-entry': 'OK',
+        'appends-5m': 'CHECKPOINT_LIMIT',
+      });
+      // Node itself takes about 50 MiB; inflating either 200 MiB entry would pass 250.
+      for (const [name, r] of Object.entries(results)) expect(r.maxRssMiB, name).toBeLessThan(200);
+      console.log(
+        'peak RSS (MiB) of a fresh process per hostile checkpoint:',
+        JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v.maxRssMiB)]))),
+      );
+    },
+    120_000,
+  );
 });
 
 describe('fuzz: seeded mutations of a real checkpoint give a tensor dict or a coded refusal', () => {
@@ -128,7 +150,8 @@ describe('fuzz: seeded mutations of a real checkpoint give a tensor dict or a co
     }
     if (kind === 1) {
       const boundary = [0x00, 0xff, 0x7f, 0x80];
-      for (let i = 0, n = 1 + pick(8); i < n; i++) bytes[pick(bytes.length)] = boundary[pick(boundary.length)] as number;
+      for (let i = 0, n = 1 + pick(8); i < n; i++)
+        bytes[pick(bytes.length)] = boundary[pick(boundary.length)] as number;
       return bytes;
     }
     if (kind === 2) return bytes.subarray(0, pick(bytes.length));

@@ -67,8 +67,15 @@ export function stateDictPickle(fill: (p: PickleBytes) => void): Uint8Array {
 type Entry = Uint8Array | [Uint8Array, { level: 0 | 1 }];
 
 /** A torch.save ZIP under `archive/`. */
-export function archive(pickle: Entry, storages: Record<string, Entry> = {}, extra: Record<string, Entry> = {}): Uint8Array {
-  const files: Record<string, Entry> = { 'archive/data.pkl': pickle, 'archive/byteorder': [encoder.encode('little'), { level: 0 }] };
+export function archive(
+  pickle: Entry,
+  storages: Record<string, Entry> = {},
+  extra: Record<string, Entry> = {},
+): Uint8Array {
+  const files: Record<string, Entry> = {
+    'archive/data.pkl': pickle,
+    'archive/byteorder': [encoder.encode('little'), { level: 0 }],
+  };
   for (const [key, data] of Object.entries(storages)) files[`archive/data/${key}`] = data;
   return zipSync({ ...files, ...extra }, { level: 0 });
 }
@@ -80,12 +87,18 @@ export function zeros(n: number): [Uint8Array, { level: 1 }] {
 
 /** Row 2: one float, viewed as 2^30 floats with stride 0 (a few hundred bytes on disk). */
 export function strideZeroView(): Uint8Array {
-  return archive(stateDictPickle((p) => p.str('w').tensor('0', 1, [2 ** 30], [0])), { '0': new Uint8Array(4) });
+  return archive(
+    stateDictPickle((p) => p.str('w').tensor('0', 1, [2 ** 30], [0])),
+    { '0': new Uint8Array(4) },
+  );
 }
 
 /** Row 2: two stride-0 dimensions. */
 export function twoStrideZeroDims(): Uint8Array {
-  return archive(stateDictPickle((p) => p.str('w').tensor('0', 1, [65536, 65536], [0, 0])), { '0': new Uint8Array(4) });
+  return archive(
+    stateDictPickle((p) => p.str('w').tensor('0', 1, [65536, 65536], [0, 0])),
+    { '0': new Uint8Array(4) },
+  );
 }
 
 /** Row 2: `views` full views of one storage of `numel` floats (the storage deflated: it is zeros). */
@@ -142,12 +155,18 @@ export function deepNesting(depth: number): Uint8Array {
 
 /** Row 9: a tensor of size -5. */
 export function negativeSize(): Uint8Array {
-  return archive(stateDictPickle((p) => p.str('w').tensor('0', 4, [-5], [1])), { '0': new Uint8Array(16) });
+  return archive(
+    stateDictPickle((p) => p.str('w').tensor('0', 4, [-5], [1])),
+    { '0': new Uint8Array(16) },
+  );
 }
 
 /** A storage that claims more elements than its entry holds. */
 export function storageShorterThanClaimed(): Uint8Array {
-  return archive(stateDictPickle((p) => p.str('w').tensor('0', 1_000_000, [4], [1])), { '0': new Uint8Array(16) });
+  return archive(
+    stateDictPickle((p) => p.str('w').tensor('0', 1_000_000, [4], [1])),
+    { '0': new Uint8Array(16) },
+  );
 }
 
 /**
@@ -155,7 +174,10 @@ export function storageShorterThanClaimed(): Uint8Array {
  * holds 16: rewrites the central directory's uncompressed-size field of `archive/data/0`.
  */
 export function lyingEntrySize(claimed: number): Uint8Array {
-  const zip = archive(stateDictPickle((p) => p.str('w').tensor('0', 4, [4], [1])), { '0': [new Uint8Array(16), { level: 1 }] });
+  const zip = archive(
+    stateDictPickle((p) => p.str('w').tensor('0', 4, [4], [1])),
+    { '0': [new Uint8Array(16), { level: 1 }] },
+  );
   const name = encoder.encode('archive/data/0');
   const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   for (let at = 0; at + 46 < zip.length; at++) {

@@ -16,7 +16,10 @@ interface PatternOutput {
 interface Expected {
   scales: number[];
   patterns: string[];
-  models: Record<string, { architecture: string; keys: number; parameters: number; outputs: Record<string, PatternOutput> }>;
+  models: Record<
+    string,
+    { architecture: string; keys: number; parameters: number; outputs: Record<string, PatternOutput> }
+  >;
 }
 const expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8')) as Expected;
 
@@ -41,41 +44,47 @@ const CASES: { file: string; freqAuxInGraph: boolean }[] = [
   { file: 'small-half.pt', freqAuxInGraph: false },
 ];
 
-describe.each(CASES)('$file converted with freqAuxInGraph=$freqAuxInGraph matches PyTorch', ({ file, freqAuxInGraph }) => {
-  const reference = expected.models[file];
-  if (!reference) throw new Error(`expected.json has no ${file}`);
-  let converted: ConvertedModel;
-  let session: Awaited<ReturnType<typeof openSession>>;
+describe.each(CASES)(
+  '$file converted with freqAuxInGraph=$freqAuxInGraph matches PyTorch',
+  ({ file, freqAuxInGraph }) => {
+    const reference = expected.models[file];
+    if (!reference) throw new Error(`expected.json has no ${file}`);
+    let converted: ConvertedModel;
+    let session: Awaited<ReturnType<typeof openSession>>;
 
-  beforeAll(async () => {
-    converted = await convertCheckpoint(new Uint8Array(readFileSync(`${FIXTURES}${file}`)), { freqAuxInGraph });
-    session = await openSession(converted.onnx);
-  });
-  afterAll(async () => session?.close());
+    beforeAll(async () => {
+      converted = await convertCheckpoint(new Uint8Array(readFileSync(`${FIXTURES}${file}`)), { freqAuxInGraph });
+      session = await openSession(converted.onnx);
+    });
+    afterAll(async () => session?.close());
 
-  it('reports the architecture, input channels and parameter count', () => {
-    expect(converted.architecture).toBe(reference.architecture);
-    expect(converted.inputChannels).toBe(freqAuxInGraph ? 3 : 4);
-    expect(converted.parameterCount).toBe(reference.parameters);
-    // every key but the 4 freq_aux buffers feeds the backbone; the in-graph export also reads those
-    expect(converted.keysUsed).toBe(freqAuxInGraph ? reference.keys : reference.keys - 4);
-  });
+    it('reports the architecture, input channels and parameter count', () => {
+      expect(converted.architecture).toBe(reference.architecture);
+      expect(converted.inputChannels).toBe(freqAuxInGraph ? 3 : 4);
+      expect(converted.parameterCount).toBe(reference.parameters);
+      // every key but the 4 freq_aux buffers feeds the backbone; the in-graph export also reads those
+      expect(converted.keysUsed).toBe(freqAuxInGraph ? reference.keys : reference.keys - 4);
+    });
 
-  it.each(expected.patterns.map((name, kind) => ({ name, kind })))('$name: logits within 1e-4 at every scale, same label', async ({ name, kind }) => {
-    const want = reference.outputs[name] as PatternOutput;
-    const probs: [number, number][] = [];
-    for (const s of expected.scales) {
-      const rgb = normalisedPattern(kind, s);
-      const input = freqAuxInGraph ? rgb : withFreqAux(rgb, s);
-      const logits = await session.run(input, [1, freqAuxInGraph ? 3 : 4, s, s]);
-      const [a, b] = want.logits[String(s)] as [number, number];
-      expect(Math.abs((logits[0] as number) - a), `${name} @${s} logit 0`).toBeLessThan(1e-4);
-      expect(Math.abs((logits[1] as number) - b), `${name} @${s} logit 1`).toBeLessThan(1e-4);
-      probs.push(softmax(logits));
-    }
-    const pSharp = probs.reduce((t, p) => t + p[0], 0) / probs.length;
-    const pBlurred = probs.reduce((t, p) => t + p[1], 0) / probs.length;
-    expect(pBlurred).toBeCloseTo(want.probBlurred, 5);
-    expect(route(pSharp, pBlurred)).toBe(want.label);
-  });
-});
+    it.each(expected.patterns.map((name, kind) => ({ name, kind })))(
+      '$name: logits within 1e-4 at every scale, same label',
+      async ({ name, kind }) => {
+        const want = reference.outputs[name] as PatternOutput;
+        const probs: [number, number][] = [];
+        for (const s of expected.scales) {
+          const rgb = normalisedPattern(kind, s);
+          const input = freqAuxInGraph ? rgb : withFreqAux(rgb, s);
+          const logits = await session.run(input, [1, freqAuxInGraph ? 3 : 4, s, s]);
+          const [a, b] = want.logits[String(s)] as [number, number];
+          expect(Math.abs((logits[0] as number) - a), `${name} @${s} logit 0`).toBeLessThan(1e-4);
+          expect(Math.abs((logits[1] as number) - b), `${name} @${s} logit 1`).toBeLessThan(1e-4);
+          probs.push(softmax(logits));
+        }
+        const pSharp = probs.reduce((t, p) => t + p[0], 0) / probs.length;
+        const pBlurred = probs.reduce((t, p) => t + p[1], 0) / probs.length;
+        expect(pBlurred).toBeCloseTo(want.probBlurred, 5);
+        expect(route(pSharp, pBlurred)).toBe(want.label);
+      },
+    );
+  },
+);

@@ -14,7 +14,7 @@ function patternPixel(kind: number, x: number, y: number, c: number, s: number):
   if (kind === 1) return (Math.floor((x * 180 + y * 60) / (s - 1)) + c * 20) % 256;
   const cx = x - Math.floor(s / 2);
   const cy = y - Math.floor(s / 2);
-  return Math.abs(((cx * cx + cy * cy) >> 5) % 128 - 64) * 3 + c * 10 + ((x * 7 + y * 13 + c * 5) % 9);
+  return Math.abs((((cx * cx + cy * cy) >> 5) % 128) - 64) * 3 + c * 10 + ((x * 7 + y * 13 + c * 5) % 9);
 }
 
 /** The normalised CHW float32 tensor PyTorch computed: float32 ops in the same order (x/255 − mean) / std. */
@@ -36,7 +36,10 @@ export function withFreqAux(chw: Float32Array, s: number): Float32Array {
   const n = s * s;
   const luma = new Float64Array(n);
   for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < n; i++) luma[i] = (luma[i] as number) + ((chw[c * n + i] as number) * (STD[c] as number) + (MEAN[c] as number)) * (LUMA[c] as number);
+    for (let i = 0; i < n; i++)
+      luma[i] =
+        (luma[i] as number) +
+        ((chw[c * n + i] as number) * (STD[c] as number) + (MEAN[c] as number)) * (LUMA[c] as number);
   }
   const at = (x: number, y: number): number => (x < 0 || y < 0 || x >= s || y >= s ? 0 : (luma[y * s + x] as number));
   const magnitude = new Float64Array(n);

@@ -59,10 +59,21 @@ export function writeTorchSave(tensors: ReadonlyMap<string, TensorToWrite>, fold
     if (!storage) throw new Error(`${name}: no data`);
     const storageType = t.values ? 'FloatStorage' : 'LongStorage';
     p.str(name).global('torch._utils', '_rebuild_tensor_v2').op(0x28);
-    p.op(0x28).str('storage').global('torch', storageType).str(String(key)).str('cpu').int(storage.length).op(0x74, 0x51);
-    p.int(t.offset ?? 0).tuple(t.shape).tuple(t.stride ?? contiguousStride(t.shape));
+    p.op(0x28)
+      .str('storage')
+      .global('torch', storageType)
+      .str(String(key))
+      .str('cpu')
+      .int(storage.length)
+      .op(0x74, 0x51);
+    p.int(t.offset ?? 0)
+      .tuple(t.shape)
+      .tuple(t.stride ?? contiguousStride(t.shape));
     p.op(0x89).global('collections', 'OrderedDict').op(0x29, 0x52, 0x74, 0x52);
-    files[`${folder}/data/${key}`] = [new Uint8Array(storage.buffer, storage.byteOffset, storage.byteLength), { level: 0 }];
+    files[`${folder}/data/${key}`] = [
+      new Uint8Array(storage.buffer, storage.byteOffset, storage.byteLength),
+      { level: 0 },
+    ];
     key += 1;
   }
   p.op(0x75);
@@ -81,7 +92,8 @@ export function referenceStateDictShapes(arch: MobileNetV3Architecture, widthMul
   for (const b of ['mean', 'std', 'rgb2gray']) shapes.set(`freq_aux.${b}`, [1, 3, 1, 1]);
   const convBn = (name: string, shape: number[]): void => {
     shapes.set(`backbone.${name}.0.weight`, shape);
-    for (const p of ['weight', 'bias', 'running_mean', 'running_var']) shapes.set(`backbone.${name}.1.${p}`, [shape[0] as number]);
+    for (const p of ['weight', 'bias', 'running_mean', 'running_var'])
+      shapes.set(`backbone.${name}.1.${p}`, [shape[0] as number]);
     shapes.set(`backbone.${name}.1.num_batches_tracked`, []);
   };
   const c = (v: number): number => makeDivisible(v * widthMult);
@@ -129,7 +141,11 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Random tensors of the reference model's shapes: weights ~ U(±1/sqrt(fan in)), BatchNorm statistics sane. */
-export function randomReferenceStateDict(arch: MobileNetV3Architecture, widthMult = 1, seed = 1): Map<string, TensorToWrite> {
+export function randomReferenceStateDict(
+  arch: MobileNetV3Architecture,
+  widthMult = 1,
+  seed = 1,
+): Map<string, TensorToWrite> {
   const random = seededRandom(seed);
   const out = new Map<string, TensorToWrite>();
   for (const [key, shape] of referenceStateDictShapes(arch, widthMult)) {

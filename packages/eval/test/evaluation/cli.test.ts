@@ -32,9 +32,15 @@ async function cli(args: string[]): Promise<{ stdout: string; stderr: string; ex
   const previousExit = process.exitCode;
   process.exitCode = undefined;
   try {
-    await yargs(args).command(runCommand).command(goproCommand).command(calibrateCommand).strict().fail((msg, e) => {
-      throw e ?? new Error(msg);
-    }).parseAsync();
+    await yargs(args)
+      .command(runCommand)
+      .command(goproCommand)
+      .command(calibrateCommand)
+      .strict()
+      .fail((msg, e) => {
+        throw e ?? new Error(msg);
+      })
+      .parseAsync();
     return { stdout, stderr, exitCode: process.exitCode as number | undefined };
   } finally {
     out.mockRestore();
@@ -55,7 +61,19 @@ afterAll(async () => {
 describe('blurgate-eval run / calibrate', () => {
   it('run prints the class counts first, then a summary, and writes the reports', async () => {
     const out = join(root, 'run');
-    const { stdout, stderr, exitCode } = await cli(['run', '--model', model, '--data', gopro, '--out', out, '--scales', '64,96', '--resamples', '100']);
+    const { stdout, stderr, exitCode } = await cli([
+      'run',
+      '--model',
+      model,
+      '--data',
+      gopro,
+      '--out',
+      out,
+      '--scales',
+      '64,96',
+      '--resamples',
+      '100',
+    ]);
     expect(stderr).toContain('dataset: GoPro Large as distributed, test split, 2 scenes (blur_gamma excluded)');
     expect(stderr).toContain(': 8 images (4 blurred, 4 sharp)');
     expect(stdout).toMatch(/F1\s+\d\.\d{4}\s+\[\d\.\d{4}, \d\.\d{4}\]/);
@@ -67,7 +85,15 @@ describe('blurgate-eval run / calibrate', () => {
   });
 
   it('a wrong folder is one line on stderr and exit code 2', async () => {
-    const { stdout, stderr, exitCode } = await cli(['run', '--model', model, '--data', root, '--out', join(root, 'never')]);
+    const { stdout, stderr, exitCode } = await cli([
+      'run',
+      '--model',
+      model,
+      '--data',
+      root,
+      '--out',
+      join(root, 'never'),
+    ]);
     expect(exitCode).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^blurgate-eval run: no dataset layout recognised in .*Accepted layouts: .*Found: /);
@@ -77,7 +103,20 @@ describe('blurgate-eval run / calibrate', () => {
   it('fits the baselines on --calibration when given', async () => {
     const calibration = await writeGoproLarge(join(root, 'cal'), await makeFrames(1, 2));
     const out = join(root, 'run-cal');
-    const { stderr } = await cli(['run', '--model', model, '--data', gopro, '--out', out, '--fast', '--calibration', calibration, '--resamples', '50']);
+    const { stderr } = await cli([
+      'run',
+      '--model',
+      model,
+      '--data',
+      gopro,
+      '--out',
+      out,
+      '--fast',
+      '--calibration',
+      calibration,
+      '--resamples',
+      '50',
+    ]);
     expect(stderr).toContain('calibration: GoPro Large as distributed');
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     expect(report.scales).toEqual([384]);
@@ -91,12 +130,24 @@ describe('blurgate-eval run / calibrate', () => {
   it('calibrate writes the thresholds file blurgate classify --thresholds reads', async () => {
     const predictions = join(root, 'run', 'predictions.jsonl');
     const { records } = await loadPredictions(predictions);
-    const { stdout } = await cli(['calibrate', '--predictions', predictions, '--target-recall', '0.75', '--min-coverage', '0.5']);
+    const { stdout } = await cli([
+      'calibrate',
+      '--predictions',
+      predictions,
+      '--target-recall',
+      '0.75',
+      '--min-coverage',
+      '0.5',
+    ]);
     expect(stdout).toContain('blurgate classify --thresholds');
     const file = JSON.parse(await readFile(join(root, 'run', 'thresholds.json'), 'utf8'));
     expect(Object.keys(file).slice(0, 2)).toEqual(['confidenceThreshold', 'blurThreshold']);
     expect(file.confidenceThreshold).toBeGreaterThanOrEqual(0.5);
-    expect(file.provenance).toMatchObject({ tool: 'blurgate-eval calibrate', images: 8, targets: { recall: 0.75, minCoverage: 0.5 } });
+    expect(file.provenance).toMatchObject({
+      tool: 'blurgate-eval calibrate',
+      images: 8,
+      targets: { recall: 0.75, minCoverage: 0.5 },
+    });
     expect(file.provenance.achieved.coverage).toBeGreaterThanOrEqual(0.5);
     // The achieved recall is what routing with these thresholds gives on the decided images.
     const ok = records.filter((r): r is OkPredictionRecord => r.status === 'ok');
@@ -118,7 +169,11 @@ describe('blurgate-eval run / calibrate', () => {
     await writeFile(thresholdsFile, JSON.stringify({ ...generated, confidenceThreshold: 0.5, blurThreshold }));
     const nodeCli = fileURLToPath(new URL('../../../node/dist/cli.js', import.meta.url));
     const image = join(gopro, ...record.file.split('/'));
-    const { stdout } = await promisify(execFile)(process.execPath, [nodeCli, 'classify', '--model', model, '--scales', '64,96', '--thresholds', thresholdsFile, '--json', image], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [nodeCli, 'classify', '--model', model, '--scales', '64,96', '--thresholds', thresholdsFile, '--json', image],
+      { timeout: 60_000 },
+    );
     const line = JSON.parse(stdout.trim().split('\n')[0]);
     expect(line.prob_blurred).toBeCloseTo(record.prob_blurred, 3);
     expect(line.label).toBe(expected);
@@ -126,26 +181,54 @@ describe('blurgate-eval run / calibrate', () => {
 
   it('calibrate refuses conflicting or missing targets', async () => {
     const predictions = join(root, 'run', 'predictions.jsonl');
-    await expect(cli(['calibrate', '--predictions', predictions])).rejects.toThrow(/--target-precision, --target-recall or --min-coverage/);
-    await expect(cli(['calibrate', '--predictions', predictions, '--target-precision', '0.9', '--target-recall', '0.9'])).rejects.toThrow(/mutually exclusive|conflict/i);
+    await expect(cli(['calibrate', '--predictions', predictions])).rejects.toThrow(
+      /--target-precision, --target-recall or --min-coverage/,
+    );
+    await expect(
+      cli(['calibrate', '--predictions', predictions, '--target-precision', '0.9', '--target-recall', '0.9']),
+    ).rejects.toThrow(/mutually exclusive|conflict/i);
   });
 });
 
 describe('blurgate-eval gopro', () => {
   it('parses hf: checkpoint specs', () => {
-    expect(parseHubCheckpoint('hf:bradduy/MagikaDocumentFromPixel')).toEqual({ repo: 'bradduy/MagikaDocumentFromPixel', file: 'best.pt', revision: null });
-    expect(parseHubCheckpoint('hf:org/name/ckpt/last.pt@v1')).toEqual({ repo: 'org/name', file: 'ckpt/last.pt', revision: 'v1' });
+    expect(parseHubCheckpoint('hf:bradduy/MagikaDocumentFromPixel')).toEqual({
+      repo: 'bradduy/MagikaDocumentFromPixel',
+      file: 'best.pt',
+      revision: null,
+    });
+    expect(parseHubCheckpoint('hf:org/name/ckpt/last.pt@v1')).toEqual({
+      repo: 'org/name',
+      file: 'ckpt/last.pt',
+      revision: 'v1',
+    });
     expect(parseHubCheckpoint('best.pt')).toBeNull();
   });
 
   it('pulls the checkpoint from the (fake) Hub, converts it, evaluates and prints the card beside ours', async () => {
     const checkpoint = await readFile(new URL('../fixtures/checkpoints/small.pt', import.meta.url));
-    const hub = await startFakeHub({ repos: { 'bradduy/MagikaDocumentFromPixel': [{ path: 'best.pt', content: checkpoint, lfs: true }] } });
+    const hub = await startFakeHub({
+      repos: { 'bradduy/MagikaDocumentFromPixel': [{ path: 'best.pt', content: checkpoint, lfs: true }] },
+    });
     try {
       const out = join(root, 'gopro');
       const { stdout, stderr } = await cli([
-        'gopro', '--checkpoint', 'hf:bradduy/MagikaDocumentFromPixel', '--hub-url', hub.url, '--cache-dir', join(root, 'hf-cache'),
-        '--data', gopro, '--out', out, '--scales', '64', '--resamples', '50', '--no-baselines',
+        'gopro',
+        '--checkpoint',
+        'hf:bradduy/MagikaDocumentFromPixel',
+        '--hub-url',
+        hub.url,
+        '--cache-dir',
+        join(root, 'hf-cache'),
+        '--data',
+        gopro,
+        '--out',
+        out,
+        '--scales',
+        '64',
+        '--resamples',
+        '50',
+        '--no-baselines',
       ]);
       expect(stderr).toContain('pulling best.pt from bradduy/MagikaDocumentFromPixel');
       expect(stderr).toMatch(/converted .*best\.pt \(mobilenet_v3_small, 4-channel input\)/);
@@ -165,7 +248,20 @@ describe('blurgate-eval gopro', () => {
 
   it('evaluates a local .onnx as is', async () => {
     const out = join(root, 'gopro-onnx');
-    const { stdout } = await cli(['gopro', '--checkpoint', model, '--data', join(gopro, 'test'), '--out', out, '--scales', '64', '--resamples', '20', '--no-baselines']);
+    const { stdout } = await cli([
+      'gopro',
+      '--checkpoint',
+      model,
+      '--data',
+      join(gopro, 'test'),
+      '--out',
+      out,
+      '--scales',
+      '64',
+      '--resamples',
+      '20',
+      '--no-baselines',
+    ]);
     expect(stdout).toContain("GoPro Large test: the card's numbers beside ours");
   });
 });

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countDataset, type Dataset, DatasetError, openDataset } from '../../src/evaluation/index.js';
-import { makeFrames, type TreeFrame, writeGeneric, writeGoproLarge, writeManifests, writeReorganised } from './gopro-tree.js';
+import {
+  makeFrames,
+  type TreeFrame,
+  writeGeneric,
+  writeGoproLarge,
+  writeManifests,
+  writeReorganised,
+} from './gopro-tree.js';
 
 let root: string;
 let frames: TreeFrame[];
@@ -40,7 +47,9 @@ describe('dataset layouts', () => {
 
     const withGamma = await openDataset(gopro, { includeBlurGamma: true });
     expect(await countDataset(withGamma)).toEqual({ sharp: 6, blurred: 12, total: 18 });
-    expect((await files(withGamma)).filter((f) => f.includes('blur_gamma')).every((f) => f.startsWith('blurred:'))).toBe(true);
+    expect(
+      (await files(withGamma)).filter((f) => f.includes('blur_gamma')).every((f) => f.startsWith('blurred:')),
+    ).toBe(true);
   });
 
   it('reads the reorganised layout at its root and at test/', async () => {
@@ -78,7 +87,11 @@ describe('dataset layouts', () => {
       expect(dataset.layout).toBe(path.endsWith('.csv') ? 'manifest-csv' : 'manifest-jsonl');
       expect(await countDataset(dataset)).toEqual({ sharp: 6, blurred: 6, total: 12 });
       const first = (await dataset.items()[Symbol.asyncIterator]().next()).value!;
-      expect(first).toEqual({ file: 'images/s0.png', path: join(root, 'manifests', 'images', 's0.png'), truth: 'sharp' });
+      expect(first).toEqual({
+        file: 'images/s0.png',
+        path: join(root, 'manifests', 'images', 's0.png'),
+        truth: 'sharp',
+      });
     }
   });
 

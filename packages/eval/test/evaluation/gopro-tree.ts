@@ -103,14 +103,20 @@ export async function writeGeneric(root: string, frames: readonly TreeFrame[]): 
 }
 
 /** A CSV and a JSONL manifest over the generic tree's files (paths relative to the manifests). */
-export async function writeManifests(root: string, frames: readonly TreeFrame[]): Promise<{ csv: string; jsonl: string }> {
+export async function writeManifests(
+  root: string,
+  frames: readonly TreeFrame[],
+): Promise<{ csv: string; jsonl: string }> {
   const dir = join(root, 'manifests');
   await mkdir(join(dir, 'images'), { recursive: true });
   const rows: { path: string; label: string }[] = [];
   for (const [i, f] of frames.entries()) {
     await writeFile(join(dir, 'images', `s${i}.png`), f.sharp);
     await writeFile(join(dir, 'images', `b${i}.png`), f.blur);
-    rows.push({ path: `images/s${i}.png`, label: i % 2 ? 'sharp' : '0' }, { path: `images/b${i}.png`, label: i % 2 ? 'blurred' : 'blur' });
+    rows.push(
+      { path: `images/s${i}.png`, label: i % 2 ? 'sharp' : '0' },
+      { path: `images/b${i}.png`, label: i % 2 ? 'blurred' : 'blur' },
+    );
   }
   const csv = join(dir, 'labels.csv');
   const jsonl = join(dir, 'labels.jsonl');

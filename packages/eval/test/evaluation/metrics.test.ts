@@ -26,11 +26,15 @@ interface SklearnCase {
   roc_curve: { fpr: number[]; tpr: number[]; thresholds: number[] } | null;
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/evaluation/sklearn-metrics.json', import.meta.url), 'utf8')) as { cases: SklearnCase[] };
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/evaluation/sklearn-metrics.json', import.meta.url), 'utf8'),
+) as { cases: SklearnCase[] };
 
 describe('metrics equal scikit-learn (tools/fixtures/make_metric_fixtures.py)', () => {
   it('has the degenerate cases', () => {
-    expect(fixture.cases.map((c) => c.name)).toEqual(expect.arrayContaining(['ties-rounded', 'all-tied', 'only-positive', 'only-negative', 'no-predicted-positive']));
+    expect(fixture.cases.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['ties-rounded', 'all-tied', 'only-positive', 'only-negative', 'no-predicted-positive']),
+    );
   });
   for (const c of fixture.cases) {
     it(c.name, () => {

@@ -16,11 +16,24 @@ beforeAll(async () => {
   const gopro = await writeGoproLarge(root, await makeFrames(2, 3));
   const model = await copyFixtureModel('tiny-4ch.onnx', join(root, 'tiny-4ch.onnx'));
   // A tiny random model makes mistakes, so the thumbnails section has content.
-  const result = await evaluateModel({ model, data: gopro, outDir: join(root, 'out'), scales: [64, 96], report: { bootstrap: { resamples: 100 } } });
+  const result = await evaluateModel({
+    model,
+    data: gopro,
+    outDir: join(root, 'out'),
+    scales: [64, 96],
+    report: { bootstrap: { resamples: 100 } },
+  });
   html = result.files.html;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 120_000);
 afterAll(async () => {
@@ -56,7 +69,13 @@ describe('report.html in headless Chromium', () => {
         };
       }),
     );
-    expect(plots.map((p) => p.id)).toEqual(['plot-roc', 'plot-pr', 'plot-blur-threshold', 'plot-confidence', 'plot-scales']);
+    expect(plots.map((p) => p.id)).toEqual([
+      'plot-roc',
+      'plot-pr',
+      'plot-blur-threshold',
+      'plot-confidence',
+      'plot-scales',
+    ]);
     for (const p of plots) {
       expect(p.width).toBeGreaterThan(200);
       expect(p.height).toBeGreaterThan(150);
@@ -71,7 +90,9 @@ describe('report.html in headless Chromium', () => {
     expect(plots[4].bars).toBe(9);
     // The tsconfig has no DOM lib: describe the two image fields used.
     type Img = { src: string; naturalWidth: number };
-    const thumbnails = await page.$$eval('.mistake img', (imgs) => imgs.map((i) => ({ src: (i as unknown as Img).src.slice(0, 23), loaded: (i as unknown as Img).naturalWidth })));
+    const thumbnails = await page.$$eval('.mistake img', (imgs) =>
+      imgs.map((i) => ({ src: (i as unknown as Img).src.slice(0, 23), loaded: (i as unknown as Img).naturalWidth })),
+    );
     for (const t of thumbnails) {
       expect(t.src).toBe('data:image/jpeg;base64,');
       expect(t.loaded).toBeGreaterThan(0);

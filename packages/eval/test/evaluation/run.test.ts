@@ -51,7 +51,14 @@ describe('blurgate-eval run (library path)', () => {
   it('classifies every image, writes predictions.jsonl and the three reports', async () => {
     out = join(root, 'out');
     const counts: unknown[] = [];
-    const result = await evaluateModel({ model, data: gopro, outDir: out, scales: SCALES, report: { bootstrap: { resamples: 200 } }, onCounts: (c) => counts.push(c) });
+    const result = await evaluateModel({
+      model,
+      data: gopro,
+      outDir: out,
+      scales: SCALES,
+      report: { bootstrap: { resamples: 200 } },
+      onCounts: (c) => counts.push(c),
+    });
     report = result.report;
     expect(counts).toEqual([{ sharp: 6, blurred: 6, total: 12 }]);
     expect(result.run).toMatchObject({ classified: 12, resumed: 0, errors: 0 });
@@ -77,7 +84,12 @@ describe('blurgate-eval run (library path)', () => {
     }
     expect(json.model).toMatchObject({ name: 'tiny-4ch', inputChannels: 4 });
     expect(json.model.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(json.dataset).toMatchObject({ path: gopro, layout: 'gopro-large', counts: { sharp: 6, blurred: 6, total: 12 }, errors: 0 });
+    expect(json.dataset).toMatchObject({
+      path: gopro,
+      layout: 'gopro-large',
+      counts: { sharp: 6, blurred: 6, total: 12 },
+      errors: 0,
+    });
     expect(json.scales).toEqual(SCALES);
     expect(json.thresholds).toEqual({ confidence: 0.6, blur: 0.5 });
     expect(json.versions).toHaveProperty('onnxruntime-node');
@@ -107,7 +119,12 @@ describe('blurgate-eval run (library path)', () => {
     const kept = `${lines.slice(0, 5).join('\n')}\n${lines[5].slice(0, 40)}`;
     await writeFile(path, kept);
     const gate = counting(await createNodeGate({ model, scales: SCALES }));
-    const result = await evaluateModel({ model: gate, data: gopro, outDir: out, report: { bootstrap: { resamples: 100 } } });
+    const result = await evaluateModel({
+      model: gate,
+      data: gopro,
+      outDir: out,
+      report: { bootstrap: { resamples: 100 } },
+    });
     await gate.dispose();
     expect(result.run).toMatchObject({ resumed: 5, classified: 7, droppedPartialLine: true });
     expect(gate.classified).toHaveLength(7);
@@ -121,23 +138,51 @@ describe('blurgate-eval run (library path)', () => {
 
   it('reruns nothing when complete, and refuses another model into the same folder', async () => {
     const gate = counting(await createNodeGate({ model, scales: SCALES }));
-    const result = await evaluateModel({ model: gate, data: gopro, outDir: out, noBaselines: true, report: { bootstrap: { resamples: 50 } } });
+    const result = await evaluateModel({
+      model: gate,
+      data: gopro,
+      outDir: out,
+      noBaselines: true,
+      report: { bootstrap: { resamples: 50 } },
+    });
     expect(result.run).toMatchObject({ resumed: 12, classified: 0 });
     expect(gate.classified).toHaveLength(0);
     await gate.dispose();
-    await expect(evaluateModel({ model, data: gopro, outDir: out, scales: [64] })).rejects.toThrow(/different run \(scales 64,96 vs 64\)/);
-    await expect(evaluateModel({ model, data: join(gopro, 'test'), outDir: out, scales: SCALES })).rejects.toThrow(/different run \(dataset /);
+    await expect(evaluateModel({ model, data: gopro, outDir: out, scales: [64] })).rejects.toThrow(
+      /different run \(scales 64,96 vs 64\)/,
+    );
+    await expect(evaluateModel({ model, data: join(gopro, 'test'), outDir: out, scales: SCALES })).rejects.toThrow(
+      /different run \(dataset /,
+    );
   });
 
   it('reports on the images the dataset lists now (a manifest that lost entries)', async () => {
     const manifest = join(root, 'labels.csv');
-    const rows = ['path,label', 'GOPRO_Large/test/GOPR0384_11_00/blur/000001.png,blurred', 'GOPRO_Large/test/GOPR0384_11_00/sharp/000001.png,sharp'];
+    const rows = [
+      'path,label',
+      'GOPRO_Large/test/GOPR0384_11_00/blur/000001.png,blurred',
+      'GOPRO_Large/test/GOPR0384_11_00/sharp/000001.png,sharp',
+    ];
     await writeFile(manifest, `${[...rows, 'GOPRO_Large/test/GOPR0384_11_00/blur/000002.png,blurred'].join('\n')}\n`);
     const manifestOut = join(root, 'out-manifest');
-    const first = await evaluateModel({ model, data: manifest, outDir: manifestOut, scales: [64], noBaselines: true, report: { bootstrap: { resamples: 20 } } });
+    const first = await evaluateModel({
+      model,
+      data: manifest,
+      outDir: manifestOut,
+      scales: [64],
+      noBaselines: true,
+      report: { bootstrap: { resamples: 20 } },
+    });
     expect(first.report.dataset.counts.total).toBe(3);
     await writeFile(manifest, `${rows.join('\n')}\n`);
-    const second = await evaluateModel({ model, data: manifest, outDir: manifestOut, scales: [64], noBaselines: true, report: { bootstrap: { resamples: 20 } } });
+    const second = await evaluateModel({
+      model,
+      data: manifest,
+      outDir: manifestOut,
+      scales: [64],
+      noBaselines: true,
+      report: { bootstrap: { resamples: 20 } },
+    });
     expect(second.run).toMatchObject({ resumed: 2, classified: 0 });
     expect(second.report.dataset.counts).toEqual({ sharp: 1, blurred: 1, total: 2 });
   });
@@ -147,10 +192,22 @@ describe('blurgate-eval run (library path)', () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(generic, 'sharp'), { recursive: true });
     await mkdir(join(generic, 'blurred'), { recursive: true });
-    await writeFile(join(generic, 'sharp', 'ok.png'), await readFile(join(gopro, 'test', 'GOPR0384_11_00', 'sharp', '000001.png')));
-    await writeFile(join(generic, 'blurred', 'ok.png'), await readFile(join(gopro, 'test', 'GOPR0384_11_00', 'blur', '000001.png')));
+    await writeFile(
+      join(generic, 'sharp', 'ok.png'),
+      await readFile(join(gopro, 'test', 'GOPR0384_11_00', 'sharp', '000001.png')),
+    );
+    await writeFile(
+      join(generic, 'blurred', 'ok.png'),
+      await readFile(join(gopro, 'test', 'GOPR0384_11_00', 'blur', '000001.png')),
+    );
     await writeFile(join(generic, 'blurred', 'broken.png'), 'not a png');
-    const result = await evaluateModel({ model, data: generic, outDir: join(root, 'out-broken'), scales: [64], report: { bootstrap: { resamples: 50 } } });
+    const result = await evaluateModel({
+      model,
+      data: generic,
+      outDir: join(root, 'out-broken'),
+      scales: [64],
+      report: { bootstrap: { resamples: 50 } },
+    });
     expect(result.run.errors).toBe(1);
     expect(result.report.dataset).toMatchObject({ errors: 1, evaluated: { total: 2 } });
     const { records } = await loadPredictions(result.files.predictions);

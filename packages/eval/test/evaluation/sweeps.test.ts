@@ -31,7 +31,10 @@ function sample(n: number, seed: number): { truth: number[]; scores: number[] } 
 
 /** Every threshold that changes a decision, by brute force. */
 function bruteForce(truth: number[], scores: number[]) {
-  return [...new Set(scores)].map((threshold) => ({ threshold, ...metricsFromConfusion(confusionAtThreshold(truth, scores, threshold)) }));
+  return [...new Set(scores)].map((threshold) => ({
+    threshold,
+    ...metricsFromConfusion(confusionAtThreshold(truth, scores, threshold)),
+  }));
 }
 
 describe('blur threshold sweep', () => {
@@ -42,7 +45,13 @@ describe('blur threshold sweep', () => {
     expect(sweep[0]).toMatchObject({ threshold: 0, recall: 1 });
     expect(sweep[50].threshold).toBe(0.5);
     const at = binaryMetrics(truth, scores, 0.5);
-    expect(sweep[50]).toMatchObject({ accuracy: at.accuracy, precision: at.precision, recall: at.recall, f1: at.f1, ...at.confusion });
+    expect(sweep[50]).toMatchObject({
+      accuracy: at.accuracy,
+      precision: at.precision,
+      recall: at.recall,
+      f1: at.f1,
+      ...at.confusion,
+    });
     for (let i = 1; i < sweep.length; i++) expect(sweep[i].recall).toBeLessThanOrEqual(sweep[i - 1].recall);
   });
   for (const target of [0.6, 0.75, 0.9, 0.99]) {
@@ -58,7 +67,10 @@ describe('blur threshold sweep', () => {
       const best = bruteForce(truth, scores)
         .filter((p) => p.recall >= target)
         .sort((a, b) => b.precision - a.precision || b.threshold - a.threshold)[0];
-      expect(thresholdForRecall(truth, scores, target)).toMatchObject({ threshold: best.threshold, precision: best.precision });
+      expect(thresholdForRecall(truth, scores, target)).toMatchObject({
+        threshold: best.threshold,
+        precision: best.precision,
+      });
     });
   }
   it('best-F1 threshold (used for swept baselines) is the brute-force best', () => {
@@ -118,7 +130,13 @@ describe('a report from predictions alone', () => {
   const recs = records(120, 9);
   const context = {
     model: { name: 'm', version: '1.0.0', sha256: null },
-    dataset: { path: '/nowhere', root: '/nowhere', layout: 'generic' as const, description: 'synthetic', includeBlurGamma: false },
+    dataset: {
+      path: '/nowhere',
+      root: '/nowhere',
+      layout: 'generic' as const,
+      description: 'synthetic',
+      includeBlurGamma: false,
+    },
     scales: [256, 384],
     thresholds: { confidence: 0.6, blur: 0.5 },
     versions: {},
@@ -134,11 +152,19 @@ describe('a report from predictions alone', () => {
     expect(report.ablation.map((r) => r.scales)).toEqual(['256', '384', 'tta']);
     const ok = recs.filter((r) => r.status === 'ok');
     const truth = ok.map((r) => (r.truth === 'blurred' ? 1 : 0));
-    expect(report.ablation[0].roc_auc).toBeCloseTo(binaryMetrics(truth, ok.map((r) => (r.status === 'ok' ? r.scales[0].prob_blurred : 0))).roc_auc!, 12);
+    expect(report.ablation[0].roc_auc).toBeCloseTo(
+      binaryMetrics(
+        truth,
+        ok.map((r) => (r.status === 'ok' ? r.scales[0].prob_blurred : 0)),
+      ).roc_auc!,
+      12,
+    );
     expect(report.ablation[2].f1).toBe(report.metrics.f1);
   });
   it('a baseline with no scores is left out; a swept one is labelled optimistic', () => {
-    expect(report.baselines.map((b) => [b.name, b.fittedOn, b.optimistic])).toEqual([['laplacian_variance', 'test-swept', true]]);
+    expect(report.baselines.map((b) => [b.name, b.fittedOn, b.optimistic])).toEqual([
+      ['laplacian_variance', 'test-swept', true],
+    ]);
     // Blurred when variance <= threshold: the reported threshold is in the baseline's own units.
     expect(report.baselines[0].threshold).toBeGreaterThan(50);
     expect(renderMarkdown(report)).toContain('best F1 on this very data, so optimistic');
@@ -160,7 +186,13 @@ describe('a report from predictions alone', () => {
       file.confidenceThreshold,
       file.blurThreshold,
     );
-    expect(file.provenance.achieved).toEqual({ coverage: again.coverage, accuracy: again.accuracy, precision: again.precision, recall: again.recall, f1: again.f1 });
+    expect(file.provenance.achieved).toEqual({
+      coverage: again.coverage,
+      accuracy: again.accuracy,
+      precision: again.precision,
+      recall: again.recall,
+      f1: again.f1,
+    });
     // The chosen confidence threshold is the highest on the grid that keeps the coverage.
     const next = routedMetrics(
       ok.map((r) => (r.truth === 'blurred' ? 1 : 0)),
@@ -170,6 +202,8 @@ describe('a report from predictions alone', () => {
       0.5,
     );
     expect(next.coverage).toBeLessThan(0.6);
-    expect(() => calibrateThresholds(recs, { targetPrecision: 1.01 }, 'p')).toThrow(/no blur threshold reaches precision/);
+    expect(() => calibrateThresholds(recs, { targetPrecision: 1.01 }, 'p')).toThrow(
+      /no blur threshold reaches precision/,
+    );
   });
 });

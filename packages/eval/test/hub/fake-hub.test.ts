@@ -62,7 +62,9 @@ describe('fake hub', () => {
     expect(Buffer.from(commit.files.get('1.0.0/model.onnx')!).equals(onnx)).toBe(true);
     const blob = await downloadFile({ repo: 'org/model', path: '1.0.0/model.onnx', hubUrl: hub.url });
     expect(Buffer.from(await blob!.arrayBuffer()).equals(onnx)).toBe(true);
-    expect(hub.requests.filter((r) => r.path.includes('/commit/')).map((r) => r.authorization)).toEqual([`Bearer ${TOKEN}`]);
+    expect(hub.requests.filter((r) => r.path.includes('/commit/')).map((r) => r.authorization)).toEqual([
+      `Bearer ${TOKEN}`,
+    ]);
   });
 
   it('refuses uploads without the token', async () => {

@@ -73,7 +73,10 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'blurgate-models-cli-'));
   // A manifest like the reference model's, pointing at the fake hub's repo, unpinned.
   const reference = JSON.parse(
-    await readFile(join(here, '..', '..', '..', '..', 'models', 'bradduy-magika-blur', '1.0.0', 'manifest.json'), 'utf8'),
+    await readFile(
+      join(here, '..', '..', '..', '..', 'models', 'bradduy-magika-blur', '1.0.0', 'manifest.json'),
+      'utf8',
+    ),
   ) as Record<string, unknown>;
   const manifestDir = join(root, 'manifests', 'e2e-large', '1.0.0');
   await mkdir(manifestDir, { recursive: true });
@@ -112,7 +115,11 @@ describe('blurgate-eval models pull, then blurgate classify --model', () => {
       revision: hub.head(REPO),
       sha256: expected.checkpointSha256,
     });
-    expect(installed.sha256).toBe(createHash('sha256').update(await readFile(join(installedDir, 'model.onnx'))).digest('hex'));
+    expect(installed.sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(join(installedDir, 'model.onnx')))
+        .digest('hex'),
+    );
     // The checkpoint sits in the standard Hugging Face cache under HF_HOME.
     const cached = join(root, 'hf', 'hub', 'models--test-org--blurgate-e2e', 'snapshots', hub.head(REPO), 'best.pt');
     expect((await readFile(cached)).equals(checkpoint)).toBe(true);
@@ -124,7 +131,11 @@ describe('blurgate-eval models pull, then blurgate classify --model', () => {
     );
 
     const files = expected.images.map((image) => join(imagesDir, image.file));
-    const classified = await cli(nodeCli, ['classify', '--model', 'e2e-large', '--json', '--no-progress', ...files], env);
+    const classified = await cli(
+      nodeCli,
+      ['classify', '--model', 'e2e-large', '--json', '--no-progress', ...files],
+      env,
+    );
     expect(classified.code, classified.stderr).toBe(0);
     const lines = classified.stdout
       .trim()
@@ -145,7 +156,11 @@ describe('blurgate-eval models pull, then blurgate classify --model', () => {
     const env = { BLURGATE_HOME: join(root, 'home'), HF_HOME: join(root, 'hf') };
     const requests = hub.requests.length;
     // `e2e-large` now resolves to the installed manifest, which records the commit and sha256.
-    const again = await cli(evalCli, ['models', 'pull', 'e2e-large', '--force', '--hub-url', 'http://127.0.0.1:59999'], env);
+    const again = await cli(
+      evalCli,
+      ['models', 'pull', 'e2e-large', '--force', '--hub-url', 'http://127.0.0.1:59999'],
+      env,
+    );
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toBe('');
     expect(again.stdout).toContain('(checkpoint from the cache)');

@@ -66,7 +66,11 @@ describe('pullCheckpoint against the fake hub', () => {
     expect(await blobFiles()).toEqual([SHA256]);
     // refs/main is written like Python's client does, so an offline pull of `main` finds it.
     expect((await readFile(join(cacheDir, 'models--test-org--blur-model', 'refs', 'main'), 'utf8')).trim()).toBe(head);
-    expect(progress.at(-1)).toEqual({ file: 'best.pt', receivedBytes: CONTENT.byteLength, totalBytes: CONTENT.byteLength });
+    expect(progress.at(-1)).toEqual({
+      file: 'best.pt',
+      receivedBytes: CONTENT.byteLength,
+      totalBytes: CONTENT.byteLength,
+    });
     expect(debug).not.toHaveBeenCalled();
     expect(console.debug).toBe(debug);
     debug.mockRestore();

@@ -6,11 +6,7 @@ import { join } from 'node:path';
 import { BlurgateError, type ModelManifest, parseModelManifest } from '@blurgate/core';
 import { findModelManifest, loadModelFile, resolveModel } from '@blurgate/node/model-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CheckpointConverter,
-  listKnownModels,
-  pullModel,
-} from '../../src/hub/index.js';
+import { type CheckpointConverter, listKnownModels, pullModel } from '../../src/hub/index.js';
 import { type FakeHub, startFakeHub } from '../../test-support/fake-hub.js';
 
 const REPO = 'test-org/blur-model';
@@ -141,7 +137,11 @@ describe('pullModel', () => {
     };
     const error = await rejection(pullModel(manifest(), { ...opts(), convert: failing }));
     expect(error.code).toBe('CONVERSION_FAILED');
-    const small: CheckpointConverter = async () => ({ onnx: ONNX, architecture: 'mobilenet_v3_small', inputChannels: 4 });
+    const small: CheckpointConverter = async () => ({
+      onnx: ONNX,
+      architecture: 'mobilenet_v3_small',
+      inputChannels: 4,
+    });
     const mismatch = await rejection(pullModel(manifest(), { ...opts(), convert: small }));
     expect(mismatch.code).toBe('UNSUPPORTED_MODEL');
     expect(existsSync(join(modelsDir, 'test-model', '1.0.0'))).toBe(false);
@@ -192,7 +192,9 @@ describe('known models', () => {
     await pullModel('test-model', { ...opts(), roots });
     const [listed] = await listKnownModels(roots);
     expect(listed).toMatchObject({ present: true, dir: join(modelsDir, 'test-model', '1.0.0') });
-    expect(listed.source).toBe(`huggingface ${REPO} best.pt @ ${hub.head(REPO)}, sha256 ${CHECKPOINT_SHA.slice(0, 12)}…`);
+    expect(listed.source).toBe(
+      `huggingface ${REPO} best.pt @ ${hub.head(REPO)}, sha256 ${CHECKPOINT_SHA.slice(0, 12)}…`,
+    );
   });
 
   it('a model shipped with its file in a store root needs no pull', async () => {
@@ -200,7 +202,10 @@ describe('known models', () => {
     await mkdir(shipped, { recursive: true });
     await writeFile(join(shipped, 'model.onnx'), ONNX);
     const sha = createHash('sha256').update(ONNX).digest('hex');
-    await writeFile(join(shipped, 'manifest.json'), JSON.stringify({ ...manifest(), name: 'shipped', version: '1.2.0', file: 'model.onnx', sha256: sha }));
+    await writeFile(
+      join(shipped, 'manifest.json'),
+      JSON.stringify({ ...manifest(), name: 'shipped', version: '1.2.0', file: 'model.onnx', sha256: sha }),
+    );
     const result = await pullModel('shipped', { ...opts(), roots: [modelsDir, join(dir, 'repo-models')] });
     expect(result).toMatchObject({ status: 'already-installed', dir: shipped, version: '1.2.0' });
     expect(hub.requests).toHaveLength(0);
@@ -209,7 +214,9 @@ describe('known models', () => {
     const future = join(dir, 'repo-models', 'future', '9.0.0');
     await mkdir(future, { recursive: true });
     await writeFile(join(future, 'manifest.json'), JSON.stringify({ ...manifest(), name: 'future', version: '9.0.0' }));
-    await expect(pullModel('future', { ...opts(), roots: [join(dir, 'repo-models')] })).rejects.toThrow(/major version 9/);
+    await expect(pullModel('future', { ...opts(), roots: [join(dir, 'repo-models')] })).rejects.toThrow(
+      /major version 9/,
+    );
   });
 
   it('the repo manifest of the reference model is valid and unpinned', () => {
@@ -222,9 +229,22 @@ describe('known models', () => {
       sha256: null,
       scales: [256, 320, 384, 448, 512],
       thresholds: { confidence: 0.6, blur: 0.5 },
-      source: { kind: 'huggingface', repo: 'bradduy/MagikaDocumentFromPixel', file: 'best.pt', revision: null, sha256: null },
+      source: {
+        kind: 'huggingface',
+        repo: 'bradduy/MagikaDocumentFromPixel',
+        file: 'best.pt',
+        revision: null,
+        sha256: null,
+      },
     });
-    expect(parsed.metrics[0]).toMatchObject({ images: 2222, f1: 0.9803, accuracy: 0.9806, precision: 0.9981, recall: 0.9631, rocAuc: 0.9989 });
+    expect(parsed.metrics[0]).toMatchObject({
+      images: 2222,
+      f1: 0.9803,
+      accuracy: 0.9806,
+      precision: 0.9981,
+      recall: 0.9631,
+      rocAuc: 0.9989,
+    });
     expect(parsed.metrics[0].dataset).toMatch(/reported by the model card.*not measured here/);
   });
 });

@@ -2,7 +2,16 @@ import { BlurgateError, type ClassifyResult, classificationRecord, localModelNot
 import cliProgress from 'cli-progress';
 import { type BlurGate, createBlurGate } from '../blur-gate.js';
 import { collectInputs } from './collect-inputs.js';
-import { type CliInput, displayName, errorLine, oneLine, plainLine, ResultTally, tableHeader, tableRow } from './format-results.js';
+import {
+  type CliInput,
+  displayName,
+  errorLine,
+  oneLine,
+  plainLine,
+  ResultTally,
+  tableHeader,
+  tableRow,
+} from './format-results.js';
 import { Interruption } from './interruption.js';
 import { FileSorter, type FilePath, SortError, showPath } from './sort-into.js';
 import { readThresholdsFile } from './thresholds-file.js';
@@ -53,7 +62,11 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
       concurrency: args.concurrency,
       workers: args.workers,
       fastDecode: args.fastDecode,
-      decodeOptions: { maxFileBytes: args.maxFileBytes, timeoutSeconds: args.decodeTimeout, allowVector: args.allowSvg },
+      decodeOptions: {
+        maxFileBytes: args.maxFileBytes,
+        timeoutSeconds: args.decodeTimeout,
+        allowVector: args.allowSvg,
+      },
     });
   } catch (error) {
     if (error instanceof BlurgateError) throw new UsageError(error.message, { cause: error });
@@ -67,7 +80,10 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
  * checked by the yargs layer in cli.ts.
  */
 export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number> {
-  const { files, problems } = await collectInputs(args.inputs, { recursive: args.recursive, includeSvg: args.allowSvg });
+  const { files, problems } = await collectInputs(args.inputs, {
+    recursive: args.recursive,
+    includeSvg: args.allowSvg,
+  });
   if (files.length === 0) {
     const why = problems.map((p) => p.message).join('; ');
     throw new UsageError(`no images to classify${why ? `: ${why}` : ''}`);
@@ -128,24 +144,33 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
       let sortedTo: FilePath | null = null;
       if (sorter && current.status === 'ok') {
         try {
-          sortedTo = await sorter.place(typeof current.input === 'string' ? current.input : current.input.path, current.label);
+          sortedTo = await sorter.place(
+            typeof current.input === 'string' ? current.input : current.input.path,
+            current.label,
+          );
         } catch (error) {
-          const message = error instanceof SortError ? error.message : `${displayName(current.input)}: ${(error as Error).message}`;
+          const message =
+            error instanceof SortError ? error.message : `${displayName(current.input)}: ${(error as Error).message}`;
           current = { status: 'error', input: current.input, error: { code: 'SORT_FAILED', message } };
         }
       }
       tally.add(current.status === 'ok' ? current.label : 'error');
       if (args.json) {
-        const extra = sorter ? { sorted_to: sortedTo === null ? null : showPath(sortedTo), ...(args.dryRun ? { dry_run: true } : {}) } : {};
+        const extra = sorter
+          ? { sorted_to: sortedTo === null ? null : showPath(sortedTo), ...(args.dryRun ? { dry_run: true } : {}) }
+          : {};
         out(JSON.stringify(classificationRecord({ ...current, input: displayName(current.input) }, extra)));
       } else {
         out(table ? tableRow(current) : plainLine(current));
         if (sortedTo !== null) {
           const verb = args.move ? 'move' : 'copy';
-          out(`  ${args.dryRun ? `would ${verb}` : verb === 'move' ? 'moved' : 'copied'} to ${oneLine(showPath(sortedTo))}`);
+          out(
+            `  ${args.dryRun ? `would ${verb}` : verb === 'move' ? 'moved' : 'copied'} to ${oneLine(showPath(sortedTo))}`,
+          );
         }
       }
-      if (current.status === 'error' && !args.json) err(errorLine(current.input, current.error.code, current.error.message));
+      if (current.status === 'error' && !args.json)
+        err(errorLine(current.input, current.error.code, current.error.message));
       bar?.increment();
       if (interruption.isRequested) break;
     }

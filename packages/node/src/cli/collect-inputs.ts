@@ -84,7 +84,12 @@ async function kind(path: string | Buffer): Promise<'file' | 'dir' | null> {
  * Hidden names are skipped; a link to a file counts as that file; links to folders are followed only
  * with `followFolderLinks`, and a folder is never read twice (no loops).
  */
-async function walk(root: string | Buffer, options: CollectOptions, problems: InputProblem[], arg: string): Promise<Buffer[]> {
+async function walk(
+  root: string | Buffer,
+  options: CollectOptions,
+  problems: InputProblem[],
+  arg: string,
+): Promise<Buffer[]> {
   const found: Buffer[] = [];
   const seenDirs = new Set<string>();
   const pending: Buffer[] = [typeof root === 'string' ? Buffer.from(root) : root];
@@ -102,7 +107,11 @@ async function walk(root: string | Buffer, options: CollectOptions, problems: In
       entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      problems.push({ input: arg, code: 'READ_FAILED', message: `${showBytes(dir)}: this folder cannot be read (${code ?? 'error'})` });
+      problems.push({
+        input: arg,
+        code: 'READ_FAILED',
+        message: `${showBytes(dir)}: this folder cannot be read (${code ?? 'error'})`,
+      });
       continue;
     }
     for (const entry of entries) {
@@ -130,8 +139,12 @@ async function walk(root: string | Buffer, options: CollectOptions, problems: In
  * Each file is taken once, by its real path (a link and its target, or `a/../a/x.jpg`, are one file;
  * the path that is not a link is preferred).
  */
-export async function collectInputs(args: readonly string[], recursiveOrOptions: boolean | CollectOptions): Promise<CollectedInputs> {
-  const options: CollectOptions = typeof recursiveOrOptions === 'boolean' ? { recursive: recursiveOrOptions } : recursiveOrOptions;
+export async function collectInputs(
+  args: readonly string[],
+  recursiveOrOptions: boolean | CollectOptions,
+): Promise<CollectedInputs> {
+  const options: CollectOptions =
+    typeof recursiveOrOptions === 'boolean' ? { recursive: recursiveOrOptions } : recursiveOrOptions;
   const files: CliInput[] = [];
   const problems: InputProblem[] = [];
   /** Real path → index in `files` and whether that entry is a link. */
@@ -174,7 +187,9 @@ export async function collectInputs(args: readonly string[], recursiveOrOptions:
       }
       for (const image of images) await add(inputOf(image));
     } else if (isDynamicPattern(arg)) {
-      const matches = (await glob(arg, { onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: false })).sort();
+      const matches = (
+        await glob(arg, { onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: false })
+      ).sort();
       if (matches.length === 0) {
         problems.push({ input: arg, code: 'INPUT_NOT_FOUND', message: `${arg}: the pattern matches no files` });
       }

@@ -15,7 +15,9 @@ export async function runModels(json: boolean, io: CliIo): Promise<number> {
   }
   io.stdout.write(`model store roots (searched in this order):\n${roots.map((r) => `  ${r}`).join('\n')}\n`);
   if (models.length === 0) {
-    io.stdout.write(`no models installed; the default is ${DEFAULT_MODEL_NAME}. Pass --model <file.onnx|folder> to classify.\n`);
+    io.stdout.write(
+      `no models installed; the default is ${DEFAULT_MODEL_NAME}. Pass --model <file.onnx|folder> to classify.\n`,
+    );
     return 0;
   }
   io.stdout.write('models found:\n');

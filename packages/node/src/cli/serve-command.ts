@@ -10,7 +10,10 @@ import { UsageError } from './usage-error.js';
 interface ServerModule {
   startServer(options: Record<string, unknown>): Promise<{
     readonly url: string;
-    readonly info: { readonly model: { readonly name: string; readonly version: string }; readonly scales: readonly number[] };
+    readonly info: {
+      readonly model: { readonly name: string; readonly version: string };
+      readonly scales: readonly number[];
+    };
     readonly closed: Promise<void>;
   }>;
 }
@@ -64,8 +67,15 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
         .option('port', { type: 'string', describe: 'Port (default 8080)' })
         .option('model', { alias: 'm', type: 'string', describe: 'A .onnx file, a model folder, name or name@version' })
         .option('fast', { type: 'boolean', default: false, describe: 'Single scale (384) by default' })
-        .option('api-key-file', { type: 'string', describe: 'Require "Authorization: Bearer <key>", keys one per line' })
-        .option('cors-origin', { type: 'string', array: true, describe: 'Allow browser calls from this origin (repeatable)' })
+        .option('api-key-file', {
+          type: 'string',
+          describe: 'Require "Authorization: Bearer <key>", keys one per line',
+        })
+        .option('cors-origin', {
+          type: 'string',
+          array: true,
+          describe: 'Allow browser calls from this origin (repeatable)',
+        })
         .option('max-body-bytes', { type: 'string', describe: 'Body limit (default 25 MiB)' })
         .option('max-queue', { type: 'string', describe: 'Images that may wait (default 32)' })
         .option('timeout-ms', { type: 'string', describe: 'Per-request timeout (default 30000)' })
@@ -111,7 +121,9 @@ export function serveCommand(setExitCode: (code: number) => void): CommandModule
         throw error;
       }
       const { model, scales } = running.info;
-      process.stderr.write(`blurgate serve: ${running.url} (model ${model.name}@${model.version}, scales ${scales.join(',')})\n`);
+      process.stderr.write(
+        `blurgate serve: ${running.url} (model ${model.name}@${model.version}, scales ${scales.join(',')})\n`,
+      );
       await running.closed;
       setExitCode(0);
     },

@@ -204,7 +204,14 @@ export class FileSorter {
 
   /** Copies `source` (its content, through links) into a temporary file in `dir`, then into place. */
   async #placeCopy(source: FilePath, dir: string, name: Buffer, verify: boolean): Promise<FilePath> {
-    const temp = inDir(dir, Buffer.concat([Buffer.from('.'), name, Buffer.from(`.${process.pid}-${randomBytes(4).toString('hex')}.blurgate-part`)]));
+    const temp = inDir(
+      dir,
+      Buffer.concat([
+        Buffer.from('.'),
+        name,
+        Buffer.from(`.${process.pid}-${randomBytes(4).toString('hex')}.blurgate-part`),
+      ]),
+    );
     this.#temp = temp;
     try {
       await copyFile(source, temp, constants.COPYFILE_EXCL);
@@ -288,7 +295,9 @@ export class FileSorter {
           target,
         );
       }
-      throw new SortError(`${shown}: cannot delete the source after placing it (${reason(error)}); the placed copy was removed, the source is unchanged`);
+      throw new SortError(
+        `${shown}: cannot delete the source after placing it (${reason(error)}); the placed copy was removed, the source is unchanged`,
+      );
     }
   }
 }

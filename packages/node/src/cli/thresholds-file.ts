@@ -18,7 +18,9 @@ export async function readThresholdsFile(path: string): Promise<ThresholdsFile> 
     throw new UsageError(`--thresholds ${path}: cannot read it as JSON (${(cause as Error).message})`, { cause });
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new UsageError(`--thresholds ${path}: expected an object {"confidenceThreshold": number, "blurThreshold": number}`);
+    throw new UsageError(
+      `--thresholds ${path}: expected an object {"confidenceThreshold": number, "blurThreshold": number}`,
+    );
   }
   const record = json as Record<string, unknown>;
   const out: { confidenceThreshold?: number; blurThreshold?: number } = {};
@@ -26,7 +28,9 @@ export async function readThresholdsFile(path: string): Promise<ThresholdsFile> 
     const value = record[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-      throw new UsageError(`--thresholds ${path}: ${key} must be a number between 0 and 1, got ${JSON.stringify(value)}`);
+      throw new UsageError(
+        `--thresholds ${path}: ${key} must be a number between 0 and 1, got ${JSON.stringify(value)}`,
+      );
     }
     out[key] = value;
   }

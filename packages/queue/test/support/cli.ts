@@ -37,7 +37,12 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const done = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, stdout, stderr }));
+  const done = once(child, 'close').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+    stdout,
+    stderr,
+  }));
   return { child, done, output: () => stdout + stderr };
 }
 
@@ -52,7 +57,12 @@ export async function runCli(args: readonly string[], timeoutMs = 60_000): Promi
 }
 
 /** Waits until `condition()` holds, polling; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 30_000, everyMs = 100): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

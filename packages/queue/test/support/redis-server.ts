@@ -27,7 +27,13 @@ export interface TestRedis {
 async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined); // refused while starting: expected, retried below
     try {
       await client.connect();
@@ -48,11 +54,28 @@ export async function startRedis(dir: string): Promise<TestRedis> {
   const launch = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir, '--daemonize', 'no', '--logfile', ''],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+        '--logfile',
+        '',
+      ],
       { stdio: 'ignore' },
     );
     const missing = new Promise<never>((_, reject) => {
-      child?.once('error', (error) => reject(new Error(`cannot start redis-server (apt-get install redis-server; .ci/run does): ${error.message}`)));
+      child?.once('error', (error) =>
+        reject(new Error(`cannot start redis-server (apt-get install redis-server; .ci/run does): ${error.message}`)),
+      );
     });
     await Promise.race([waitForPing(port, 10_000), missing]);
   };

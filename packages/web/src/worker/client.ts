@@ -86,12 +86,20 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
   };
   worker.onerror = (event: ErrorEvent) => {
     event.preventDefault();
-    const error = new ModelError('RUNTIME_FAILED', `The blurgate worker failed: ${event.message || 'it could not start (check its URL)'}`);
+    const error = new ModelError(
+      'RUNTIME_FAILED',
+      `The blurgate worker failed: ${event.message || 'it could not start (check its URL)'}`,
+    );
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
 
-  const request = (message: ToWorker, transfer: Transferable[] = [], signal?: AbortSignalLike, onProgress?: Pending['onProgress']) =>
+  const request = (
+    message: ToWorker,
+    transfer: Transferable[] = [],
+    signal?: AbortSignalLike,
+    onProgress?: Pending['onProgress'],
+  ) =>
     new Promise<FromWorker>((resolve, reject) => {
       if (disposed) return reject(disposedError());
       if (signal?.aborted) return reject(abortedError(signal));
@@ -118,7 +126,11 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
 
   const model = options.model;
   const modelForWorker =
-    typeof model === 'string' || model instanceof URL ? absolute(model) : model instanceof ArrayBuffer ? new Uint8Array(model) : model;
+    typeof model === 'string' || model instanceof URL
+      ? absolute(model)
+      : model instanceof ArrayBuffer
+        ? new Uint8Array(model)
+        : model;
   let info: GateInfo;
   try {
     const ready = await request(
@@ -147,7 +159,11 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
     throw error;
   }
 
-  async function run(forWorker: WorkerInput, transfer: Transferable[], signal?: ClassifyOptions['signal']): Promise<BlurPrediction> {
+  async function run(
+    forWorker: WorkerInput,
+    transfer: Transferable[],
+    signal?: ClassifyOptions['signal'],
+  ): Promise<BlurPrediction> {
     const answer = await request({ type: 'classify', id: nextId++, input: forWorker }, transfer, signal);
     if (answer.type !== 'result') throw new ModelError('RUNTIME_FAILED', 'The worker answered classify unexpectedly.');
     return answer.prediction;
@@ -173,7 +189,8 @@ export async function createBlurGateWorker(options: BlurGateWorkerOptions): Prom
     classifyPixels,
     classifyMany: (inputs, manyOptions = {}) =>
       classifyStream(inputs, classify, {
-        concurrency: manyOptions.concurrency === undefined ? defaultConcurrency : checkConcurrency(manyOptions.concurrency),
+        concurrency:
+          manyOptions.concurrency === undefined ? defaultConcurrency : checkConcurrency(manyOptions.concurrency),
         signal: manyOptions.signal,
       }),
     async dispose() {
@@ -200,7 +217,11 @@ function startWorker(worker: Worker | string | URL | undefined): Worker {
     : new Worker(worker, { type: 'module', name: 'blurgate' });
 }
 
-async function toWorkerInput(input: WebImageInput, maxPixels: number | undefined, signal?: AbortSignalLike): Promise<WorkerInput> {
+async function toWorkerInput(
+  input: WebImageInput,
+  maxPixels: number | undefined,
+  signal?: AbortSignalLike,
+): Promise<WorkerInput> {
   if (typeof input === 'string' || input instanceof URL) return { url: absolute(input) };
   if (input instanceof Blob) return input;
   return decodeImage(input, { maxPixels, signal });

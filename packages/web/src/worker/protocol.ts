@@ -1,4 +1,11 @@
-import type { BlurGateModelInfo, BlurPrediction, ClassifyFailure, ModelManifest, PixelImage, RoutingThresholds } from '@blurgate/core';
+import type {
+  BlurGateModelInfo,
+  BlurPrediction,
+  ClassifyFailure,
+  ModelManifest,
+  PixelImage,
+  RoutingThresholds,
+} from '@blurgate/core';
 import type { ModelLoadProgress } from '../load-model-bytes.js';
 import type { WebRuntimeOptions } from '../web-runtime.js';
 

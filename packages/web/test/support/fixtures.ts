@@ -12,9 +12,8 @@ export interface ReferencePrediction {
 }
 
 /** PyTorch predictions written by tools/fixtures/make_onnx_fixtures.py (same for the 3- and 4-channel model). */
-export const REFERENCE: { predictions: Record<string, ReferencePrediction>; images: Record<string, ImageFacts> } = JSON.parse(
-  readFileSync(`${FIXTURES_DIR}reference-predictions.json`, 'utf8'),
-);
+export const REFERENCE: { predictions: Record<string, ReferencePrediction>; images: Record<string, ImageFacts> } =
+  JSON.parse(readFileSync(`${FIXTURES_DIR}reference-predictions.json`, 'utf8'));
 
 export interface ImageFacts {
   readonly pillowRgbSha256?: string;

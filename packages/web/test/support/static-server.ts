@@ -45,7 +45,10 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   });
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'Cross-Origin-Resource-Policy': 'same-origin' };
+    const headers: Record<string, string> = {
+      'Cache-Control': 'no-store',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    };
     if (options.crossOriginIsolated) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';

@@ -341,13 +341,22 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.stopped = False
+        self.announced = False
         signal.signal(signal.SIGINT, self._handle)
 
     def _handle(self, signum, frame) -> None:  # noqa: ANN001
+        # No printing here: the handler can run inside an interrupted write to stdout, and a write from it
+        # then fails with "reentrant call inside BufferedWriter" (exit 1). `requested()` says it instead.
         if self.stopped:
             raise KeyboardInterrupt
         self.stopped = True
-        log("\nCtrl-C: stopping; the best epoch so far is kept and the outputs are written (Ctrl-C again to abort)")
+
+    def requested(self) -> bool:
+        """True once Ctrl-C was pressed; says so on the terminal the first time it is seen."""
+        if self.stopped and not self.announced:
+            self.announced = True
+            log("\nCtrl-C: stopping; the best epoch so far is kept and the outputs are written (Ctrl-C again to abort)")
+        return self.stopped
 
     def restore(self) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -381,7 +390,7 @@ def train(args: argparse.Namespace, model: FreqAuxModel, train_cache: Dict[int, 
         if elapsed + epoch_seconds > budget:
             stop_reason = f"the {args.minutes:g}-minute budget"
             break
-        if stop.stopped:
+        if stop.requested():
             stop_reason = "Ctrl-C"
             break
         epoch += 1
@@ -392,7 +401,7 @@ def train(args: argparse.Namespace, model: FreqAuxModel, train_cache: Dict[int, 
                 bn.eval()
         loss_sum, seen, shown = 0.0, 0, time.time()
         for b in range(steps_per_epoch):
-            if stop.stopped or time.time() - start > budget:
+            if stop.requested() or time.time() - start > budget:
                 break  # an epoch cut short by the budget is still validated
             if time.time() - shown > 30:
                 log(f"  epoch {epoch} step {b}/{steps_per_epoch}  loss {loss_sum / max(1, seen):.4f}  {fmt_minutes(budget - (time.time() - start))} left")

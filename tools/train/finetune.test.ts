@@ -249,7 +249,7 @@ describe.skipIf(skipReason !== null)('tools/train/finetune.sh', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
     });
-    expect(await exited).toBe(0);
+    expect(await exited, stdout).toBe(0);
     expect(stdout).toMatch(/Ctrl-C: stopping/);
     const manifest = JSON.parse(await readFile(join(out, 'model/manifest.json'), 'utf8'));
     expect(manifest.fineTuning.stoppedBy).toBe('Ctrl-C');

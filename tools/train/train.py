@@ -309,6 +309,8 @@ def main() -> None:
     ap.add_argument("--scales", default="",
                     help="comma-separated TTA scales, e.g. 256,320,384,448,512: BatchNorm statistics are re-estimated over "
                          "them, validation reports TTA F1/AUC, and best.pt is chosen by the mean of single-scale and TTA F1")
+    ap.add_argument("--val-limit", type=int, default=0,
+                    help="validate on at most about this many images (every k-th pair; 0: all): bounds the multi-scale validation's cost")
     ap.add_argument("--init-onnx", help="start from a shipped model.onnx (BatchNorm folded; see onnx_init.py) instead of from scratch")
     ap.add_argument("--bn-batches", type=int, default=20, help="training batches (of 32 whole images) for BN recalibration before validation")
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1),
@@ -324,6 +326,10 @@ def main() -> None:
 
     train_items = list_split(os.path.join(args.data, "train"))
     val_items = list_split(os.path.join(args.data, "val"))
+    if args.val_limit and len(val_items) > args.val_limit:
+        # Every k-th image of each class: sharp/ and blurred/ hold the same names, so pairs stay together.
+        k = math.ceil(len(val_items) / args.val_limit)
+        val_items = [it for label in (0, 1) for it in [v for v in val_items if v[1] == label][::k]]
     print(f"train {len(train_items)} images, val {len(val_items)} images", flush=True)
     xt, yt = load_cache(train_items, args.size, os.path.join(args.out, f"cache-train-{args.size}.pt"))
     xv, yv = load_cache(val_items, args.size, os.path.join(args.out, f"cache-val-{args.size}.pt"))

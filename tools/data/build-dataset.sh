@@ -50,6 +50,9 @@ test_() { done_ test "$1" || "${SYNTH[@]}" --tile-size 384 --split test --prefix
 heldout() { local kind="$1"; shift; done_ "heldout-$kind" "$1" || "${SYNTH[@]}" --tile-size 384 --split "heldout-$kind" --keep-size --min-texture 20 --prefix "$@" || echo "warning: $1 had failures"; }
 
 if [ "$PART" = all ] || [ "$PART" = train ]; then
+# Sizes are bounded by a 2-core machine shared with other jobs (this build: ~40 min under a load of 20-30).
+# 2.0.0 is fine-tuned from 1.0.0, which was trained on native-resolution tiles of the same photo packages,
+# so the budget goes to what 1.0.0 never saw: whole-image views, and documents at 72-300 dpi.
 # Photos: halve the huge wallpapers first (their softness and noise shrink), then crops up to 2x the tile.
 train plasma --input "$RAW/plasma-workspace-wallpapers" --downscale 0.5 --tiles 12 --max-zoom-out 2
 train lxqt --input "$RAW/lxqt-themes" --downscale 0.5 --tiles 10 --max-zoom-out 2
@@ -57,26 +60,24 @@ train lomiri --input "$RAW/lomiri-wallpapers-20.04" --downscale 0.5 --tiles 20 -
 train digikam --input "$RAW/digikam-data" --tiles 8 --max-zoom-out 2
 # The same photos at (near) native resolution: real photographs are slightly soft at their own pixel scale.
 train plasmanative --input "$RAW/plasma-workspace-wallpapers" --tiles 6 --max-zoom-out 1.25 --min-texture 150
-train lxqtnative --input "$RAW/lxqt-themes" --tiles 6 --max-zoom-out 1.25 --min-texture 150
-train lomirinative --input "$RAW/lomiri-wallpapers-20.04" --tiles 10 --max-zoom-out 1.25 --min-texture 150
-# Documents and screenshots: tiles (text regions pass the texture test, margins do not); screenshots at native size.
-train texpub --input "$RAW/texlive-publishers-doc" --tiles 2 --max-zoom-out 2
-train texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 2 --max-zoom-out 2
-train kstars --input "$RAW/kstars-data" --tiles 1 --max-zoom-out 1.25
-train okular --input "$RAW/okular" --tiles 2 --max-zoom-out 1.25
-train kdenlive --input "$RAW/kdenlive-data" --tiles 2 --max-zoom-out 1.25
-train receipt --input "$RAW/receipts" --tiles 3 --max-zoom-out 2
+# Documents (pages at 72-300 dpi) and screenshots (native size): tiles (text regions pass the texture test).
+train texpub --input "$RAW/texlive-publishers-doc" --tiles 1 --max-zoom-out 2
+train texrec --input "$RAW/texlive-latex-recommended-doc" --tiles 1 --max-zoom-out 2
+train kstars --input "$RAW/kstars-data" --limit 120 --tiles 1 --max-zoom-out 1.25
+train okular --input "$RAW/okular" --tiles 1 --max-zoom-out 1.25
+train kdenlive --input "$RAW/kdenlive-data" --tiles 1 --max-zoom-out 1.25
+train receipt --input "$RAW/receipts" --tiles 1 --max-zoom-out 2
 # Whole-image views of the same sources.
-views plasmaview --input "$RAW/plasma-workspace-wallpapers" --views 4
-views lxqtview --input "$RAW/lxqt-themes" --views 4
-views lomiriview --input "$RAW/lomiri-wallpapers-20.04" --views 6
-views digikamview --input "$RAW/digikam-data" --views 3
 views texpubview --input "$RAW/texlive-publishers-doc" --views 1
 views texrecview --input "$RAW/texlive-latex-recommended-doc" --views 1
-views kstarsview --input "$RAW/kstars-data" --views 1
-views okularview --input "$RAW/okular" --views 2
-views kdenliveview --input "$RAW/kdenlive-data" --views 2
-views receiptview --input "$RAW/receipts" --views 2
+views kstarsview --input "$RAW/kstars-data" --limit 120 --views 1
+views okularview --input "$RAW/okular" --views 1
+views kdenliveview --input "$RAW/kdenlive-data" --views 1
+views receiptview --input "$RAW/receipts" --views 1
+views plasmaview --input "$RAW/plasma-workspace-wallpapers" --views 3
+views lxqtview --input "$RAW/lxqt-themes" --views 3
+views lomiriview --input "$RAW/lomiri-wallpapers-20.04" --views 4
+views digikamview --input "$RAW/digikam-data" --views 2
 fi
 
 if [ "$PART" = all ] || [ "$PART" = heldout ]; then

@@ -309,6 +309,8 @@ def main() -> None:
     ap.add_argument("--scales", default="",
                     help="comma-separated TTA scales, e.g. 256,320,384,448,512: BatchNorm statistics are re-estimated over "
                          "them, validation reports TTA F1/AUC, and best.pt is chosen by the mean of single-scale and TTA F1")
+    ap.add_argument("--steps-per-epoch", type=int, default=0,
+                    help="cap an epoch at this many steps (0: one pass over the training pairs)")
     ap.add_argument("--val-limit", type=int, default=0,
                     help="validate on at most about this many images (every k-th pair; 0: all): bounds the multi-scale validation's cost")
     ap.add_argument("--init-onnx", help="start from a shipped model.onnx (BatchNorm folded; see onnx_init.py) instead of from scratch")
@@ -360,6 +362,10 @@ def main() -> None:
         print(json.dumps({"epoch": 0, "init": args.init_onnx, **init_metrics}), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = units // per_step
+    if args.steps_per_epoch:
+        # Short "epochs" (a fresh random draw of batches each): validation and last.pt more often, for a
+        # machine where a full pass over the data may not fit in the session.
+        steps_per_epoch = min(steps_per_epoch, args.steps_per_epoch)
     total_steps = steps_per_epoch * args.epochs
     epoch0, step, trained_seconds, best_f1 = 0, 0, 0.0, -1.0
     if args.resume and os.path.exists(last_path):
@@ -427,7 +433,7 @@ def main() -> None:
             loss_sum += loss.item() * len(yb)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(yb)
-            if b % 50 == 0:
+            if b % 20 == 0:
                 print(f"  epoch {epoch + 1} step {b}/{steps_per_epoch} loss {loss.item():.4f} lr {lr:.2e} "
                       f"({time.time() - t_epoch:.0f}s)", flush=True)
         recalibrate_bn(model, xt, 32, args.bn_batches, gen, scales)

@@ -96,9 +96,13 @@ def pair_indices(items: List[Tuple[str, int]]) -> torch.Tensor | None:
     """(P, 2) indices of (sharp, blurred) items with the same file name, or None when not every item pairs."""
     sharp = {os.path.basename(p): i for i, (p, label) in enumerate(items) if label == 0}
     blurred = {os.path.basename(p): i for i, (p, label) in enumerate(items) if label == 1}
-    if not sharp or sharp.keys() != blurred.keys():
+    common = sharp.keys() & blurred.keys()
+    # Mostly paired (a few orphans from an interrupted synth run): train on the pairs, drop the orphans.
+    if not common or len(common) < 0.9 * max(len(sharp), len(blurred)):
         return None
-    return torch.tensor([[sharp[k], blurred[k]] for k in sorted(sharp)], dtype=torch.long)
+    if len(common) < max(len(sharp), len(blurred)):
+        print(f"pairs: {len(sharp) - len(common)} sharp and {len(blurred) - len(common)} blurred images without a twin are not used", flush=True)
+    return torch.tensor([[sharp[k], blurred[k]] for k in sorted(common)], dtype=torch.long)
 
 
 def textured_crops(batch: torch.Tensor, pairs: int, crop: int, gen: torch.Generator, tries: int = 3) -> torch.Tensor:

@@ -78,6 +78,12 @@ views plasmaview --input "$RAW/plasma-workspace-wallpapers" --views 3
 views lxqtview --input "$RAW/lxqt-themes" --views 3
 views lomiriview --input "$RAW/lomiri-wallpapers-20.04" --views 4
 views digikamview --input "$RAW/digikam-data" --views 2
+# More screenshot views (added during the 2.0.0 run, after the first held-out check of a candidate): heavily
+# blurred framed screenshots were called sharp (the per-image standardised FreqAux of a smooth image with a
+# dark frame looks like a crisp sparse page); a different prefix draws different views of the same sources.
+views kstarsview2 --input "$RAW/kstars-data" --offset 120 --limit 160 --views 1
+views okularview2 --input "$RAW/okular" --views 1
+views kdenliveview2 --input "$RAW/kdenlive-data" --views 1
 fi
 
 if [ "$PART" = all ] || [ "$PART" = heldout ]; then

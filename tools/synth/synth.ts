@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     .option('keep-size', { type: 'boolean', default: false, describe: 'with --views: keep the source size (evaluation sets; the gate squashes)' })
     .option('max-side', { type: 'number', default: 4096, describe: 'with --views: downscale sources to this longest side first' })
     .option('limit', { type: 'number', describe: 'use at most this many source images' })
+    .option('offset', { type: 'number', default: 0, describe: 'skip this many source images first (with --limit: a later slice)' })
     .option('seed', { type: 'number', default: 1 })
     .option('concurrency', { type: 'number', default: Math.min(2, availableParallelism()) })
     .strict()
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const input = resolve(argv.input);
   const prefix = argv.prefix ?? basename(input);
   let files = await listImages(input);
-  if (argv.limit !== undefined) files = files.slice(0, argv.limit);
+  files = files.slice(argv.offset, argv.limit === undefined ? undefined : argv.offset + argv.limit);
   if (files.length === 0) throw new Error(`no images found under ${input}`);
   if (argv['holdout-only']) files = files.filter((file) => isHeldOut(relative(input, file), argv.holdout, argv.seed));
   const jobs: (TileJob | ViewJob)[] = files.map((file) => {

@@ -21,7 +21,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 args=(--data "$DATA/synth" --out "$DATA/runs/blurgate-synth-2" --arch mobilenet_v3_small --size 384 --crop 192 --epochs 60
       --init-onnx "$ROOT/models/blurgate-synth/1.0.0/model.onnx" --lr 1e-3 --warmup-steps 50
       --rescale-per-image --rescale-prob 0.8 --scales 256,320,384,448,512 --val-limit 300 --bn-batches 10
-      --steps-per-epoch 80 --threads 2)
+      --steps-per-epoch 200 --threads 2)
 if [ -n "$DEADLINE" ]; then args+=(--deadline "$DEADLINE"); else args+=(--budget-minutes 70); fi
 nice -n 10 /usr/bin/python3 "$HERE/train.py" "${args[@]}" --resume
 wait

@@ -5,7 +5,7 @@ import { defineConfig, type Plugin } from 'vite';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const ORT_DIST = here('../node_modules/onnxruntime-web/dist/');
 const FIXTURES = here('../../node/test/fixtures/');
-const DEFAULT_MODEL = here('../../../models/blurgate-synth/1.0.0/');
+const DEFAULT_MODEL = here('../../../models/blurgate-synth/2.0.0/');
 const SAMPLES = here('../../../samples/');
 const SAMPLE_FILES = readdirSync(SAMPLES).filter((name) => /\.(jpe?g|png|webp)$/i.test(name));
 

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { applyPhotometric, blurKernel, blurTile, drawBlur, drawBlurStrength, drawPhotometric, type BlurKind } from './degrade.js';
 import { createRng, hashString, type Rng } from './rng.js';
+import type { PairRecord } from './make-tiles.js';
 import { laplacianVarianceRgb } from './texture.js';
 
 export interface ViewJob {
@@ -46,14 +47,8 @@ export interface ViewJob {
   readonly maxSide: number;
 }
 
-export interface ViewRecord {
-  readonly source: string;
-  readonly sharp: string;
-  readonly blurred: string;
-  readonly texture: number;
-  readonly blurKind: string;
-  /** In pixels of the view (tileSize x tileSize squash of the image). */
-  readonly blurStrength: number;
+/** blurStrength is in pixels of the view (the tileSize x tileSize squash of the image). */
+export interface ViewRecord extends PairRecord {
   /** 'work' = blurred at a working resolution before the squash, 'view' = after it. */
   readonly blurAt: 'work' | 'view';
   readonly region: readonly [number, number, number, number];

@@ -25,6 +25,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures');
+// The repo's models/ folder, named explicitly: the shipped default model is the highest blurgate-synth there.
+const MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
 const sharpImages = readdirSync(FIXTURES).filter((f) => f.startsWith('sharp-'));
 const textImages = readdirSync(FIXTURES).filter((f) => f.startsWith('text-'));
 
@@ -47,10 +49,11 @@ for (const mode of ['default scales', 'single scale 384'] as const) {
   describe(`shipped default model, ${mode}`, () => {
     let gate: BlurGate;
     beforeAll(async () => {
-      gate = await createBlurGate(mode === 'default scales' ? {} : { scales: [384] });
+      const modelStore = { roots: [MODELS] };
+      gate = await createBlurGate(mode === 'default scales' ? { modelStore } : { modelStore, scales: [384] });
     });
     afterAll(async () => {
-      await gate.dispose();
+      await gate?.dispose();
     });
 
     it('calls the held-out sharp images sharp, and 2x and 4x downscaled copies too', async () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch the Debian packages named in issue 6 with `apt-get download`, extract them with `dpkg-deb -x`,
+# Fetch the Debian packages named in issues 6 and 15 with `apt-get download`, extract them with `dpkg-deb -x`,
 # and build the raw source folders under $DATA (default /work/data). Nothing here is committed.
 #
 #   tools/data/fetch-sources.sh [DATA_DIR]
@@ -9,11 +9,21 @@
 # Receipts are rendered separately by tools/data/render-receipts.ts.
 set -euo pipefail
 DATA="${1:-/work/data}"
-PAGES_PER_PDF="${PAGES_PER_PDF:-6}"   # cap: the first pages of each PDF (title pages are sparse; see below)
+PAGES_PER_PDF="${PAGES_PER_PDF:-6}"   # pages per PDF, spread over the whole document (not only its title pages)
 MAX_PDFS="${MAX_PDFS:-60}"            # per package, for a bounded run time
-PHOTO_PKGS=(plasma-workspace-wallpapers lxqt-themes lomiri-wallpapers-20.04 digikam-data opencv-doc)
-DOC_PKGS=(texlive-publishers-doc texlive-latex-recommended-doc r-doc-pdf)
-SHOT_PKGS=(kstars-data marble-data)
+# Which package trains and which is held out is decided by build-dataset.sh (held out: opencv-doc,
+# ukui-wallpapers, hugin-data, r-doc-pdf, octave-doc, gnuplot-doc, marble-data, kile-doc).
+# Never used, reserved for an independent check (issue 15): mate-backgrounds, lomiri-wallpapers-16.04,
+# python3-skimage, python3-sklearn, texlive-latex-base-doc, texlive-science-doc, texlive-humanities-doc,
+# kalzium-data, gimp-help-en.
+PHOTO_PKGS=(plasma-workspace-wallpapers lxqt-themes lomiri-wallpapers-20.04 digikam-data opencv-doc ukui-wallpapers hugin-data)
+DOC_PKGS=(texlive-publishers-doc texlive-latex-recommended-doc r-doc-pdf octave-doc gnuplot-doc)
+SHOT_PKGS=(kstars-data marble-data okular kdenlive-data kile-doc)
+# Documents are rasterised at many resolutions (text from ~4 px to ~40 px x-height): training pages cycle
+# through TRAIN_DPIS, held-out pages through screen resolutions (what a user's PDF viewer or scan shows).
+TRAIN_DPIS=(72 100 150 200 300)
+TEST_DPIS=(72 96 110 150)
+HELD_OUT_DOCS=" r-doc-pdf octave-doc gnuplot-doc "
 
 mkdir -p "$DATA/debs" "$DATA/extract" "$DATA/raw"
 if ! apt-cache policy plasma-workspace-wallpapers | grep -q Candidate; then apt-get update; fi
@@ -44,23 +54,38 @@ copy_images digikam-data '*' 30000
 copy_images opencv-doc '*examples/data*' 15000
 copy_images kstars-data '*doc*' 15000
 copy_images marble-data '*doc*' 15000
+copy_images okular '*doc/HTML*' 15000
+copy_images kdenlive-data '*doc/HTML*' 15000
+copy_images kile-doc '*doc/HTML*' 15000
+copy_images ukui-wallpapers '*backgrounds*' 20000
+copy_images hugin-data '*help_en_EN*' 20000
 # Real-blur sanity photos are not training data: move them aside.
 mkdir -p "$DATA/real-blur"
 for f in text_defocus text_motion licenseplate_motion; do
   mv "$DATA"/raw/opencv-doc/*"$f".jpg "$DATA/real-blur/" 2>/dev/null || true
 done
 
-# Documents: rasterise the first pages of each PDF at 100 dpi (A4 -> ~827x1169).
+# Documents: rasterise PAGES_PER_PDF pages of each PDF, spread over the document, each at the next
+# resolution of the package's cycle (file names carry the dpi: <stem>-r<dpi>-p<page>.png).
 for p in "${DOC_PKGS[@]}"; do
   out="$DATA/raw/$p"; mkdir -p "$out"
+  if [[ "$HELD_OUT_DOCS" == *" $p "* ]]; then dpis=("${TEST_DPIS[@]}"); else dpis=("${TRAIN_DPIS[@]}"); fi
   mapfile -t pdfs < <(find "$DATA/extract/$p" -type f -iname '*.pdf' | sort)
   # Spread the capped selection over the whole sorted list (every k-th PDF), not just its head.
   step=$(( (${#pdfs[@]} + MAX_PDFS - 1) / MAX_PDFS )); [ "$step" -ge 1 ] || step=1
+  # Few PDFs (octave-doc, gnuplot-doc): more pages from each, so every package gives ~30+ pages.
+  pages=$PAGES_PER_PDF; [ "${#pdfs[@]}" -lt 8 ] && pages=$(( 40 / ${#pdfs[@]} + 1 ))
+  k=0
   for ((i = 0; i < ${#pdfs[@]}; i += step)); do
     f="${pdfs[$i]}"
-    stem="$(basename "$f" .pdf)"
-    ls "$out/${stem}"-*.png >/dev/null 2>&1 && continue
-    timeout 60 pdftoppm -r 100 -png -f 1 -l "$PAGES_PER_PDF" "$f" "$out/$stem" 2>/dev/null || true
+    stem="$(basename "$f" .pdf | tr -c 'A-Za-z0-9_\n-' '-')"
+    ls "$out/${stem}"-r*.png >/dev/null 2>&1 && continue
+    n="$(pdfinfo "$f" 2>/dev/null | awk '/^Pages:/ {print $2}')"; [ -n "$n" ] || continue
+    for ((j = 0; j < pages && j < n; j++)); do
+      page=$(( 1 + j * n / pages ))
+      dpi=${dpis[$(( k % ${#dpis[@]} ))]}; k=$((k + 1))
+      timeout 60 pdftoppm -r "$dpi" -png -singlefile -f "$page" -l "$page" "$f" "$out/${stem}-r${dpi}-p${page}" 2>/dev/null || true
+    done
   done
 done
 for d in "$DATA"/raw/*/; do echo "$(ls "$d" | wc -l) $(basename "$d")"; done

@@ -28,13 +28,17 @@ export interface TileJob {
   readonly blurScale: number;
 }
 
-export interface TileRecord {
+/** What every written sharp/blurred pair records (tiles and whole-image views alike). */
+export interface PairRecord {
   readonly source: string;
   readonly sharp: string;
   readonly blurred: string;
   readonly texture: number;
   readonly blurKind: string;
   readonly blurStrength: number;
+}
+
+export interface TileRecord extends PairRecord {
   readonly kernelSize: number;
   readonly crop: readonly [number, number, number];
 }

@@ -14,10 +14,9 @@ import { SingleBar, Presets } from 'cli-progress';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { TileJob, TileRecord } from './make-tiles.js';
+import type { ViewJob, ViewRecord } from './make-views.js';
 import { hashString } from './rng.js';
 
-// Source photos for synthesis: a fixed list, not core's IMAGE_EXTENSIONS, so that datasets already built stay
-// reproducible (a wider list would pick up other files and move every split).
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
 
 async function listImages(dir: string): Promise<string[]> {
@@ -60,7 +59,27 @@ async function main(): Promise<void> {
     .option('min-texture', { type: 'number', default: 100, describe: 'min Laplacian variance of a kept tile' })
     .option('max-zoom-out', { type: 'number', default: 2.5, describe: 'largest crop side / tile size' })
     .option('blur-scale', { type: 'number', default: 1, describe: 'multiply the blur strength ranges (pixels)' })
+    .option('views', {
+      type: 'number',
+      default: 0,
+      describe: 'make N whole-image views per source (make-views.ts) instead of tiles',
+    })
+    .option('keep-size', {
+      type: 'boolean',
+      default: false,
+      describe: 'with --views: keep the source size (evaluation sets; the gate squashes)',
+    })
+    .option('max-side', {
+      type: 'number',
+      default: 4096,
+      describe: 'with --views: downscale sources to this longest side first',
+    })
     .option('limit', { type: 'number', describe: 'use at most this many source images' })
+    .option('offset', {
+      type: 'number',
+      default: 0,
+      describe: 'skip this many source images first (with --limit: a later slice)',
+    })
     .option('seed', { type: 'number', default: 1 })
     .option('concurrency', { type: 'number', default: Math.min(2, availableParallelism()) })
     .strict()
@@ -69,13 +88,25 @@ async function main(): Promise<void> {
   const input = resolve(argv.input);
   const prefix = argv.prefix ?? basename(input);
   let files = await listImages(input);
-  if (argv.limit !== undefined) files = files.slice(0, argv.limit);
+  files = files.slice(argv.offset, argv.limit === undefined ? undefined : argv.offset + argv.limit);
   if (files.length === 0) throw new Error(`no images found under ${input}`);
   if (argv['holdout-only']) files = files.filter((file) => isHeldOut(relative(input, file), argv.holdout, argv.seed));
-  const jobs: TileJob[] = files.map((file) => {
+  const jobs: (TileJob | ViewJob)[] = files.map((file) => {
     const rel = relative(input, file);
     const split = argv.holdout > 0 && isHeldOut(rel, argv.holdout, argv.seed) ? argv['holdout-split'] : argv.split;
     const stem = rel.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-');
+    const common = { file, prefix: `${prefix}_${stem}`, outDir: join(resolve(argv.out), split), seed: argv.seed };
+    if (argv.views > 0) {
+      return {
+        ...common,
+        views: argv.views,
+        tileSize: argv['tile-size'],
+        minTexture: argv['min-texture'],
+        blurScale: argv['blur-scale'],
+        keepSize: argv['keep-size'],
+        maxSide: argv['max-side'],
+      } satisfies ViewJob;
+    }
     return {
       file,
       prefix: `${prefix}_${stem}`,
@@ -94,7 +125,7 @@ async function main(): Promise<void> {
     Presets.shades_classic,
   );
   bar.start(jobs.length, 0, { pairs: 0 });
-  const bySplit = new Map<string, TileRecord[]>();
+  const bySplit = new Map<string, (TileRecord | ViewRecord)[]>();
   const failures: string[] = [];
   let next = 0;
   let pairs = 0;
@@ -109,7 +140,7 @@ async function main(): Promise<void> {
         }
         worker.once(
           'message',
-          (msg: { ok: true; records: TileRecord[] } | { ok: false; file: string; error: string }) => {
+          (msg: { ok: true; records: (TileRecord | ViewRecord)[] } | { ok: false; file: string; error: string }) => {
             if (msg.ok) {
               const list = bySplit.get(job.outDir) ?? [];
               list.push(...msg.records);

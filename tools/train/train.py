@@ -47,6 +47,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from blurgate_reference import IMAGENET_MEAN, IMAGENET_STD, FreqAuxModel, build_backbone  # noqa: E402
 
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
@@ -95,9 +96,13 @@ def pair_indices(items: List[Tuple[str, int]]) -> torch.Tensor | None:
     """(P, 2) indices of (sharp, blurred) items with the same file name, or None when not every item pairs."""
     sharp = {os.path.basename(p): i for i, (p, label) in enumerate(items) if label == 0}
     blurred = {os.path.basename(p): i for i, (p, label) in enumerate(items) if label == 1}
-    if not sharp or sharp.keys() != blurred.keys():
+    common = sharp.keys() & blurred.keys()
+    # Mostly paired (a few orphans from an interrupted synth run): train on the pairs, drop the orphans.
+    if not common or len(common) < 0.9 * max(len(sharp), len(blurred)):
         return None
-    return torch.tensor([[sharp[k], blurred[k]] for k in sorted(sharp)], dtype=torch.long)
+    if len(common) < max(len(sharp), len(blurred)):
+        print(f"pairs: {len(sharp) - len(common)} sharp and {len(blurred) - len(common)} blurred images without a twin are not used", flush=True)
+    return torch.tensor([[sharp[k], blurred[k]] for k in sorted(common)], dtype=torch.long)
 
 
 def textured_crops(batch: torch.Tensor, pairs: int, crop: int, gen: torch.Generator, tries: int = 3) -> torch.Tensor:
@@ -188,14 +193,27 @@ def rescale(batch: torch.Tensor, size: int, gen: torch.Generator, prob: float, m
     return x.round().clamp(0, 255).to(torch.uint8)
 
 
+def resize_batch(batch_u8: torch.Tensor, size: int) -> torch.Tensor:
+    """Bilinear squash-resize of a uint8 batch (antialiased when shrinking, as Pillow's bilinear resize)."""
+    if batch_u8.shape[-1] == size and batch_u8.shape[-2] == size:
+        return batch_u8
+    x = F.interpolate(batch_u8.float(), size=(size, size), mode="bilinear", align_corners=False, antialias=size < batch_u8.shape[-1])
+    return x.round().clamp(0, 255).to(torch.uint8)
+
+
 @torch.no_grad()
-def recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, batch: int, batches: int, gen: torch.Generator) -> None:
+def recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, batch: int, batches: int, gen: torch.Generator,
+                   scales: List[int] | None = None) -> None:
     """Re-estimates BatchNorm running statistics as exact averages over `batches` training batches.
 
     torchvision's MobileNetV3 uses BN momentum 0.01: from scratch, with a few hundred steps per epoch, the
     running statistics lag far behind the fast-changing weights and the eval-mode model is useless
     (measured: validation AUC ~0.5 while training accuracy was 0.89). Batch statistics do not affect the
     training gradients, so recomputing them is free of side effects on training.
+
+    With `scales`, batch i is squash-resized to scales[i % len(scales)] first, so the statistics are the
+    average over the TTA scales and every scale the gate may use is in distribution (issue 15: statistics
+    from one scale are why 1.0.0's TTA was worse than its single scale).
     """
     bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     saved = [m.momentum for m in bns]
@@ -204,32 +222,57 @@ def recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, batch: int, batches:
         m.momentum = None  # cumulative moving average = exact mean over the batches seen
     model.train()
     idx = torch.randperm(len(x), generator=gen)[: batch * batches]
-    for i in range(0, len(idx), batch):
-        model(normalise(x[idx[i : i + batch]]))
+    for k, i in enumerate(range(0, len(idx), batch)):
+        xb = x[idx[i : i + batch]]
+        if scales:
+            xb = resize_batch(xb, scales[k % len(scales)])
+        model(normalise(xb))
     for m, momentum in zip(bns, saved):
         m.momentum = momentum
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int) -> dict:
+def predict(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int, size: int) -> Tuple[torch.Tensor, float]:
+    """p_blurred of every image squash-resized to size x size, and the mean cross-entropy."""
+    model.eval()
+    probs, loss = [], 0.0
+    for i in range(0, len(x), batch):
+        logits = model(normalise(resize_batch(x[i : i + batch], size)))
+        loss += F.cross_entropy(logits, y[i : i + batch], reduction="sum").item()
+        probs.append(torch.softmax(logits, dim=1)[:, 1])
+    return torch.cat(probs), loss / len(x)
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int, scales: List[int] | None = None,
+             single: int = 384) -> dict:
+    """Validation metrics at the single scale `single`; with `scales`, also the TTA (mean p_blurred over the
+    scales, as @blurgate/core's TTA) metrics as tta_f1 / tta_auc."""
     from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
-    model.eval()
-    probs, losses = [], []
-    for i in range(0, len(x), batch):
-        logits = model(normalise(x[i : i + batch]))
-        losses.append(F.cross_entropy(logits, y[i : i + batch], reduction="sum").item())
-        probs.append(torch.softmax(logits, dim=1)[:, 1])
-    p = torch.cat(probs).numpy()
+    by_scale = {}
+    for s in sorted(set((scales or []) + [single])):
+        by_scale[s] = predict(model, x, y, batch, s)
+    p_t, loss = by_scale[single]
+    p = p_t.numpy()
     t = y.numpy()
     pred = (p >= 0.5).astype(int)
+    extra = {}
+    if scales and len(scales) > 1:
+        p_tta = torch.stack([by_scale[s][0] for s in scales]).mean(0).numpy()
+        extra["tta_f1"] = float(f1_score(t, (p_tta >= 0.5).astype(int), zero_division=0))
+        extra["tta_auc"] = float(roc_auc_score(t, p_tta))
+        for s in scales:
+            extra[f"f1_{s}"] = float(f1_score(t, (by_scale[s][0].numpy() >= 0.5).astype(int), zero_division=0))
+    loss_value = loss
     return {
-        "val_loss": sum(losses) / len(x),
+        "val_loss": loss_value,
         "val_accuracy": float((pred == t).mean()),
         "val_precision": float(precision_score(t, pred, zero_division=0)),
         "val_recall": float(recall_score(t, pred, zero_division=0)),
         "val_f1": float(f1_score(t, pred, zero_division=0)),
         "val_auc": float(roc_auc_score(t, p)),
+        **extra,
     }
 
 
@@ -267,6 +310,14 @@ def main() -> None:
     ap.add_argument("--rescale-max", type=float, default=1.33, help="largest rescale ratio (TTA scale 512 of a 384 image)")
     ap.add_argument("--rescale-per-image", action="store_true",
                     help="draw the rescale per tile (before cropping) instead of per batch; see rescaled_textured_crops")
+    ap.add_argument("--scales", default="",
+                    help="comma-separated TTA scales, e.g. 256,320,384,448,512: BatchNorm statistics are re-estimated over "
+                         "them, validation reports TTA F1/AUC, and best.pt is chosen by the mean of single-scale and TTA F1")
+    ap.add_argument("--steps-per-epoch", type=int, default=0,
+                    help="cap an epoch at this many steps (0: one pass over the training pairs)")
+    ap.add_argument("--val-limit", type=int, default=0,
+                    help="validate on at most about this many images (every k-th pair; 0: all): bounds the multi-scale validation's cost")
+    ap.add_argument("--init-onnx", help="start from a shipped model.onnx (BatchNorm folded; see onnx_init.py) instead of from scratch")
     ap.add_argument("--bn-batches", type=int, default=20, help="training batches (of 32 whole images) for BN recalibration before validation")
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1),
                     help="torch intra-op threads (on an idle 2-core machine 2 is fastest; use 1 when other jobs hold the cores)")
@@ -281,6 +332,10 @@ def main() -> None:
 
     train_items = list_split(os.path.join(args.data, "train"))
     val_items = list_split(os.path.join(args.data, "val"))
+    if args.val_limit and len(val_items) > args.val_limit:
+        # Every k-th image of each class: sharp/ and blurred/ hold the same names, so pairs stay together.
+        k = math.ceil(len(val_items) / args.val_limit)
+        val_items = [it for label in (0, 1) for it in [v for v in val_items if v[1] == label][::k]]
     print(f"train {len(train_items)} images, val {len(val_items)} images", flush=True)
     xt, yt = load_cache(train_items, args.size, os.path.join(args.out, f"cache-train-{args.size}.pt"))
     xv, yv = load_cache(val_items, args.size, os.path.join(args.out, f"cache-val-{args.size}.pt"))
@@ -292,11 +347,31 @@ def main() -> None:
     crop = args.crop or args.size
     print(f"training on {crop}x{crop} crops, {'paired' if pairs is not None else 'unpaired'} batches", flush=True)
     model = FreqAuxModel(build_backbone(args.arch, in_channels=4))
+    scales = [int(v) for v in args.scales.split(",") if v]
+    last_path = os.path.join(args.out, "last.pt")
+    if args.init_onnx and not (args.resume and os.path.exists(last_path)):
+        from onnx_init import load_folded
+
+        init_gen = torch.Generator().manual_seed(args.seed + 1)
+
+        def calibrate(m: torch.nn.Module) -> None:
+            idx = torch.randperm(len(xt), generator=init_gen)[: 32 * args.bn_batches]
+            for k, i in enumerate(range(0, len(idx), 32)):
+                xb = xt[idx[i : i + 32]]
+                m(normalise(resize_batch(xb, scales[k % len(scales)]) if scales else xb))
+
+        used = load_folded(model, args.init_onnx, calibrate)
+        print(f"initialised from {args.init_onnx} ({len(used)} tensors)", flush=True)
+        init_metrics = evaluate(model, xv, yv, 64, scales, args.size)
+        print(json.dumps({"epoch": 0, "init": args.init_onnx, **init_metrics}), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = units // per_step
+    if args.steps_per_epoch:
+        # Short "epochs" (a fresh random draw of batches each): validation and last.pt more often, for a
+        # machine where a full pass over the data may not fit in the session.
+        steps_per_epoch = min(steps_per_epoch, args.steps_per_epoch)
     total_steps = steps_per_epoch * args.epochs
     epoch0, step, trained_seconds, best_f1 = 0, 0, 0.0, -1.0
-    last_path = os.path.join(args.out, "last.pt")
     if args.resume and os.path.exists(last_path):
         state = torch.load(last_path)
         model.load_state_dict(state["model"])
@@ -362,19 +437,23 @@ def main() -> None:
             loss_sum += loss.item() * len(yb)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(yb)
-            if b % 50 == 0:
+            if b % 20 == 0:
                 print(f"  epoch {epoch + 1} step {b}/{steps_per_epoch} loss {loss.item():.4f} lr {lr:.2e} "
                       f"({time.time() - t_epoch:.0f}s)", flush=True)
-        recalibrate_bn(model, xt, 32, args.bn_batches, gen)
-        metrics = evaluate(model, xv, yv, 64)
+        recalibrate_bn(model, xt, 32, args.bn_batches, gen, scales)
+        metrics = evaluate(model, xv, yv, 64, scales, args.size)
         epoch_seconds = time.time() - t_epoch
         trained_seconds += epoch_seconds
         row = {"epoch": epoch + 1, "step": step, "lr": lr, "train_loss": loss_sum / seen,
                "train_accuracy": correct / seen, **metrics, "epoch_seconds": round(epoch_seconds, 1),
                "time_utc": dt.datetime.now(dt.timezone.utc).strftime("%H:%M:%S")}
-        improved = metrics["val_f1"] > best_f1
+        # The selection score: single-scale F1, or with --scales the mean of single-scale and TTA F1 (the model
+        # must be good at both: the gate's default and the reference recipe).
+        score = (metrics["val_f1"] + metrics["tta_f1"]) / 2 if "tta_f1" in metrics else metrics["val_f1"]
+        row["score"] = score
+        improved = score > best_f1
         if improved:
-            best_f1 = metrics["val_f1"]
+            best_f1 = score
             torch.save(model.state_dict(), os.path.join(args.out, "best.pt"))
         row["best"] = improved
         print(json.dumps(row), flush=True)

@@ -3,8 +3,12 @@ import parse from 'semver/functions/parse.js';
 import { ModelError } from './errors.js';
 import type { ModelManifest, ModelMetrics, ModelSource } from './model-manifest.js';
 
-/** Model major versions this version of core can run. A model's major is its compatibility contract. */
-export const SUPPORTED_MODEL_MAJORS: readonly number[] = Object.freeze([1]);
+/**
+ * Model major versions this version of core can run. A model's major is its compatibility contract.
+ * 2 (blurgate-synth 2.0.0) keeps major 1's input contract (4-channel RGB + FreqAux input, Pillow bilinear
+ * squash, ImageNet mean/std); its default scales are the reference's 5-scale TTA instead of one scale.
+ */
+export const SUPPORTED_MODEL_MAJORS: readonly number[] = Object.freeze([1, 2]);
 
 /**
  * The pre-release tag that marks a local, unreleased model: `0.0.0-local` (what `blurgate-eval convert`

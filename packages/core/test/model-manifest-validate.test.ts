@@ -142,11 +142,12 @@ describe('parseModelManifest', () => {
 });
 
 describe('assertModelCompatible', () => {
-  it('supports major 1', () => {
-    expect(SUPPORTED_MODEL_MAJORS).toEqual([1]);
+  it('supports majors 1 and 2', () => {
+    expect(SUPPORTED_MODEL_MAJORS).toEqual([1, 2]);
     expect(() => assertModelCompatible({ name: 'm', version: '1.4.2' })).not.toThrow();
+    expect(() => assertModelCompatible({ name: 'blurgate-synth', version: '2.0.0' })).not.toThrow();
   });
-  it.each(['2.0.0', '0.1.0'])('refuses %s naming both versions', (version) => {
+  it.each(['3.0.0', '0.1.0'])('refuses %s naming both versions', (version) => {
     try {
       assertModelCompatible({ name: 'blurgate-mnv3-large', version });
       expect.unreachable();
@@ -154,7 +155,7 @@ describe('assertModelCompatible', () => {
       expect(error).toBeInstanceOf(ModelError);
       expect((error as ModelError).code).toBe('UNSUPPORTED_MODEL');
       expect((error as Error).message).toContain(version);
-      expect((error as Error).message).toContain('1.x');
+      expect((error as Error).message).toContain('1.x, 2.x');
     }
   });
 });

@@ -67,7 +67,7 @@ describe('assertModelCompatible', () => {
   });
 
   it('refuses an unsupported released major, naming what runs', () => {
-    for (const version of ['0.1.0', '2.0.0', '0.0.0-rc.1']) {
+    for (const version of ['0.1.0', '3.0.0', '0.0.0-rc.1']) {
       expect(() => assertModelCompatible({ name: 'm', version })).toThrow(
         expect.objectContaining({
           code: 'UNSUPPORTED_MODEL',

@@ -10,12 +10,12 @@ import { type HarnessPage, openHarnessPage } from './support/harness-page.js';
 
 /** Model folders (manifest.json beside model.onnx), as paths under the repo root, which the test server serves. */
 const MODEL_FOLDERS = [
-  // The shipped default: 4 channels, manifest scales 256…512.
-  'models/blurgate-synth/2.0.0',
-  // The previous default, kept for comparison: 4 channels, manifest scales [384].
+  // The previous default, kept for comparison: 4 channels, manifest scales [384] (the manifest tests below use it).
   'models/blurgate-synth/1.0.0',
   // A 3-channel model (FreqAux in the graph), manifest scales 256…512.
   'packages/node/test/fixtures/models/store/blurgate-tiny-3ch/1.0.0',
+  // The shipped default: 4 channels, manifest scales 256…512.
+  'models/blurgate-synth/2.0.0',
 ] as const;
 
 interface Outcome {

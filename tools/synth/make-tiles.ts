@@ -2,12 +2,13 @@
  * One source image -> `tiles` pairs of (sharp, blurred) JPEG tiles: random square crops at random scales
  * (always downscaling, never upscaling, so "sharp" stays sharp), textured crops only.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { applyPhotometric, blurTile, drawBlur, drawPhotometric } from './degrade.js';
 import { createRng, hashString } from './rng.js';
 import { laplacianVarianceRgb } from './texture.js';
+import { writeJpegPair } from './write-pair.js';
 
 export interface TileJob {
   readonly file: string;
@@ -86,15 +87,14 @@ export async function makeTiles(job: TileJob): Promise<TileRecord[]> {
     const blurPhoto = drawPhotometric(rng);
     if (texture < job.minTexture) continue;
     const name = `${job.prefix}_${String(records.length).padStart(3, '0')}.jpg`;
-    const raw = { width: job.tileSize, height: job.tileSize, channels: 3 as const };
     const sharpPixels = applyPhotometric(pixels, sharpPhoto, rng);
     const blurredPixels = applyPhotometric(blurTile(pixels, job.tileSize, job.tileSize, blur.kernel), blurPhoto, rng);
-    const sharpPath = join(job.outDir, 'sharp', name);
-    const blurredPath = join(job.outDir, 'blurred', name);
-    await writeFile(sharpPath, await sharp(sharpPixels, { raw }).jpeg({ quality: sharpPhoto.jpegQuality }).toBuffer());
-    await writeFile(
-      blurredPath,
-      await sharp(blurredPixels, { raw }).jpeg({ quality: blurPhoto.jpegQuality }).toBuffer(),
+    const { sharp: sharpPath, blurred: blurredPath } = await writeJpegPair(
+      job.outDir,
+      name,
+      { width: job.tileSize, height: job.tileSize },
+      { pixels: sharpPixels, jpegQuality: sharpPhoto.jpegQuality },
+      { pixels: blurredPixels, jpegQuality: blurPhoto.jpegQuality },
     );
     records.push({
       source: job.file,

@@ -19,7 +19,7 @@
  *   itself at evaluation.
  * Both copies then get the non-blur changes of `drawPhotometric` (brightness, contrast, noise, JPEG).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
@@ -34,6 +34,7 @@ import {
 import { createRng, hashString, type Rng } from './rng.js';
 import type { PairRecord } from './make-tiles.js';
 import { laplacianVarianceRgb } from './texture.js';
+import { writeJpegPair } from './write-pair.js';
 
 export interface ViewJob {
   readonly file: string;
@@ -192,15 +193,14 @@ export async function makeViews(job: ViewJob): Promise<ViewRecord[]> {
       strength = made.strength;
     }
     const name = `${job.prefix}_v${String(records.length).padStart(2, '0')}.jpg`;
-    const raw = { width: out.width, height: out.height, channels: 3 as const };
-    const sharpPath = join(job.outDir, 'sharp', name);
-    const blurredPath = join(job.outDir, 'blurred', name);
     const sharpPixels = applyPhotometric(sharpView.data, sharpPhoto, rng);
     const blurredPixels = applyPhotometric(blurred.data, blurPhoto, rng);
-    await writeFile(sharpPath, await sharp(sharpPixels, { raw }).jpeg({ quality: sharpPhoto.jpegQuality }).toBuffer());
-    await writeFile(
-      blurredPath,
-      await sharp(blurredPixels, { raw }).jpeg({ quality: blurPhoto.jpegQuality }).toBuffer(),
+    const { sharp: sharpPath, blurred: blurredPath } = await writeJpegPair(
+      job.outDir,
+      name,
+      out,
+      { pixels: sharpPixels, jpegQuality: sharpPhoto.jpegQuality },
+      { pixels: blurredPixels, jpegQuality: blurPhoto.jpegQuality },
     );
     records.push({
       source: job.file,

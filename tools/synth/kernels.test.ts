@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { convolveImage, isSeparable } from './convolve.js';
-import { type BlurKernel, diskKernel, gaussianKernel, linearMotionKernel, trajectoryKernel } from './kernels.js';
+import { BLUR_RANGES, drawBlur, trajectoryWithSpread } from './degrade.js';
+import {
+  type BlurKernel,
+  diskKernel,
+  gaussianKernel,
+  kernelSpread,
+  linearMotionKernel,
+  trajectoryKernel,
+} from './kernels.js';
 import { createRng } from './rng.js';
 
 const sum = (k: BlurKernel): number => k.data.reduce((a, b) => a + b, 0);
@@ -76,6 +84,30 @@ describe('blur kernels', () => {
     const long = trajectoryKernel(createRng(7), { length: 30, exposure: 1 });
     expect(long.size).toBeGreaterThan(short.size);
     expect(linearMotionKernel(30, 0).size).toBeGreaterThanOrEqual(31);
+  });
+
+  it('kernelSpread is the RMS distance from the centroid (closed forms of the line, disk and Gaussian)', () => {
+    expect(kernelSpread(linearMotionKernel(24, 0))).toBeCloseTo(24 / Math.sqrt(12), 0);
+    expect(kernelSpread(diskKernel(6))).toBeCloseTo(6 / Math.SQRT2, 0);
+    expect(kernelSpread(gaussianKernel(3))).toBeCloseTo(3 * Math.SQRT2, 1);
+  });
+
+  it('camera shake is drawn by its spread: every drawn trajectory spreads at least the visible floor', () => {
+    // Path length was the old measure: curled paths of 8-36 px spread as little as 0.3 px (barely blurred).
+    const rng = createRng(11);
+    for (const target of [1.5, 2.5, 4, 6, 8]) {
+      const got = kernelSpread(trajectoryWithSpread(rng, target));
+      expect(got / target).toBeGreaterThan(0.75);
+      expect(got / target).toBeLessThan(1.33);
+    }
+    let drawn = 0;
+    for (let i = 0; i < 200; i++) {
+      const blur = drawBlur(rng);
+      if (blur.kind !== 'trajectory') continue;
+      drawn++;
+      expect(kernelSpread(blur.kernel)).toBeGreaterThan(BLUR_RANGES.trajectory.lo * 0.75);
+    }
+    expect(drawn).toBeGreaterThan(40);
   });
 
   it('a horizontal linear kernel puts all its mass on the centre row', () => {

@@ -100,6 +100,27 @@ export function gaussianKernel(sigma: number): BlurKernel {
   return normalise(kernel);
 }
 
+/**
+ * Root-mean-square distance of the kernel's mass from its centroid, in pixels: how far a point spreads,
+ * whatever the kernel's shape (a straight path of length L: L / sqrt(12); a disk of radius r: r / sqrt(2);
+ * a Gaussian of sigma s: s * sqrt(2)).
+ */
+export function kernelSpread(kernel: BlurKernel): number {
+  const c = (kernel.size - 1) / 2;
+  let mx = 0;
+  let my = 0;
+  let m2 = 0;
+  for (let y = 0; y < kernel.size; y++) {
+    for (let x = 0; x < kernel.size; x++) {
+      const w = kernel.data[y * kernel.size + x] ?? 0;
+      mx += w * (x - c);
+      my += w * (y - c);
+      m2 += w * ((x - c) ** 2 + (y - c) ** 2);
+    }
+  }
+  return Math.sqrt(Math.max(0, m2 - mx * mx - my * my));
+}
+
 /** Parameters of the Boracchi-Foi trajectory; defaults draw them at random as in their reference code. */
 export interface TrajectoryOptions {
   /** Total path length in pixels (the blur's extent). */

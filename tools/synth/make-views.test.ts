@@ -84,6 +84,21 @@ describe('makeViews', () => {
     expect(capped[0]?.size).toEqual([150, 90]);
   });
 
+  it('frameProb puts the view on a flat canvas (both copies framed), smallSourceProb still writes tile-size views', async () => {
+    const framed = await makeViews(job(join(dir, 'g'), { views: 2, frameProb: 1, seed: 4 }));
+    expect(framed.length).toBeGreaterThan(0);
+    for (const r of framed) {
+      // The sharp copy's corner is the canvas: flat (a 4x4 patch varies only by noise and JPEG).
+      const img = await sharp(r.sharp).raw().toBuffer({ resolveWithObject: true });
+      const corner: number[] = [];
+      for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) corner.push(img.data[(y * img.info.width + x) * 3] ?? 0);
+      expect(Math.max(...corner) - Math.min(...corner)).toBeLessThan(24);
+      expect(await lapVar(r.blurred)).toBeLessThan(await lapVar(r.sharp));
+    }
+    const small = await makeViews(job(join(dir, 'h'), { views: 2, smallSourceProb: 1, seed: 4 }));
+    for (const r of small) expect((await sharp(r.sharp).metadata()).width).toBe(96);
+  });
+
   it('skips blank images', async () => {
     const flat = join(dir, 'flat.png');
     await writeFile(

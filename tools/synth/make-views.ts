@@ -54,6 +54,17 @@ export interface ViewJob {
   readonly keepSize: boolean;
   /** Longest side of the source after an initial downscale (a downscaled sharp image is sharp). */
   readonly maxSide: number;
+  /**
+   * Share of views put on a flat canvas (black, white, grey or a colour; 3-30% margins) before either copy
+   * is made, so the blurred copy is blurred across the frame's edge. Screenshots with transparent shadows
+   * decode onto black and pages have wide margins: 2.0.0 called heavily blurred framed screenshots sharp.
+   */
+  readonly frameProb?: number;
+  /**
+   * Share of views whose region is first shrunk to a long side of 160-640 px, so that the squash to the
+   * view enlarges it, as the gate enlarges small images (an enlarged sharp image is still sharp).
+   */
+  readonly smallSourceProb?: number;
 }
 
 /** blurStrength is in pixels of the view (the tileSize x tileSize squash of the image). */
@@ -68,10 +79,11 @@ type Kernel = 'linear' | 'cubic' | 'mitchell' | 'lanczos3';
 const KERNELS: readonly Kernel[] = ['linear', 'cubic', 'mitchell', 'lanczos3'];
 
 /**
- * Largest blur in pixels of the working image, by kind: bounds the cost of the hand-written convolution
- * (a dense defocus disk costs radius^2 per pixel); above it the working image is made smaller instead.
+ * Largest blur in pixels of the working image, by kind (trajectory: RMS spread): bounds the cost of the
+ * hand-written convolution (a dense defocus disk costs radius^2 per pixel); above it the working image is
+ * made smaller instead.
  */
-const MAX_WORK_STRENGTH: Readonly<Record<BlurKind, number>> = { trajectory: 72, linear: 72, defocus: 14, gaussian: 14 };
+const MAX_WORK_STRENGTH: Readonly<Record<BlurKind, number>> = { trajectory: 10, linear: 72, defocus: 14, gaussian: 14 };
 
 interface Raw {
   readonly data: Uint8Array;
@@ -95,6 +107,33 @@ async function extractRaw(src: Raw, left: number, top: number, width: number, he
     .raw()
     .toBuffer();
   return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height };
+}
+
+/** `region` centred on a flat canvas with random margins (a window on a desktop, a page on a scanner bed). */
+function frameRegion(region: Raw, rng: Rng): Raw {
+  const left = Math.round(region.width * rng.uniform(0.03, 0.3));
+  const right = Math.round(region.width * rng.uniform(0.03, 0.3));
+  const top = Math.round(region.height * rng.uniform(0.03, 0.3));
+  const bottom = Math.round(region.height * rng.uniform(0.03, 0.3));
+  const width = region.width + left + right;
+  const height = region.height + top + bottom;
+  const u = rng.next();
+  const grey = rng.int(0, 255);
+  const colour =
+    u < 0.4
+      ? [0, 0, 0]
+      : u < 0.65
+        ? [255, 255, 255]
+        : u < 0.85
+          ? [grey, grey, grey]
+          : [0, 1, 2].map(() => rng.int(0, 255));
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) data.set(colour, i * 3);
+  for (let y = 0; y < region.height; y++) {
+    const src = y * region.width * 3;
+    data.set(region.data.subarray(src, src + region.width * 3), ((y + top) * width + left) * 3);
+  }
+  return { data, width, height };
 }
 
 function toUint8(pixels: Float32Array): Uint8Array {
@@ -168,8 +207,19 @@ export async function makeViews(job: ViewJob): Promise<ViewRecord[]> {
     const rh = whole ? source.height : Math.max(32, Math.round(source.height * rng.uniform(0.5, 1)));
     const left = rng.int(0, source.width - rw);
     const top = rng.int(0, source.height - rh);
-    const region = await extractRaw(source, left, top, rw, rh);
-    const out = job.keepSize ? { width: rw, height: rh } : { width: T, height: T };
+    let region = await extractRaw(source, left, top, rw, rh);
+    if (!job.keepSize && (job.smallSourceProb ?? 0) > 0 && rng.next() < (job.smallSourceProb ?? 0)) {
+      const side = rng.logUniform(160, 640);
+      const f = side / Math.max(region.width, region.height);
+      if (f < 1) {
+        const w = Math.max(16, Math.round(region.width * f));
+        const h = Math.max(16, Math.round(region.height * f));
+        region = await resizeRaw(region, w, h, rng.pick(KERNELS));
+      }
+    }
+    if (!job.keepSize && (job.frameProb ?? 0) > 0 && rng.next() < (job.frameProb ?? 0))
+      region = frameRegion(region, rng);
+    const out = job.keepSize ? { width: region.width, height: region.height } : { width: T, height: T };
     const sharpView = job.keepSize ? region : await resizeRaw(region, T, T, rng.pick(KERNELS));
     const atView = !job.keepSize && rng.next() < 0.3;
     const sharpPhoto = drawPhotometric(rng);

@@ -74,6 +74,16 @@ async function main(): Promise<void> {
       default: 4096,
       describe: 'with --views: downscale sources to this longest side first',
     })
+    .option('frame', {
+      type: 'number',
+      default: 0,
+      describe: 'with --views: share of views put on a flat canvas with margins (framed screenshots, pages)',
+    })
+    .option('small-sources', {
+      type: 'number',
+      default: 0,
+      describe: 'with --views: share of views shrunk to a 160-640 px long side first (the gate enlarges them)',
+    })
     .option('limit', { type: 'number', describe: 'use at most this many source images' })
     .option('offset', {
       type: 'number',
@@ -105,6 +115,8 @@ async function main(): Promise<void> {
         blurScale: argv['blur-scale'],
         keepSize: argv['keep-size'],
         maxSide: argv['max-side'],
+        frameProb: argv.frame,
+        smallSourceProb: argv['small-sources'],
       } satisfies ViewJob;
     }
     return {

@@ -64,7 +64,7 @@ async function benchModel() {
   return path;
 }
 
-/** Real photos at camera-like sizes: scikit-learn's two sample photos (CC BY 2.0) resized, as JPEG. */
+/** Real photos at camera-like sizes: the two fixture photos resized, as JPEG. */
 async function benchImages() {
   if (args.images) {
     const dir = resolve(args.images);
@@ -72,10 +72,8 @@ async function benchImages() {
   }
   const dir = join(cache, 'bench-images');
   await mkdir(dir, { recursive: true });
-  const sklearn = '/usr/lib/python3/dist-packages/sklearn/datasets/images';
-  const sources = existsSync(join(sklearn, 'china.jpg'))
-    ? [join(sklearn, 'china.jpg'), join(sklearn, 'flower.jpg')]
-    : [join(pkg, 'test/fixtures/images/china.png'), join(pkg, 'test/fixtures/images/flower.png')];
+  // The test fixtures (two CC BY 2.0 photos), never a package reserved for the model's independent check.
+  const sources = [join(pkg, 'test/fixtures/images/china.png'), join(pkg, 'test/fixtures/images/flower.png')];
   const out = [];
   for (const [i, src] of sources.entries()) {
     for (const [w, h] of [

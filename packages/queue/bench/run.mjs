@@ -53,17 +53,17 @@ process.on('exit', () => {
   for (const c of cleanup) c();
 });
 
-/** Real photos (scikit-learn's two 640×427 samples, else the node fixtures), copied to `count` files. */
+/** Real photos (the node test fixtures), copied to `count` files. */
 async function benchImages() {
   let sources;
   if (args.dir) {
     const dir = resolve(args.dir);
     sources = (await readdir(dir)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort().map((f) => join(dir, f));
   } else {
-    const sklearn = '/usr/lib/python3/dist-packages/sklearn/datasets/images';
-    sources = existsSync(join(sklearn, 'china.jpg'))
-      ? [join(sklearn, 'china.jpg'), join(sklearn, 'flower.jpg')]
-      : ['china.png', 'flower.png', 'texture.png'].map((f) => join(repo, 'packages/node/test/fixtures/images', f));
+    // The node fixtures (never a package reserved for the model's independent check).
+    sources = ['china.jpg', 'china.png', 'flower.png', 'texture.png'].map((f) =>
+      join(repo, 'packages/node/test/fixtures/images', f),
+    );
   }
   const out = join(work, 'images');
   await mkdir(out);

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from finetune import Item, binary_metrics, reparameterize_batchnorm, split_items  # noqa: E402
-from onnx_to_torch import model_from_onnx  # noqa: E402
+from finetune import Item, binary_metrics, split_items  # noqa: E402
+from onnx_to_torch import model_from_onnx, reparameterize_batchnorm  # noqa: E402
 
 
 def main() -> None:

@@ -63,7 +63,7 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "reference"))
 sys.path.insert(0, HERE)
 from blurgate_reference import DEFAULT_SCALES, FreqAuxModel, build_backbone  # noqa: E402
-from onnx_to_torch import WIDTHS, model_from_onnx  # noqa: E402
+from onnx_to_torch import WIDTHS, batchnorms, model_from_onnx, reparameterize_batchnorm  # noqa: E402
 from train import augment, normalise  # noqa: E402
 from write_manifest import sha256 as sha256_file  # noqa: E402
 
@@ -285,44 +285,6 @@ def validate(model: FreqAuxModel, cache: Dict[int, torch.Tensor], labels: torch.
 
 
 # ---------------------------------------------------------------------------------------------- BatchNorm
-def batchnorms(model: torch.nn.Module) -> List[torch.nn.BatchNorm2d]:
-    return [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-
-
-@torch.no_grad()
-def reparameterize_batchnorm(model: FreqAuxModel, batches: List[torch.Tensor]) -> None:
-    """Sets every BatchNorm's running statistics to the mean / variance of its input on `batches` and adapts
-    weight and bias so that the eval-mode model computes exactly what it did before:
-    (x − μ')/σ'·γ' + β' = (x − μ)/σ·γ + β with γ' = γ·σ'/σ, β' = β + γ·(μ' − μ)/σ.
-    Needed before training BatchNorm of a model rebuilt from ONNX (statistics 0 / 1, folded into the convs):
-    train-mode BatchNorm normalises with batch statistics, which would otherwise change the model entirely."""
-    sums: Dict[torch.nn.BatchNorm2d, List[torch.Tensor]] = {}
-    hooks = []
-    for bn in batchnorms(model):
-        def hook(module, inputs, bn=bn):  # noqa: ANN001
-            x = inputs[0].double()
-            acc = sums.setdefault(bn, [torch.zeros(x.shape[1], dtype=torch.float64), torch.zeros(x.shape[1], dtype=torch.float64), 0])
-            acc[0] += x.sum(dim=(0, 2, 3))
-            acc[1] += (x * x).sum(dim=(0, 2, 3))
-            acc[2] += x.shape[0] * x.shape[2] * x.shape[3]
-        hooks.append(bn.register_forward_pre_hook(hook))
-    model.eval()
-    for xb in batches:
-        model(xb)
-    for h in hooks:
-        h.remove()
-    for bn, (s, ss, n) in sums.items():
-        mu = s / n
-        var = (ss / n - mu * mu).clamp(min=0)
-        old_sigma = (bn.running_var.double() + bn.eps).sqrt()
-        new_sigma = (var + bn.eps).sqrt()
-        gamma = bn.weight.double()
-        bn.bias.copy_((bn.bias.double() + gamma * (mu - bn.running_mean.double()) / old_sigma).float())
-        bn.weight.copy_((gamma * new_sigma / old_sigma).float())
-        bn.running_mean.copy_(mu.float())
-        bn.running_var.copy_(var.float())
-
-
 @torch.no_grad()
 def recalibrate_batchnorm(model: FreqAuxModel, batches: List[torch.Tensor]) -> None:
     """Exact running statistics over `batches` (train-mode forward, cumulative average), as train.py."""

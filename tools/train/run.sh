@@ -5,7 +5,7 @@
 #   tools/train/run.sh [DATA_DIR] [DEADLINE_UTC_HH:MM]
 #
 # blurgate-synth 2.1.0 (issue 15): fine-tuned from the shipped 2.0.0 (--init-onnx; its BatchNorm is unfolded
-# exactly, see onnx_init.py) on the dataset rebuilt with camera shake measured by its spread, framed views and
+# exactly, see onnx_to_torch.py) on the dataset rebuilt with camera shake measured by its spread, framed views and
 # small sources enlarged to the view (build-dataset.sh), in $DATA/synth3 (2.0.0's data stays in $DATA/synth).
 # 256-px crops (not 192): a framed view's canvas stays in the crop. Every tile rescaled on its own by
 # 0.67-1.33x (--rescale-per-image: the five TTA scales in distribution), BatchNorm statistics over the five

@@ -317,7 +317,7 @@ def main() -> None:
                     help="cap an epoch at this many steps (0: one pass over the training pairs)")
     ap.add_argument("--val-limit", type=int, default=0,
                     help="validate on at most about this many images (every k-th pair; 0: all): bounds the multi-scale validation's cost")
-    ap.add_argument("--init-onnx", help="start from a shipped model.onnx (BatchNorm folded; see onnx_init.py) instead of from scratch")
+    ap.add_argument("--init-onnx", help="start from a shipped model.onnx (BatchNorm folded; rebuilt by onnx_to_torch.py) instead of from scratch")
     ap.add_argument("--bn-batches", type=int, default=20, help="training batches (of 32 whole images) for BN recalibration before validation")
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1),
                     help="torch intra-op threads (on an idle 2-core machine 2 is fastest; use 1 when other jobs hold the cores)")
@@ -350,18 +350,20 @@ def main() -> None:
     scales = [int(v) for v in args.scales.split(",") if v]
     last_path = os.path.join(args.out, "last.pt")
     if args.init_onnx and not (args.resume and os.path.exists(last_path)):
-        from onnx_init import load_folded
+        # The shipped ONNX has BatchNorm folded into the convolutions: rebuild the torch model exactly
+        # (onnx_to_torch.model_from_onnx), then re-express each BatchNorm with statistics measured on training
+        # images (reparameterize_batchnorm), so train-mode BatchNorm starts from the same function.
+        from onnx_to_torch import model_from_onnx, reparameterize_batchnorm
 
+        model, info = model_from_onnx(args.init_onnx)
+        if info["architecture"] != args.arch:
+            raise SystemExit(f"--init-onnx {args.init_onnx} is {info['architecture']}, not --arch {args.arch}")
         init_gen = torch.Generator().manual_seed(args.seed + 1)
-
-        def calibrate(m: torch.nn.Module) -> None:
-            idx = torch.randperm(len(xt), generator=init_gen)[: 32 * args.bn_batches]
-            for k, i in enumerate(range(0, len(idx), 32)):
-                xb = xt[idx[i : i + 32]]
-                m(normalise(resize_batch(xb, scales[k % len(scales)]) if scales else xb))
-
-        used = load_folded(model, args.init_onnx, calibrate)
-        print(f"initialised from {args.init_onnx} ({len(used)} tensors)", flush=True)
+        idx = torch.randperm(len(xt), generator=init_gen)[: 32 * args.bn_batches]
+        batches = [normalise(resize_batch(xt[idx[i : i + 32]], scales[k % len(scales)]) if scales else xt[idx[i : i + 32]])
+                   for k, i in enumerate(range(0, len(idx), 32))]
+        reparameterize_batchnorm(model, batches)
+        print(f"initialised from {args.init_onnx} ({info['convs']} convolutions, {info['linears']} linear layers)", flush=True)
         init_metrics = evaluate(model, xv, yv, 64, scales, args.size)
         print(json.dumps({"epoch": 0, "init": args.init_onnx, **init_metrics}), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)

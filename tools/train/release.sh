@@ -4,7 +4,8 @@
 # blurgate-eval run, 95% bootstrap intervals, Laplacian-variance baseline), write the manifest's source and
 # metrics, copy the training log next to the model card, and print the held-out table (beside PREVIOUS's).
 #
-#   VERSION=2.0.0 SCALES=<default scales chosen on validation> tools/train/release.sh [DATA_DIR] [RUN_DIR]
+#   VERSION=2.1.0 PREVIOUS=2.0.0 SCALES=<default scales chosen on validation> tools/train/release.sh [DATA_DIR] [RUN_DIR]
+#   (held-out sets under $SYNTH_OUT when set, else DATA_DIR/synth; 2.1.0: SYNTH_OUT=DATA_DIR/synth3)
 # Needs: pnpm turbo run build --filter=@blurgate/eval...
 # The model card (models/blurgate-synth/$VERSION/README.md) is written by hand from these figures; then
 # `node tools/release/run.mjs cards` regenerates its manifest-generated metrics section.
@@ -12,9 +13,13 @@
 # tile test split; see that model's card.)
 set -euo pipefail
 DATA="${1:-/work/data}"
-RUN="${2:-$DATA/runs/blurgate-synth-2}"
-VERSION="${VERSION:-2.0.0}"
-PREVIOUS="${PREVIOUS:-1.0.0}"
+RUN="${2:-$DATA/runs/blurgate-synth-2.1}"
+VERSION="${VERSION:-2.1.0}"
+PREVIOUS="${PREVIOUS:-2.0.0}"
+export SYNTH_OUT="${SYNTH_OUT:-$DATA/synth}"
+SYNTH_NAME="$(basename "$SYNTH_OUT")"
+# Measurements per held-out build: DATA_DIR/eval/<version> for DATA_DIR/synth, DATA_DIR/eval/<build>/<version> otherwise.
+EVALS="$DATA/eval"; [ "$SYNTH_NAME" = synth ] || EVALS="$DATA/eval/$SYNTH_NAME"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 MODEL="models/blurgate-synth/$VERSION"
 EVAL=(node "$ROOT/packages/eval/dist/cli.js")
@@ -24,21 +29,22 @@ cd "$ROOT"
 mkdir -p "$MODEL"
 "${EVAL[@]}" convert "$CKPT" --out "$MODEL/model.onnx" --name blurgate-synth --version "$VERSION"
 cp "$RUN/log.csv" "$MODEL/training-log.csv"
-rm -rf "$DATA/eval/$VERSION"   # runs resume from predictions.jsonl: start clean for a new model
-tools/train/eval-heldout.sh "$MODEL" "$DATA/eval/$VERSION" "$DATA"
-[ -f "$DATA/eval/$PREVIOUS/tta-all/report.json" ] || tools/train/eval-heldout.sh "models/blurgate-synth/$PREVIOUS" "$DATA/eval/$PREVIOUS" "$DATA"
+mkdir -p "$EVALS"
+rm -rf "$EVALS/$VERSION"   # runs resume from predictions.jsonl: start clean for a new model
+tools/train/eval-heldout.sh "$MODEL" "$EVALS/$VERSION" "$DATA"
+[ -f "$EVALS/$PREVIOUS/tta-all/report.json" ] || tools/train/eval-heldout.sh "models/blurgate-synth/$PREVIOUS" "$EVALS/$PREVIOUS" "$DATA"
 reports=()
 for mode in single tta; do
   if [ "$mode" = single ]; then label="single-scale 384"; sc=384; else label="TTA 256,320,384,448,512 (the reference recipe)"; sc=256,320,384,448,512; fi
   for kind in all documents screenshots photos; do
     data="heldout"; [ "$kind" = all ] || data="heldout-$kind"
-    reports+=(--report "$kind, $label=$DATA/eval/$VERSION/$mode-$kind/report.json=node packages/eval/dist/cli.js run --model $MODEL --data DATA_DIR/synth/$data --out OUT --scales $sc")
+    reports+=(--report "$kind, $label=$EVALS/$VERSION/$mode-$kind/report.json=node packages/eval/dist/cli.js run --model $MODEL --data DATA_DIR/$SYNTH_NAME/$data --out OUT --scales $sc")
   done
 done
 /usr/bin/python3 tools/train/write_manifest.py --manifest "$MODEL/manifest.json" --checkpoint "$CKPT" \
-  --recipe "tools/train/run.sh (tools/data/build-dataset.sh seed 1; train.py fine-tuned from blurgate-synth 1.0.0, --rescale-per-image --scales 256,320,384,448,512) at git $(git rev-parse --short HEAD)" \
+  --recipe "tools/train/run.sh (tools/data/build-dataset.sh seed 1 into $SYNTH_NAME; train.py fine-tuned from blurgate-synth $PREVIOUS, --rescale-per-image --scales 256,320,384,448,512) at git $(git rev-parse --short HEAD)" \
   --dataset "blurgate-synth held-out packages (whole images at their own size, sharp and blurred copies; tools/train/eval-heldout.sh)" \
-  --description "Default blurgate model: FreqAux + MobileNetV3-Small, fine-tuned from blurgate-synth 1.0.0 on synthetic blur of whole-image views and tiles of photos, document pages (72-300 dpi), screenshots and receipts from Debian packages. See README.md." \
+  --description "Default blurgate model: FreqAux + MobileNetV3-Small, fine-tuned from blurgate-synth $PREVIOUS on synthetic blur of whole-image views (some framed, some enlarged from small sizes) and tiles of photos, document pages (72-300 dpi), screenshots and receipts from Debian packages. See README.md." \
   --scales "$SCALES" "${reports[@]}"
 
 # Real blur sanity check: the three opencv-doc photos with real blur (not in any split).
@@ -47,6 +53,6 @@ done
   echo "\$ node packages/node/dist/cli.js classify <opencv-doc examples/data>/{text_defocus,text_motion,licenseplate_motion}.jpg --model $MODEL"
   node packages/node/dist/cli.js classify "$DATA"/real-blur/*.jpg --model "$MODEL" --no-progress 2>&1 | sed "s#$DATA/real-blur/usr_share_doc_opencv-doc_examples_data_##"
   echo '```'
-} > "$DATA/eval/$VERSION.real-blur.md"
-/usr/bin/python3 tools/train/heldout_table.py --eval "$PREVIOUS=$DATA/eval/$PREVIOUS" --eval "$VERSION=$DATA/eval/$VERSION" | tee "$DATA/eval/$VERSION.table.md"
+} > "$EVALS/$VERSION.real-blur.md"
+/usr/bin/python3 tools/train/heldout_table.py --eval "$PREVIOUS=$EVALS/$PREVIOUS" --eval "$VERSION=$EVALS/$VERSION" | tee "$EVALS/$VERSION.table.md"
 echo "measured $MODEL; write its README.md, then: node tools/release/run.mjs cards"

@@ -162,4 +162,26 @@ describe.skipIf(skipReason !== undefined)(`a Chromium with WebNN${skipReason ? `
     },
     180_000,
   );
+
+  it('runs on WebNN inside the worker too (navigator.ml in a dedicated worker)', async () => {
+    const folder = MODEL_FOLDERS[0];
+    const web = await harness.page.evaluate(
+      async ({ modelUrl, image, ortDist }) => {
+        const { worker } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+        const gate = await worker.createBlurGateWorker({
+          model: modelUrl,
+          runtime: { wasmPaths: ortDist, executionProviders: ['webnn', 'wasm'] },
+        });
+        const result = await gate.classify(await (await fetch(image)).blob());
+        await gate.dispose();
+        return { runtimeName: gate.runtimeName, result };
+      },
+      { modelUrl: `/${folder}/model.onnx`, image: `${FIXTURES}images/${OPAQUE_PNGS[0]}`, ortDist: ORT_DIST },
+    );
+    expect(web.runtimeName).toMatch(/\(webnn cpu, 1 thread\)$/);
+    const node = (await inNode(folder))[0]!;
+    expect(web.result).toMatchObject({ label: node.label });
+    const result = web.result as { probBlurred: number };
+    expect(Math.abs(result.probBlurred - node.probBlurred!)).toBeLessThan(1e-4);
+  }, 180_000);
 });

@@ -33,7 +33,7 @@ export interface WebRuntimeOptions {
    * {@link WebRuntimeOptions.webnnDeviceType}) when it creates a context. On a CPU, Chromium's WebNN (TFLite and
    * XNNPACK, one thread) ran the full-size MobileNetV3-Large about 2.5x faster than the WASM provider, with the
    * same probabilities within 1e-4. WebNN needs one static input shape per graph: a WebNN session is compiled per
-   * scale on its first use (about 2 s each for that model), and a shape WebNN refuses runs on WASM instead.
+   * scale on its first use (1-2 s each for that model), and a shape WebNN refuses runs on WASM instead.
    * Why a provider was skipped is in {@link WebRuntime.fallbackReason}.
    */
   readonly executionProviders?: readonly WebExecutionProvider[];

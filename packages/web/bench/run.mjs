@@ -2,7 +2,11 @@
 // Per-image latency of @blurgate/web in headless Chromium (WASM; threads off, and on via COOP/COEP)
 // beside @blurgate/node (onnxruntime single-threaded) in the same run, single-scale (384) and 5-scale TTA.
 // Second table: the same pipeline composed from core in both (decode, createBlurClassifier with the WebAssembly SIMD
-// preprocessing kernels, one model thread), and the preprocessing alone, browser against node. Not part of the tests.
+// preprocessing kernels, one model thread), the network alone and the preprocessing alone, browser against node, one
+// row per browser and execution provider: Debian's Chromium on WASM, and when a Chromium with a WebNN backend is at
+// hand (the @sparticuz/chromium devDependency, or BLURGATE_WEBNN_CHROMIUM; Debian's build has none), that browser on
+// WASM and on WebNN's CPU device. Each row times node right before the browser, so its ratios compare neighbours.
+// Not part of the tests.
 //
 //   node packages/web/bench/run.mjs [--model path.onnx] [--image path.png] [--runs 5] [--threads N]
 //
@@ -21,6 +25,7 @@ import { readFile } from 'node:fs/promises';
 import { createBlurClassifier, createPreprocessor, DEFAULT_SCALES, FAST_SCALES } from '@blurgate/core';
 import { createBlurGate, createOnnxRuntime, decodeImage, loadPreprocessKernels } from '@blurgate/node';
 import { chromium } from 'playwright-core';
+import { findWebNNChromium, WEBNN_CHROMIUM_FLAGS } from '../test/support/webnn-chromium.mjs';
 
 const WEB = fileURLToPath(new URL('../', import.meta.url));
 const REPO = path.resolve(WEB, '../..');
@@ -144,13 +149,19 @@ async function benchBrowser(context, isolated, fast) {
 }
 
 /**
- * Median ms of decode + classify, and of the preprocessing alone (all scales), for one pipeline. Runs in node and,
- * by its source, in the page: keep it self-contained.
+ * Median ms of decode + classify, of the network alone (`session.run` on the prepared inputs, all scales) and of the
+ * preprocessing alone (all scales), for one pipeline. Runs in node and, by its source, in the page: keep it
+ * self-contained.
  */
-async function measurePipeline(decode, classifier, preprocessor, scales, channels, time) {
+async function measurePipeline(decode, classifier, session, preprocessor, scales, channels, time) {
   const pixels = await decode();
+  const prepared = preprocessor.prepare(pixels);
+  const inputs = scales.map((s) => [prepared.modelInput(s, channels), [1, channels, s, s]]);
   return {
     gate: await time(async () => classifier.classify(await decode())),
+    model: await time(async () => {
+      for (const [input, dims] of inputs) await session.run(input, dims);
+    }),
     prep: await time(() => {
       const prepared = preprocessor.prepare(pixels);
       for (const s of scales) prepared.modelInput(s, channels);
@@ -165,39 +176,57 @@ async function benchNodeKernels(fast) {
   const preprocessor = createPreprocessor({ wasm: await loadPreprocessKernels() });
   const classifier = createBlurClassifier(session, { scales: fast ? FAST_SCALES : DEFAULT_SCALES, preprocessor });
   const scales = fast ? FAST_SCALES : DEFAULT_SCALES;
-  const result = await measurePipeline(() => decodeImage(image), classifier, preprocessor, scales, session.inputChannels, timeMedian);
+  const result = await measurePipeline(() => decodeImage(image), classifier, session, preprocessor, scales, session.inputChannels, timeMedian);
   await session.dispose();
   return result;
 }
 
-/** The same in the page: web.decodeImage + core.createBlurClassifier with web.loadPreprocessKernels(), 1 thread. */
-async function benchBrowserKernels(context, fast) {
+/**
+ * The same in the page: web.decodeImage + core.createBlurClassifier with web.loadPreprocessKernels(), 1 WASM thread,
+ * the execution provider `provider` ('wasm' or 'webnn'; a WebNN row must not fall back: it throws then).
+ */
+async function benchBrowserKernels(context, fast, provider) {
   return withHarnessPage(context, false, (page) =>
     page.evaluate(
-      async ({ modelUrl, imageUrl, fast, runs }) => {
+      async ({ modelUrl, imageUrl, fast, runs, provider }) => {
         const { web, core } = globalThis.blurgate;
-        const runtime = web.createWebRuntime({ wasmPaths: '/packages/web/node_modules/onnxruntime-web/dist/', numThreads: 1 });
+        const runtime = web.createWebRuntime({
+          wasmPaths: '/packages/web/node_modules/onnxruntime-web/dist/',
+          numThreads: 1,
+          executionProviders: [provider, 'wasm'].filter((p, i, all) => all.indexOf(p) === i),
+        });
         const session = await runtime.loadModel(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()));
         const preprocessor = core.createPreprocessor({ wasm: await web.loadPreprocessKernels() });
         const scales = fast ? core.FAST_SCALES : core.DEFAULT_SCALES;
         const classifier = core.createBlurClassifier(session, { scales, preprocessor });
         const blob = await (await fetch(imageUrl)).blob();
         const time = (fn) => globalThis.timeMedian(fn, runs);
-        const result = await globalThis.measurePipeline(() => web.decodeImage(blob), classifier, preprocessor, scales, session.inputChannels, time);
+        const result = await globalThis.measurePipeline(() => web.decodeImage(blob), classifier, session, preprocessor, scales, session.inputChannels, time);
         await session.dispose();
-        return result;
+        if (runtime.backend !== provider || runtime.fallbackReason) throw new Error(`${provider} row ran on ${runtime.backend}: ${runtime.fallbackReason}`);
+        return { ...result, runtime: runtime.name };
       },
-      { ...pageArgs(), fast },
+      { ...pageArgs(), fast, provider },
     ),
   );
 }
 
-const userDataDir = await mkdtemp(path.join(tmpdir(), 'blurgate-bench-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+/** A headless Chromium with a fresh profile; `close()` also removes the profile. */
+async function launchBrowser(executablePath, extraArgs = []) {
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'blurgate-bench-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+  });
+  const version = context.browser()?.version() ?? '?';
+  return { context, version, close: async () => { await context.close(); await rm(userDataDir, { recursive: true, force: true }); } };
+}
+
+const debian = await launchBrowser(CHROMIUM);
+const context = debian.context;
+const webnnChromium = findWebNNChromium();
+const upstream = 'path' in webnnChromium ? await launchBrowser(webnnChromium.path, WEBNN_CHROMIUM_FLAGS) : null;
 try {
   console.log(`model ${path.relative(REPO, model)}, image ${path.relative(REPO, image)}, median of ${runs} runs after 3 warm-ups, ${availableParallelism()} CPUs`);
   console.log('Gates as shipped (createBlurGate; node with 1 onnxruntime thread)');
@@ -211,16 +240,22 @@ try {
     console.log(`${name.padEnd(14)} ${node.toFixed(1).padStart(8)}   ${cell(single).padEnd(26)} ${cell(multi)}`);
   }
   console.log('\nSame kernels both sides (decode + core classifier, WebAssembly SIMD preprocessing, 1 model thread); goal browser <= 2.5x node');
-  console.log('mode            node ms   browser ms (x node)   prep node ms   prep browser ms (x node)   backends');
+  console.log('"model" is the network alone (session.run over the scales). Browsers: Debian\'s Chromium' +
+    (upstream ? `, and upstream Chromium ${upstream.version} (WebNN CPU backend) for the last two rows of each mode` : `; no WebNN row: ${webnnChromium.reason}`));
+  console.log('mode           browser, provider         node ms   browser ms (x node)   model node ms   model browser ms (x node)   prep node ms   prep browser ms (x node)   prep');
+  const rows = [[`Chromium ${debian.version.split('.')[0]}, wasm`, context, 'wasm']];
+  if (upstream) rows.push([`Chromium ${upstream.version.split('.')[0]}, wasm`, upstream.context, 'wasm'], [`Chromium ${upstream.version.split('.')[0]}, webnn cpu`, upstream.context, 'webnn']);
   for (const [name, fast] of [['single-scale', true], ['5-scale TTA', false]]) {
-    const node = await benchNodeKernels(fast);
-    const web = await benchBrowserKernels(context, fast);
-    const cell = (b, n) => `${b.toFixed(1)} (${(b / n).toFixed(2)}x)`;
-    console.log(
-      `${name.padEnd(14)} ${node.gate.toFixed(1).padStart(8)}   ${cell(web.gate, node.gate).padEnd(21)} ${node.prep.toFixed(1).padStart(12)}   ${cell(web.prep, node.prep).padEnd(26)} ${node.backend}/${web.backend}`,
-    );
+    for (const [label, rowContext, provider] of rows) {
+      const node = await benchNodeKernels(fast);
+      const web = await benchBrowserKernels(rowContext, fast, provider);
+      const cell = (b, n) => `${b.toFixed(1)} (${(b / n).toFixed(2)}x)`;
+      console.log(
+        `${name.padEnd(14)} ${label.padEnd(24)} ${node.gate.toFixed(1).padStart(8)}   ${cell(web.gate, node.gate).padEnd(21)} ${node.model.toFixed(1).padStart(13)}   ${cell(web.model, node.model).padEnd(27)} ${node.prep.toFixed(1).padStart(12)}   ${cell(web.prep, node.prep).padEnd(26)} ${node.backend}/${web.backend}`,
+      );
+    }
   }
 } finally {
-  await context.close();
-  await rm(userDataDir, { recursive: true, force: true });
+  await debian.close();
+  await upstream?.close();
 }

@@ -12,6 +12,7 @@ export {
   type WebExecutionProvider,
   type WasmPaths,
 } from './web-runtime.js';
+export type { WebNNDeviceType } from './webnn-availability.js';
 export { decodeImage, DEFAULT_MAX_PIXELS, type DecodeImageOptions, type WebImageInput } from './decode-image.js';
 export { readImageDimensions, type ImageDimensions } from './image-header.js';
 export { loadPreprocessKernels } from './preprocess-kernels.js';

@@ -21,18 +21,25 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Debian's Chromium headless with a fresh profile. Fails loudly when it is not installed. */
-export async function launchTestBrowser(): Promise<TestBrowser> {
-  if (!existsSync(CHROMIUM_PATH)) {
+/** Another Chromium binary and switches, e.g. a build with WebNN (see webnn-chromium.mjs). */
+export interface TestBrowserOptions {
+  readonly executablePath?: string;
+  readonly extraArgs?: readonly string[];
+}
+
+/** Launches Debian's Chromium (or `executablePath`) headless with a fresh profile. Fails loudly when it is not installed. */
+export async function launchTestBrowser(options: TestBrowserOptions = {}): Promise<TestBrowser> {
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH}; the browser tests need it. Install it with \`apt-get install chromium\` (CI does), or set BLURGATE_CHROMIUM to a Chromium binary.`,
+      `Chromium is not installed at ${executablePath}; the browser tests need it. Install it with \`apt-get install chromium\` (CI does), or set BLURGATE_CHROMIUM to a Chromium binary.`,
     );
   }
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'blurgate-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
-    args: ['--headless', ...FLAGS],
+    args: ['--headless', ...FLAGS, ...(options.extraArgs ?? [])],
   });
   return {
     context,

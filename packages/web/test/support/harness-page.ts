@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { launchTestBrowser, type TestBrowser } from './browser.js';
+import { launchTestBrowser, type TestBrowser, type TestBrowserOptions } from './browser.js';
 import { HARNESS_PATH, REPO_ROOT } from './harness.js';
 import { type StaticServer, type StaticServerOptions, startStaticServer } from './static-server.js';
 
@@ -13,10 +13,13 @@ export interface HarnessPage {
   close(): Promise<void>;
 }
 
-/** Starts the test server (repo root, plus `aliases`) and Chromium, and opens the harness page. */
-export async function openHarnessPage(options: Omit<StaticServerOptions, 'root'> = {}): Promise<HarnessPage> {
-  const server = await startStaticServer({ root: REPO_ROOT, ...options });
-  const browser = await launchTestBrowser();
+/** Starts the test server (repo root, plus `aliases`) and Chromium (or `browser`'s), and opens the harness page. */
+export async function openHarnessPage(
+  options: Omit<StaticServerOptions, 'root'> & { readonly browser?: TestBrowserOptions } = {},
+): Promise<HarnessPage> {
+  const { browser: browserOptions, ...serverOptions } = options;
+  const server = await startStaticServer({ root: REPO_ROOT, ...serverOptions });
+  const browser = await launchTestBrowser(browserOptions);
   const { page, pageErrors } = await browser.newPage();
   await page.goto(`${server.url}${HARNESS_PATH}`);
   await page.waitForFunction(() => 'blurgate' in globalThis);

@@ -1,42 +1,17 @@
-/** Machine-readable reason carried by every error blurgate throws or reports. */
-export type BlurgateErrorCode =
-  | 'INVALID_IMAGE'
-  | 'DECODE_FAILED'
-  | 'IMAGE_TOO_LARGE'
-  | 'INPUT_NOT_FOUND'
-  /** The input exists but cannot be read (permissions, not a regular file, an I/O error). */
-  | 'READ_FAILED'
-  /** A recognised format blurgate does not decode (SVG unless enabled, PDF, PostScript, HTML). */
-  | 'UNSUPPORTED_FORMAT'
-  /** Decoding one image ran out of its time budget. */
-  | 'DECODE_TIMEOUT'
-  | 'INVALID_OPTION'
-  | 'UNSUPPORTED_MODEL'
-  | 'MODEL_NOT_FOUND'
-  | 'INVALID_MANIFEST'
-  | 'CHECKSUM_MISMATCH'
-  | 'RUNTIME_FAILED'
-  | 'ABORTED'
-  | 'DOWNLOAD_FAILED'
-  | 'UNSAFE_CHECKPOINT'
-  | 'CONVERSION_FAILED'
-  /** `--sort-into` could not copy or move a classified file. */
-  | 'SORT_FAILED'
-  /** The gate was disposed; create a new one. */
-  | 'DISPOSED'
-  /** An error blurgate did not anticipate (a bug, or a failure of the platform); the message says what. */
-  | 'UNEXPECTED'
-  /** A checkpoint exceeds a reading limit (inflated size, tensor memory, pickle size or depth). */
-  | 'CHECKPOINT_LIMIT';
-
-/** Every {@link BlurgateErrorCode}, for code that must check a code received as text (e.g. from a worker). */
-export const BLURGATE_ERROR_CODES: readonly BlurgateErrorCode[] = Object.freeze([
+/**
+ * Every {@link BlurgateErrorCode}, the one list of them (the type is derived from it), for code that must check a
+ * code received as text (e.g. from a worker).
+ */
+export const BLURGATE_ERROR_CODES = Object.freeze([
   'INVALID_IMAGE',
   'DECODE_FAILED',
   'IMAGE_TOO_LARGE',
   'INPUT_NOT_FOUND',
+  /** The input exists but cannot be read (permissions, not a regular file, an I/O error). */
   'READ_FAILED',
+  /** A recognised format blurgate does not decode (SVG unless enabled, PDF, PostScript, HTML). */
   'UNSUPPORTED_FORMAT',
+  /** Decoding one image ran out of its time budget. */
   'DECODE_TIMEOUT',
   'INVALID_OPTION',
   'UNSUPPORTED_MODEL',
@@ -48,11 +23,18 @@ export const BLURGATE_ERROR_CODES: readonly BlurgateErrorCode[] = Object.freeze(
   'DOWNLOAD_FAILED',
   'UNSAFE_CHECKPOINT',
   'CONVERSION_FAILED',
+  /** `--sort-into` could not copy or move a classified file. */
   'SORT_FAILED',
+  /** The gate was disposed; create a new one. */
   'DISPOSED',
+  /** An error blurgate did not anticipate (a bug, or a failure of the platform); the message says what. */
   'UNEXPECTED',
+  /** A checkpoint exceeds a reading limit (inflated size, tensor memory, pickle size or depth). */
   'CHECKPOINT_LIMIT',
-] satisfies BlurgateErrorCode[]);
+] as const);
+
+/** Machine-readable reason carried by every error blurgate throws or reports (one of {@link BLURGATE_ERROR_CODES}). */
+export type BlurgateErrorCode = (typeof BLURGATE_ERROR_CODES)[number];
 
 /**
  * Base class of blurgate's typed errors. `code` is stable and safe to branch on; `message`

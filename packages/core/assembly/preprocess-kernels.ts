@@ -6,11 +6,77 @@
 
 const HALF: i32 = 1 << 21;
 
+// The byte spreads below are swizzles with constant masks (a lane of -128 reads as 0): V8 compiles those to one
+// `pshufb`, where a two-input shuffle with a zero vector costs two shuffles and an `or` on x64 (the pass measured
+// about 15% faster on 1920×1080 RGB).
+
+/** Taps 0-1 of one group as i16 lanes [c0 t0, c0 t1, c1 t0, c1 t1, c2 t0, c2 t1, 0, 0] (3 or 4 bytes a pixel). */
+@inline
+function spreadTaps01(v: v128, channels: i32): v128 {
+  if (channels === 3) return i8x16.swizzle(v, i8x16(0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128));
+  return i8x16.swizzle(v, i8x16(0, -128, 4, -128, 1, -128, 5, -128, 2, -128, 6, -128, -128, -128, -128, -128));
+}
+
+/** Taps 2-3 of one group, likewise. */
+@inline
+function spreadTaps23(v: v128, channels: i32): v128 {
+  if (channels === 3) return i8x16.swizzle(v, i8x16(6, -128, 9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128));
+  return i8x16.swizzle(v, i8x16(8, -128, 12, -128, 9, -128, 13, -128, 10, -128, 14, -128, -128, -128, -128, -128));
+}
+
 /**
- * Pillow's horizontal pass for RGB (3) or RGBA (4, alpha dropped) input, RGB out. Weights come in groups of four
- * taps, four v128 each: i16 lanes [lo0, lo1, lo0, lo1, lo0, lo1, 0, 0], the same for hi, then taps 2-3, where a
- * 22-bit weight is `hi << 11 | lo` (missing taps weigh 0). `i32x4.dot_i16x8_s` sums two taps of the three channels
- * at once, and `HALF + lo + (hi << 11)` is the exact integer sum Pillow computes (no lane overflows below 4096 taps).
+ * The horizontal pass for one source layout: `channels` is a constant where this is inlined, so the layout's
+ * branches fold away and each layout gets its own loop. (Two rows per pass, sharing each weight load, measured no
+ * faster: the SIMD arithmetic, not the loads, bounds this loop.)
+ */
+@inline
+function horizontalRows(
+  src: usize,
+  srcStride: i32,
+  channels: i32,
+  rows: i32,
+  outWidth: i32,
+  starts: usize,
+  groups: usize,
+  weights: usize,
+  dst: usize,
+): void {
+  const zero = i32x4.splat(0);
+  const half = i32x4.splat(HALF);
+  const step: usize = <usize>(channels * 4);
+  let o = dst;
+  for (let y = 0; y < rows; y++) {
+    const row = src + <usize>(y * srcStride);
+    let w = weights;
+    for (let x = 0; x < outWidth; x++) {
+      let p = row + <usize>load<i32>(starts + (<usize>x << 2));
+      let n = load<i32>(groups + (<usize>x << 2));
+      let lo = zero;
+      let hi = zero;
+      for (; n > 0; n--) {
+        const v = v128.load(p);
+        const a = spreadTaps01(v, channels);
+        const b = spreadTaps23(v, channels);
+        lo = i32x4.add(lo, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w)), i32x4.dot_i16x8_s(b, v128.load(w, 32))));
+        hi = i32x4.add(hi, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w, 16)), i32x4.dot_i16x8_s(b, v128.load(w, 48))));
+        w += 64;
+        p += step;
+      }
+      const sum = i32x4.add(i32x4.add(lo, half), i32x4.shl(hi, 11));
+      // Pillow's clip8: shift, then saturate to 0..255 (the two narrowing steps saturate).
+      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(i32x4.shr_s(sum, 22), zero), zero);
+      v128.store32_lane(o, bytes, 0);
+      o += 3;
+    }
+  }
+}
+
+/**
+ * Pillow's horizontal pass for RGB (3) or RGBA (4, alpha dropped) input, RGB out: `rows` rows of `srcStride` bytes
+ * from `src` into `rows × outWidth` RGB at `dst`. Weights come in groups of four taps, four v128 each: i16 lanes
+ * [lo0, lo1, lo0, lo1, lo0, lo1, 0, 0], the same for hi, then taps 2-3, where a 22-bit weight is `hi << 11 | lo`
+ * (missing taps weigh 0). `i32x4.dot_i16x8_s` sums two taps of the three channels at once, and
+ * `HALF + lo + (hi << 11)` is the exact integer sum Pillow computes (no lane overflows below 4096 taps).
  */
 export function resampleHorizontal(
   src: usize,
@@ -23,47 +89,8 @@ export function resampleHorizontal(
   weights: usize,
   dst: usize,
 ): void {
-  const zero = i32x4.splat(0);
-  const half = i32x4.splat(HALF);
-  const step: usize = <usize>(srcChannels * 4);
-  let o = dst;
-  for (let y = 0; y < rows; y++) {
-    const row = src + <usize>(y * srcStride);
-    let w = weights;
-    for (let x = 0; x < outWidth; x++) {
-      let p = row + <usize>load<i32>(starts + (<usize>x << 2));
-      let n = load<i32>(groups + (<usize>x << 2));
-      let lo = zero;
-      let hi = zero;
-      if (srcChannels === 3) {
-        for (; n > 0; n--) {
-          const v = v128.load(p);
-          const a = i8x16.shuffle(v, zero, 0, 16, 3, 16, 1, 16, 4, 16, 2, 16, 5, 16, 16, 16, 16, 16);
-          const b = i8x16.shuffle(v, zero, 6, 16, 9, 16, 7, 16, 10, 16, 8, 16, 11, 16, 16, 16, 16, 16);
-          lo = i32x4.add(lo, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w)), i32x4.dot_i16x8_s(b, v128.load(w, 32))));
-          hi = i32x4.add(hi, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w, 16)), i32x4.dot_i16x8_s(b, v128.load(w, 48))));
-          w += 64;
-          p += step;
-        }
-      } else {
-        // The same loop with RGBA's byte positions (shuffle lanes must be immediates, so it is written twice).
-        for (; n > 0; n--) {
-          const v = v128.load(p);
-          const a = i8x16.shuffle(v, zero, 0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 16, 16, 16, 16);
-          const b = i8x16.shuffle(v, zero, 8, 16, 12, 16, 9, 16, 13, 16, 10, 16, 14, 16, 16, 16, 16, 16);
-          lo = i32x4.add(lo, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w)), i32x4.dot_i16x8_s(b, v128.load(w, 32))));
-          hi = i32x4.add(hi, i32x4.add(i32x4.dot_i16x8_s(a, v128.load(w, 16)), i32x4.dot_i16x8_s(b, v128.load(w, 48))));
-          w += 64;
-          p += step;
-        }
-      }
-      const sum = i32x4.add(i32x4.add(lo, half), i32x4.shl(hi, 11));
-      // Pillow's clip8: shift, then saturate to 0..255 (the two narrowing steps saturate).
-      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(i32x4.shr_s(sum, 22), zero), zero);
-      v128.store32_lane(o, bytes, 0);
-      o += 3;
-    }
-  }
+  if (srcChannels === 3) horizontalRows(src, srcStride, 3, rows, outWidth, starts, groups, weights, dst);
+  else horizontalRows(src, srcStride, 4, rows, outWidth, starts, groups, weights, dst);
 }
 
 /**

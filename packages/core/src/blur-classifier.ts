@@ -2,7 +2,7 @@ import { throwIfAborted } from './abort.js';
 import { OptionError } from './errors.js';
 import type { PixelImage } from './pixel-image.js';
 import { type BlurPrediction, DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
-import { type ModelInputs, prepareModelInputs } from './model-inputs.js';
+import { type ModelInputs, prepareModelInputs, recycleModelInputs } from './model-inputs.js';
 import { checkSessionChannels, type PredictOptions, runModelInputs, validateScales } from './predict-tta.js';
 import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import { resolveThresholds, routePrediction } from './routing.js';
@@ -51,6 +51,11 @@ export interface BlurClassifier {
    * `infer(prepare(image))`). Throws ModelError('RUNTIME_FAILED') or BlurgateError('ABORTED').
    */
   infer(inputs: ModelInputs, options?: PredictOptions): Promise<BlurPrediction>;
+  /**
+   * Gives inputs from {@link BlurClassifier.prepare} back once nothing uses them (their run has finished), so
+   * later images reuse the arrays instead of allocating (`classify` does this itself). Never for inputs still held.
+   */
+  recycle(inputs: ModelInputs): void;
 }
 
 /**
@@ -98,9 +103,16 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
     minSide,
     prepare,
     infer,
+    recycle: (inputs: ModelInputs): void => recycleModelInputs(inputs, preprocessor),
     async classify(image: PixelImage, callOptions: PredictOptions = {}): Promise<BlurPrediction> {
       throwIfAborted(callOptions.signal);
-      return infer(prepare(image), callOptions);
+      const inputs = prepare(image);
+      try {
+        return await infer(inputs, callOptions);
+      } finally {
+        // infer has settled: every run it started has returned (aborts are checked between runs only).
+        recycleModelInputs(inputs, preprocessor);
+      }
     },
   };
 }

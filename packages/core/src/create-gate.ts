@@ -166,20 +166,29 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   // depends on where the run happens: onnxruntime-node's run holds the calling thread, so in node preprocessing
   // overlaps the model only in the prepare pool's workers (decoding with sharp overlaps either way).
   // The arithmetic is classifier.classify's: infer(prepare(image)).
-  const infer = async (inputs: ModelInputs, options: ClassifyOptions): Promise<BlurPrediction> => {
+  const infer = async (
+    inputs: ModelInputs,
+    options: ClassifyOptions,
+    recycle = false,
+  ): Promise<BlurPrediction> => {
     usable(options.signal);
     const run = queue.run(() => {
       if (sessionFreed) throw disposedError();
       throwIfAborted(options.signal);
       return classifier.infer(inputs, { signal: options.signal });
     });
+    // Inputs built here go back to the preprocessor when the run itself ends, not when an abort answers early.
+    if (recycle) {
+      const giveBack = (): void => classifier.recycle(inputs);
+      run.then(giveBack, giveBack);
+    }
     // A run cannot be interrupted between its operators; an abort answers at once and the run ends unseen.
     return whileNotAborted(run, options.signal);
   };
 
   const classifyPixels = async (image: PixelImage, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
     usable(options.signal);
-    return infer(classifier.prepare(image), options);
+    return infer(classifier.prepare(image), options, true);
   };
 
   const prepareHook = params.prepare;

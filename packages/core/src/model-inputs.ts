@@ -50,6 +50,20 @@ export function prepareModelInputs(image: PixelImage, request: ModelInputsReques
 }
 
 /**
+ * Gives the arrays of inputs that were built by {@link prepareModelInputs} on this thread and are no longer used
+ * (inference has finished with them) back to their preprocessor, for the next image's inputs.
+ *
+ * @param inputs - the inputs; nobody may read them afterwards.
+ * @param preprocessor - the preprocessor that built them (one without `recycle` keeps nothing).
+ * @example
+ * try { return await runModelInputs(session, inputs); } finally { recycleModelInputs(inputs, preprocessor); }
+ */
+export function recycleModelInputs(inputs: ModelInputs, preprocessor: Preprocessor): void {
+  if (preprocessor.recycle === undefined) return;
+  for (const input of inputs.inputs) preprocessor.recycle(input);
+}
+
+/**
  * Checks inputs that came from elsewhere (a worker thread) against what the model runs: the same scales in the
  * same order, the same channels, and arrays of the right length.
  *

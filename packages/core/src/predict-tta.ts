@@ -2,7 +2,7 @@ import { type AbortSignalLike, throwIfAborted } from './abort.js';
 import { ModelError, OptionError } from './errors.js';
 import type { PixelImage } from './pixel-image.js';
 import type { ScaleProbabilities } from './prediction.js';
-import { type ModelInputs, prepareModelInputs } from './model-inputs.js';
+import { type ModelInputs, prepareModelInputs, recycleModelInputs } from './model-inputs.js';
 import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import type { ModelSession } from './runtime.js';
 import { softmax } from './softmax.js';
@@ -76,7 +76,11 @@ export async function predictTta(
   throwIfAborted(options.signal);
   const preprocessor = options.preprocessor ?? createPreprocessor();
   const inputs = prepareModelInputs(rgb, { scales: checkedScales, channels, minSide: 1, preprocessor });
-  return runModelInputs(session, inputs, options);
+  try {
+    return await runModelInputs(session, inputs, options);
+  } finally {
+    recycleModelInputs(inputs, preprocessor);
+  }
 }
 
 /**

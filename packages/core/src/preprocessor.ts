@@ -1,6 +1,7 @@
 import { OptionError } from './errors.js';
 import { lumaTermTable, standardizedLaplacian } from './freq-aux.js';
 import { assertPixelImage } from './image-validation.js';
+import { ModelInputPool } from './model-input-pool.js';
 import { normalisationTable } from './normalize-image.js';
 import type { PixelImage } from './pixel-image.js';
 import type { PreprocessKernels } from './preprocess-kernels.js';
@@ -11,7 +12,8 @@ import { createWasmPreprocessor } from './wasm-preprocessor.js';
 /** An image bound to a {@link Preprocessor}: conversions (and the upload to WebAssembly memory) happen once. */
 export interface PreparedImage {
   /**
-   * The model input at one TTA scale, `channels × size × size` float32 CHW, a fresh array the caller owns:
+   * The model input at one TTA scale, `channels × size × size` float32 CHW, an array the caller owns (fresh, or
+   * one given back through {@link Preprocessor.recycle}):
    * Pillow-exact bilinear squash, ImageNet normalisation and, for `channels === 4`, FreqAux (docs/reference-arithmetic.md §1.2-1.3).
    * @throws OptionError for a bad size or channel count.
    */
@@ -33,6 +35,12 @@ export interface Preprocessor {
    * @throws ImageInputError('INVALID_IMAGE') for malformed pixels.
    */
   prepare(image: PixelImage): PreparedImage;
+  /**
+   * Hands back a model input from {@link PreparedImage.modelInput} that its owner is done with (inference has
+   * finished and nothing reads it any more): a later model input of the same size may be written into it instead of
+   * a new array. Optional for callers and for other implementations; arrays the engine detached are ignored.
+   */
+  recycle?(input: Float32Array): void;
 }
 
 export interface PreprocessorOptions {
@@ -52,8 +60,10 @@ export interface PreprocessorOptions {
  * const input = preprocessor.prepare(image).modelInput(384, 4);
  */
 export function createPreprocessor(options: PreprocessorOptions = {}): Preprocessor {
-  const js = createJsPreprocessor();
-  return options.wasm ? createWasmPreprocessor(options.wasm, js) : js;
+  // One pool for both backends: the WebAssembly one falls back to the JS one for some requests.
+  const pool = new ModelInputPool();
+  const js = createJsPreprocessor(pool);
+  return options.wasm ? createWasmPreprocessor(options.wasm, js, pool) : js;
 }
 
 /** Checks a model-input request: a positive integer size and 3 or 4 channels. */
@@ -173,7 +183,7 @@ export function checkResize(width: number, height: number): void {
 }
 
 /** The portable path: plain typed-array JS, the reference the WebAssembly kernels are tested against. */
-function createJsPreprocessor(): Preprocessor {
+function createJsPreprocessor(pool: ModelInputPool): Preprocessor {
   const coefficients = new CoefficientCache(axisCoefficients);
   const temp = new Scratch((n) => new Uint8Array(n));
   const resized = new Scratch((n) => new Uint8Array(n));
@@ -183,6 +193,7 @@ function createJsPreprocessor(): Preprocessor {
   const f32 = Math.fround;
   return {
     backend: 'js',
+    recycle: (input: Float32Array): void => pool.give(input),
     prepare(image: PixelImage): PreparedImage {
       const source = rgbOrRgba(image);
       return {
@@ -190,7 +201,8 @@ function createJsPreprocessor(): Preprocessor {
           checkModelInput(size, channels);
           const { data, stride } = resizePixels(source, size, size, coefficients, temp, resized);
           const plane = size * size;
-          const out = new Float32Array(plane * channels);
+          // Every element is written below (a recycled array still holds an older input).
+          const out = pool.take(plane * channels);
           const g0 = plane;
           const b0 = 2 * plane;
           if (channels === 3) {

@@ -1,5 +1,6 @@
 import { standardization } from './freq-aux.js';
 import type { PixelImage } from './pixel-image.js';
+import type { ModelInputPool } from './model-input-pool.js';
 import { ensureMemory, type PreprocessKernels } from './preprocess-kernels.js';
 import {
   CoefficientCache,
@@ -97,11 +98,12 @@ function verticalAxis(inSize: number, outSize: number): VerticalAxis {
 /**
  * The WebAssembly SIMD backend of {@link Preprocessor}: the image is copied into the module's memory once per
  * {@link PreparedImage} (re-copied only if another image was processed in between), the passes run in the module,
- * and each model input is copied out into a fresh Float32Array (the caller may hold it across awaits).
+ * and each model input is copied out into a Float32Array the caller owns (fresh, or one given back through
+ * `recycle`; the caller may hold it across awaits).
  * Requests the kernels do not cover (an image that is already `size` wide with alpha, absurd downscales, sources over
  * {@link MAX_SOURCE_BYTES}) use `js`. The module's memory grows to the largest image it has processed.
  */
-export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preprocessor): Preprocessor {
+export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preprocessor, pool: ModelInputPool): Preprocessor {
   const { exports: k, tables, heapBase } = kernels;
   const horizontal = new CoefficientCache(horizontalAxis);
   const vertical = new CoefficientCache(verticalAxis);
@@ -110,6 +112,7 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
 
   return {
     backend: 'wasm-simd',
+    recycle: (input: Float32Array): void => pool.give(input),
     prepare(image: PixelImage): PreparedImage {
       const source = rgbOrRgba(image);
       const { width, height, channels } = source;
@@ -209,8 +212,9 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
             const [mu, sigma] = standardization(mean, squares, plane);
             k.standardize(aux, plane, mu, sigma);
           }
-          // Allocate and set: V8's slice() of a view on WebAssembly memory is about twice as slow.
-          const result = new Float32Array(plane * modelChannels);
+          // Take (a recycled array, or a new one) and set: V8's slice() of a view on WebAssembly memory is about twice
+          // as slow as a new array and set().
+          const result = pool.take(plane * modelChannels);
           result.set(new Float32Array(k.memory.buffer, tensor, plane * modelChannels));
           return result;
         },

@@ -16,6 +16,7 @@ import {
   toRgb,
   type WebAssemblyLike,
 } from '../src/index.js';
+import { randomImage } from './random-image.js';
 
 // Model inputs given back after inference are reused for the next image (allocate once per size), and that reuse
 // changes no output: a reused array is fully rewritten, and an array someone still holds is never reused.
@@ -31,21 +32,6 @@ beforeAll(async () => {
   wasm = createPreprocessor({ wasm: await instantiatePreprocessKernels(bytes, webAssembly) });
   freshWasm = createPreprocessor({ wasm: await instantiatePreprocessKernels(bytes, webAssembly) });
 });
-
-/** Deterministic pixels: gradients plus noise. */
-function randomImage(width: number, height: number, channels: 1 | 2 | 3 | 4, seed: number): PixelImage {
-  const data = new Uint8Array(width * height * channels);
-  let state = seed >>> 0 || 1;
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++, i++) {
-        state = (state * 1103515245 + 12345) >>> 0;
-        data[i] = ((x * (c + 1) * 5 + y * 3 + (state >>> 27)) * 255) / (width * 5 + height * 3 + 32);
-      }
-    }
-  }
-  return { data, width, height, channels };
-}
 
 /** Bit-equal float arrays (NaN left in a reused array would fail). */
 function expectSameBits(actual: Float32Array, expected: Float32Array): void {

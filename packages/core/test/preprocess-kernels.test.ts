@@ -21,6 +21,7 @@ import {
 import { formulaFrame } from './formula-frame.js';
 import { bytesFromBase64, float32FromBase64, imageFromBase64, loadFixture } from './load-fixture.js';
 import { MeanFeatureSession } from './mean-feature-session.js';
+import { randomImage } from './random-image.js';
 
 // The WebAssembly SIMD kernels (built by `pnpm build` into dist/) against the goldens and against the JS path.
 const wasmPath = fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url));
@@ -186,21 +187,6 @@ describe('kernels against the goldens', () => {
     },
   );
 });
-
-/** Deterministic pseudo-random pixels: smooth gradients plus noise, like a photo with texture. */
-function randomImage(width: number, height: number, channels: 1 | 2 | 3 | 4, seed: number): PixelImage {
-  const data = new Uint8Array(width * height * channels);
-  let state = seed >>> 0 || 1;
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++, i++) {
-        state = (state * 1103515245 + 12345) >>> 0;
-        data[i] = ((x * (c + 1) * 7 + y * 3 + (state >>> 26)) * 255) / (width * 7 + height * 3 + 64);
-      }
-    }
-  }
-  return { data, width, height, channels };
-}
 
 describe('kernels equal the JS path (property)', () => {
   const side = fc.integer({ min: 1, max: 700 });

@@ -18,7 +18,8 @@ export interface ModelSession {
   readonly inputChannels: 3 | 4;
   /**
    * Runs one NCHW float32 batch and returns the logits, `[batch, 2]` row-major
-   * (index 0 = sharp, index 1 = blurred).
+   * (index 0 = sharp, index 1 = blurred). The session must not read or keep `input` once the returned promise has
+   * settled: classifiers give the array back to their preprocessor then, to be refilled for the next image.
    */
   run(input: Float32Array, dims: TensorDims): Promise<Float32Array>;
   /** Frees native resources. The session must not be used afterwards. */

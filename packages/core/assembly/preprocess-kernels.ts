@@ -110,6 +110,21 @@ export function resampleVertical(
   rowPairs: i32,
   dst: usize,
 ): void {
+  verticalPass(src, stride, outHeight, starts, sizes, weights, rowPairs, dst);
+}
+
+/** The vertical pass (see {@link resampleVertical}); inlined there and in {@link resampleHorizontalBlocks}. */
+@inline
+function verticalPass(
+  src: usize,
+  stride: i32,
+  outHeight: i32,
+  starts: usize,
+  sizes: usize,
+  weights: usize,
+  rowPairs: i32,
+  dst: usize,
+): void {
   const zero = i32x4.splat(0);
   const half = i32x4.splat(HALF);
   const rowStep: usize = <usize>stride;
@@ -159,6 +174,175 @@ export function resampleVertical(
       const s3 = i32x4.shr_s(i32x4.add(i32x4.add(l3, half), i32x4.shl(h3, 11)), 22);
       v128.store(o + <usize>i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(s0, s1), i16x8.narrow_i32x4_s(s2, s3)));
     }
+  }
+}
+
+@inline
+function interleave8Low(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+@inline
+function interleave8High(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+@inline
+function interleave16Low(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
+@inline
+function interleave16High(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+@inline
+function interleave32Low(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+}
+@inline
+function interleave32High(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+}
+@inline
+function interleave64Low(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+@inline
+function interleave64High(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+}
+
+/**
+ * Transposes a 16 × 16 byte tile: row i is the 16 bytes at `src + i * srcStep`, and column j (byte j of every row,
+ * in row order) is stored at `dst + j * dstStep`. Four rounds of interleaving (bytes, pairs, quads, halves).
+ */
+function transposeTile(src: usize, srcStep: usize, dst: usize, dstStep: usize): void {
+  // Round 1: rows 2k and 2k+1 interleaved bytewise; a(2k) holds columns 0-7 as byte pairs, a(2k+1) columns 8-15.
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + srcStep);
+  const r2 = v128.load(src + srcStep * 2);
+  const r3 = v128.load(src + srcStep * 3);
+  const r4 = v128.load(src + srcStep * 4);
+  const r5 = v128.load(src + srcStep * 5);
+  const r6 = v128.load(src + srcStep * 6);
+  const r7 = v128.load(src + srcStep * 7);
+  const a0 = interleave8Low(r0, r1);
+  const a1 = interleave8High(r0, r1);
+  const a2 = interleave8Low(r2, r3);
+  const a3 = interleave8High(r2, r3);
+  const a4 = interleave8Low(r4, r5);
+  const a5 = interleave8High(r4, r5);
+  const a6 = interleave8Low(r6, r7);
+  const a7 = interleave8High(r6, r7);
+  // Round 2: b(4m + q) holds columns 4q..4q+3 of rows 4m..4m+3 as 4-byte groups.
+  const b0 = interleave16Low(a0, a2);
+  const b1 = interleave16High(a0, a2);
+  const b2 = interleave16Low(a1, a3);
+  const b3 = interleave16High(a1, a3);
+  const b4 = interleave16Low(a4, a6);
+  const b5 = interleave16High(a4, a6);
+  const b6 = interleave16Low(a5, a7);
+  const b7 = interleave16High(a5, a7);
+  // Round 3: c(p) holds columns 2p and 2p+1 of rows 0-7 as 8-byte groups.
+  const c0 = interleave32Low(b0, b4);
+  const c1 = interleave32High(b0, b4);
+  const c2 = interleave32Low(b1, b5);
+  const c3 = interleave32High(b1, b5);
+  const c4 = interleave32Low(b2, b6);
+  const c5 = interleave32High(b2, b6);
+  const c6 = interleave32Low(b3, b7);
+  const c7 = interleave32High(b3, b7);
+  // The same for rows 8-15.
+  const s8 = src + srcStep * 8;
+  const r8 = v128.load(s8);
+  const r9 = v128.load(s8 + srcStep);
+  const r10 = v128.load(s8 + srcStep * 2);
+  const r11 = v128.load(s8 + srcStep * 3);
+  const r12 = v128.load(s8 + srcStep * 4);
+  const r13 = v128.load(s8 + srcStep * 5);
+  const r14 = v128.load(s8 + srcStep * 6);
+  const r15 = v128.load(s8 + srcStep * 7);
+  const a8 = interleave8Low(r8, r9);
+  const a9 = interleave8High(r8, r9);
+  const a10 = interleave8Low(r10, r11);
+  const a11 = interleave8High(r10, r11);
+  const a12 = interleave8Low(r12, r13);
+  const a13 = interleave8High(r12, r13);
+  const a14 = interleave8Low(r14, r15);
+  const a15 = interleave8High(r14, r15);
+  const b8 = interleave16Low(a8, a10);
+  const b9 = interleave16High(a8, a10);
+  const b10 = interleave16Low(a9, a11);
+  const b11 = interleave16High(a9, a11);
+  const b12 = interleave16Low(a12, a14);
+  const b13 = interleave16High(a12, a14);
+  const b14 = interleave16Low(a13, a15);
+  const b15 = interleave16High(a13, a15);
+  const c8 = interleave32Low(b8, b12);
+  const c9 = interleave32High(b8, b12);
+  const c10 = interleave32Low(b9, b13);
+  const c11 = interleave32High(b9, b13);
+  const c12 = interleave32Low(b10, b14);
+  const c13 = interleave32High(b10, b14);
+  const c14 = interleave32Low(b11, b15);
+  const c15 = interleave32High(b11, b15);
+  // Round 4: column 2p = the low halves of c(p) and c(8 + p), column 2p+1 the high halves.
+  v128.store(dst, interleave64Low(c0, c8));
+  v128.store(dst + dstStep, interleave64High(c0, c8));
+  v128.store(dst + dstStep * 2, interleave64Low(c1, c9));
+  v128.store(dst + dstStep * 3, interleave64High(c1, c9));
+  v128.store(dst + dstStep * 4, interleave64Low(c2, c10));
+  v128.store(dst + dstStep * 5, interleave64High(c2, c10));
+  v128.store(dst + dstStep * 6, interleave64Low(c3, c11));
+  v128.store(dst + dstStep * 7, interleave64High(c3, c11));
+  v128.store(dst + dstStep * 8, interleave64Low(c4, c12));
+  v128.store(dst + dstStep * 9, interleave64High(c4, c12));
+  v128.store(dst + dstStep * 10, interleave64Low(c5, c13));
+  v128.store(dst + dstStep * 11, interleave64High(c5, c13));
+  v128.store(dst + dstStep * 12, interleave64Low(c6, c14));
+  v128.store(dst + dstStep * 13, interleave64High(c6, c14));
+  v128.store(dst + dstStep * 14, interleave64Low(c7, c15));
+  v128.store(dst + dstStep * 15, interleave64High(c7, c15));
+}
+
+/**
+ * Pillow's horizontal pass for RGB input, 16 rows at a time, as a vertical pass: each block of 16 rows is
+ * transposed into `block` (per source byte, its 16 rows: a pixel's three channels are 48 consecutive bytes, and the
+ * pixel after it the next 48), {@link verticalPass} sums the taps of each output pixel over those 48-byte "rows"
+ * into `outBlock`, and that is transposed back into 16 output rows at `dst`. Same integer sums as
+ * {@link resampleHorizontal}, but the weights are the same for all 16 lanes of a vector, so no lane is wasted and
+ * there is no per-pixel shuffling (the pass took 0.74-0.80× the time of the plain kernel's on 1920×1080 to
+ * 256-512, 0.53-0.62× on 640×427, node 20). `starts` are source pixel offsets × 48,
+ * `sizes`/`weights`/`rowPairs` the vertical layout of the horizontal axis. `blocks × 16` rows are done; the caller
+ * runs the remainder through {@link resampleHorizontal}.
+ * Buffers: `block` holds `max(ceil(rowBytes / 16) × 256, (width + 1) × 48)` bytes (an odd tap count reads one pixel
+ * past its last tap, with weight 0), `outBlock` `ceil(outWidth × 3 / 16) × 256`; the transposes read up to 15 bytes
+ * past a source row and write up to 15 bytes past an output row (rewritten afterwards, or slack at the end).
+ */
+export function resampleHorizontalBlocks(
+  src: usize,
+  srcStride: i32,
+  rowBytes: i32,
+  blocks: i32,
+  outWidth: i32,
+  starts: usize,
+  sizes: usize,
+  weights: usize,
+  rowPairs: i32,
+  block: usize,
+  outBlock: usize,
+  dst: usize,
+): void {
+  const stride: usize = <usize>srcStride;
+  const outRow: usize = <usize>(outWidth * 3);
+  const tilesIn = (rowBytes + 15) >> 4;
+  const tilesOut = (outWidth * 3 + 15) >> 4;
+  for (let b = 0; b < blocks; b++) {
+    const rows = src + <usize>(b * 16) * stride;
+    for (let t = 0; t < tilesIn; t++) transposeTile(rows + (<usize>t << 4), stride, block + (<usize>t << 8), 16);
+    verticalPass(block, 48, outWidth, starts, sizes, weights, rowPairs, outBlock);
+    const out = dst + <usize>(b * 16) * outRow;
+    // Last tile first: its 16-byte stores run past the end of each output row into the next row's first tile,
+    // which is written after it.
+    for (let t = tilesOut - 1; t >= 0; t--) transposeTile(outBlock + (<usize>t << 8), 16, out + (<usize>t << 4), outRow);
   }
 }
 

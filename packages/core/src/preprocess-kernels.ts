@@ -27,6 +27,20 @@ export interface PreprocessKernelExports {
     weights: number,
     dst: number,
   ): void;
+  resampleHorizontalBlocks(
+    src: number,
+    srcStride: number,
+    rowBytes: number,
+    blocks: number,
+    outWidth: number,
+    starts: number,
+    sizes: number,
+    weights: number,
+    rowPairs: number,
+    block: number,
+    outBlock: number,
+    dst: number,
+  ): void;
   resampleVertical(
     src: number,
     stride: number,
@@ -70,6 +84,7 @@ export interface PreprocessKernels {
 
 const EXPORT_NAMES = [
   'resampleHorizontal',
+  'resampleHorizontalBlocks',
   'resampleVertical',
   'normalizeAndLuma',
   'normalizeOnly',

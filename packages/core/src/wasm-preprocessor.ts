@@ -26,6 +26,9 @@ const MAX_SOURCE_BYTES = 200 * 1024 * 1024;
 
 const align = (n: number): number => (n + 15) & ~15;
 
+/** Rows per block of the transposing horizontal kernel (`resampleHorizontalBlocks`): one 16-byte vector's lanes. */
+const BLOCK_ROWS = 16;
+
 /** A 22-bit weight's low 11 bits and the rest, the two i16 halves the kernels' dot products take. */
 const low = (k: number): number => k & 2047;
 const high = (k: number): number => k >> 11;
@@ -141,6 +144,10 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
         const v = height !== outHeight ? vertical.get(height, outHeight) : null;
         const firstRow = v ? v.axis.starts[0] : 0;
         const rows = v ? v.axis.starts[outHeight - 1] + v.axis.sizes[outHeight - 1] - firstRow : height;
+        // RGB rows go 16 at a time through the transposing kernel (the rest, and RGBA, through the plain one); it
+        // takes the horizontal axis in the vertical layout.
+        const blocks = h && channels === 3 ? Math.floor(rows / BLOCK_ROWS) : 0;
+        const hv = blocks > 0 ? vertical.get(width, outWidth) : null;
         let at = heap;
         const take = (bytes: number): number => {
           const start = at;
@@ -153,6 +160,11 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
         const vStarts = take(v ? outHeight * 4 : 0);
         const vSizes = take(v ? outHeight * 4 : 0);
         const vWeights = take(v ? v.packed.byteLength : 0);
+        const hvStarts = take(hv ? outWidth * 4 : 0);
+        const hvSizes = take(hv ? outWidth * 4 : 0);
+        const hvWeights = take(hv ? hv.packed.byteLength : 0);
+        const block = take(hv ? Math.max(Math.ceil((width * 3) / 16) * 256, (width + 1) * 48) : 0);
+        const outBlock = take(hv ? Math.ceil((outWidth * 3) / 16) * 256 : 0);
         const between = take(h && v ? outWidth * (rows + 1) * 3 : 0);
         const resized = take(h || v ? outWidth * outHeight * 3 : 0);
         ensureMemory(k.memory, at + extraBytes);
@@ -163,23 +175,47 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
         }
         let rgb = heapBase;
         if (h) {
-          const starts = new Int32Array(buffer, hStarts, outWidth);
-          for (let x = 0; x < outWidth; x++) starts[x] = h.axis.starts[x] * channels;
-          new Int32Array(buffer, hGroups, outWidth).set(h.groups);
-          new Int16Array(buffer, hWeights, h.packed.length).set(h.packed);
           rgb = v ? between : resized;
           const stride = width * channels;
-          k.resampleHorizontal(
-            heapBase + firstRow * stride,
-            stride,
-            channels,
-            rows,
-            outWidth,
-            hStarts,
-            hGroups,
-            hWeights,
-            rgb,
-          );
+          const first = heapBase + firstRow * stride;
+          if (hv) {
+            const starts = new Int32Array(buffer, hvStarts, outWidth);
+            for (let x = 0; x < outWidth; x++) starts[x] = hv.axis.starts[x] * 48;
+            new Int32Array(buffer, hvSizes, outWidth).set(hv.axis.sizes);
+            new Int32Array(buffer, hvWeights, hv.packed.length).set(hv.packed);
+            k.resampleHorizontalBlocks(
+              first,
+              stride,
+              stride,
+              blocks,
+              outWidth,
+              hvStarts,
+              hvSizes,
+              hvWeights,
+              hv.rowPairs,
+              block,
+              outBlock,
+              rgb,
+            );
+          }
+          const done = blocks * BLOCK_ROWS;
+          if (done < rows) {
+            const starts = new Int32Array(buffer, hStarts, outWidth);
+            for (let x = 0; x < outWidth; x++) starts[x] = h.axis.starts[x] * channels;
+            new Int32Array(buffer, hGroups, outWidth).set(h.groups);
+            new Int16Array(buffer, hWeights, h.packed.length).set(h.packed);
+            k.resampleHorizontal(
+              first + done * stride,
+              stride,
+              channels,
+              rows - done,
+              outWidth,
+              hStarts,
+              hGroups,
+              hWeights,
+              rgb + done * outWidth * 3,
+            );
+          }
         }
         if (v) {
           const stride = outWidth * 3;

@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  createPreprocessor,
+  instantiatePreprocessKernels,
+  type Preprocessor,
+  resizeBilinear,
+  type WebAssemblyLike,
+} from '../src/index.js';
+import { randomImage } from './random-image.js';
+
+// RGB rows go 16 at a time through the transposing horizontal kernel (resampleHorizontalBlocks), the remaining
+// rows through the plain one. Its edges: rows a multiple of 16 or one short of it, source rows whose byte length is
+// or is not a multiple of 16, output rows shorter than one 16-byte tile, horizontal-only resizes (the blocks write
+// the final image) and one-row-past taps at the right edge. Every byte must be Pillow's (resizeBilinear).
+const wasmPath = fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url));
+const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
+
+let wasm: Preprocessor;
+beforeAll(async () => {
+  if (!existsSync(wasmPath)) throw new Error(`${wasmPath} is missing: run pnpm build (it compiles the kernels)`);
+  wasm = createPreprocessor({
+    wasm: await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), webAssembly),
+  });
+});
+
+function sameBytes(width: number, height: number, outWidth: number, outHeight: number, seed: number): void {
+  const image = randomImage(width, height, 3, seed);
+  const expected = resizeBilinear(image, outWidth, outHeight).data;
+  const actual = wasm.prepare(image).resized(outWidth, outHeight).data;
+  expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+}
+
+describe('the transposing horizontal kernel gives Pillow’s bytes', () => {
+  const rows = fc.oneof(
+    fc.integer({ min: 1, max: 6 }).map((k) => 16 * k),
+    fc.integer({ min: 1, max: 6 }).map((k) => 16 * k - 1),
+    fc.integer({ min: 16, max: 120 }),
+  );
+  const width = fc.oneof(
+    fc.integer({ min: 1, max: 40 }).map((k) => 16 * k),
+    fc.integer({ min: 2, max: 700 }),
+  );
+  const outWidth = fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 7, max: 600 }));
+  const seed = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+
+  it('horizontal only (height kept)', () => {
+    fc.assert(
+      fc.property(width, rows, outWidth, seed, (w, h, ow, s) => {
+        fc.pre(w !== ow);
+        sameBytes(w, h, ow, h, s);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('both axes, down and up', () => {
+    fc.assert(
+      fc.property(width, rows, outWidth, fc.integer({ min: 1, max: 300 }), seed, (w, h, ow, oh, s) => {
+        sameBytes(w, h, ow, oh, s);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('camera frames at the TTA scales', () => {
+    for (const [w, h] of [
+      [1920, 1080],
+      [1600, 1067],
+      [1280, 720],
+      [640, 427],
+    ]) {
+      for (const scale of [256, 384, 512]) sameBytes(w, h, scale, scale, w + scale);
+    }
+  });
+});

@@ -304,18 +304,36 @@ function transposeTile(src: usize, srcStep: usize, dst: usize, dstStep: usize): 
 }
 
 /**
- * Pillow's horizontal pass for RGB input, 16 rows at a time, as a vertical pass: each block of 16 rows is
- * transposed into `block` (per source byte, its 16 rows: a pixel's three channels are 48 consecutive bytes, and the
- * pixel after it the next 48), {@link verticalPass} sums the taps of each output pixel over those 48-byte "rows"
- * into `outBlock`, and that is transposed back into 16 output rows at `dst`. Same integer sums as
- * {@link resampleHorizontal}, but the weights are the same for all 16 lanes of a vector, so no lane is wasted and
+ * Transposes `blocks` blocks of 16 rows (`rowBytes` bytes each, `srcStride` apart) for
+ * {@link resampleHorizontalBlocks}: block b goes to `dst + b × ceil(rowBytes / 16) × 256`, source byte j of row r of
+ * the block at byte `j × 16 + r` (a pixel's three channels are 48 consecutive bytes, the next pixel the next 48).
+ * Reads up to 15 bytes past a row's end.
+ */
+export function transposeRows(src: usize, srcStride: i32, rowBytes: i32, blocks: i32, dst: usize): void {
+  const stride: usize = <usize>srcStride;
+  const tiles = (rowBytes + 15) >> 4;
+  const blockBytes: usize = <usize>tiles << 8;
+  for (let b = 0; b < blocks; b++) {
+    const rows = src + <usize>(b * 16) * stride;
+    const out = dst + <usize>b * blockBytes;
+    for (let t = 0; t < tiles; t++) transposeTile(rows + (<usize>t << 4), stride, out + (<usize>t << 8), 16);
+  }
+}
+
+/**
+ * Pillow's horizontal pass for RGB input, 16 rows at a time, as a vertical pass: each block of 16 rows, transposed
+ * by {@link transposeRows} (per source byte, its 16 rows), is summed by {@link verticalPass} over 48-byte "rows"
+ * (one per source pixel) into `outBlock`, which is transposed back into 16 output rows at `dst`. Same integer sums
+ * as {@link resampleHorizontal}, but the weights are the same for all 16 lanes of a vector, so no lane is wasted and
  * there is no per-pixel shuffling (the pass took 0.74-0.80× the time of the plain kernel's on 1920×1080 to
  * 256-512, 0.53-0.62× on 640×427, node 20). `starts` are source pixel offsets × 48,
  * `sizes`/`weights`/`rowPairs` the vertical layout of the horizontal axis. `blocks × 16` rows are done; the caller
  * runs the remainder through {@link resampleHorizontal}.
- * Buffers: `block` holds `max(ceil(rowBytes / 16) × 256, (width + 1) × 48)` bytes (an odd tap count reads one pixel
- * past its last tap, with weight 0), `outBlock` `ceil(outWidth × 3 / 16) × 256`; the transposes read up to 15 bytes
- * past a source row and write up to 15 bytes past an output row (rewritten afterwards, or slack at the end).
+ * The transposed rows are either already at `transposed` (laid out by {@link transposeRows}, kept across the
+ * scales of one image), or, when `transposed` is 0, made block by block in `block`
+ * (`ceil(rowBytes / 16) × 256` bytes). An odd tap count reads one pixel past its last tap (48 bytes past the
+ * transposed rows at the right edge), with weight 0. `outBlock` holds `ceil(outWidth × 3 / 16) × 256` bytes; the
+ * transpose back writes up to 15 bytes past an output row (rewritten afterwards, or slack at the end).
  */
 export function resampleHorizontalBlocks(
   src: usize,
@@ -327,18 +345,21 @@ export function resampleHorizontalBlocks(
   sizes: usize,
   weights: usize,
   rowPairs: i32,
+  transposed: usize,
   block: usize,
   outBlock: usize,
   dst: usize,
 ): void {
-  const stride: usize = <usize>srcStride;
   const outRow: usize = <usize>(outWidth * 3);
-  const tilesIn = (rowBytes + 15) >> 4;
+  const blockBytes: usize = <usize>((rowBytes + 15) >> 4) << 8;
   const tilesOut = (outWidth * 3 + 15) >> 4;
   for (let b = 0; b < blocks; b++) {
-    const rows = src + <usize>(b * 16) * stride;
-    for (let t = 0; t < tilesIn; t++) transposeTile(rows + (<usize>t << 4), stride, block + (<usize>t << 8), 16);
-    verticalPass(block, 48, outWidth, starts, sizes, weights, rowPairs, outBlock);
+    let rows = transposed + <usize>b * blockBytes;
+    if (transposed === 0) {
+      transposeRows(src + <usize>(b * 16) * <usize>srcStride, srcStride, rowBytes, 1, block);
+      rows = block;
+    }
+    verticalPass(rows, 48, outWidth, starts, sizes, weights, rowPairs, outBlock);
     const out = dst + <usize>(b * 16) * outRow;
     // Last tile first: its 16-byte stores run past the end of each output row into the next row's first tile,
     // which is written after it.

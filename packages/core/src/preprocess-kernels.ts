@@ -37,10 +37,12 @@ export interface PreprocessKernelExports {
     sizes: number,
     weights: number,
     rowPairs: number,
+    transposed: number,
     block: number,
     outBlock: number,
     dst: number,
   ): void;
+  transposeRows(src: number, srcStride: number, rowBytes: number, blocks: number, dst: number): void;
   resampleVertical(
     src: number,
     stride: number,
@@ -85,6 +87,7 @@ export interface PreprocessKernels {
 const EXPORT_NAMES = [
   'resampleHorizontal',
   'resampleHorizontalBlocks',
+  'transposeRows',
   'resampleVertical',
   'normalizeAndLuma',
   'normalizeOnly',

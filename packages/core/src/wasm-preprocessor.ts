@@ -29,6 +29,12 @@ const align = (n: number): number => (n + 15) & ~15;
 /** Rows per block of the transposing horizontal kernel (`resampleHorizontalBlocks`): one 16-byte vector's lanes. */
 const BLOCK_ROWS = 16;
 
+/**
+ * RGB sources up to this size keep their transposed row blocks in memory for all the scales of one prepared image
+ * (as much memory again as the source); larger ones are transposed block by block at every scale.
+ */
+const MAX_TRANSPOSED_BYTES = 48 * 1024 * 1024;
+
 /** A 22-bit weight's low 11 bits and the rest, the two i16 halves the kernels' dot products take. */
 const low = (k: number): number => k & 2047;
 const high = (k: number): number => k >> 11;
@@ -122,7 +128,13 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
       const token = {};
       const sourceBytes = width * height * channels;
       // A row of slack after the source: the vertical pass may read one row past its last tap (with weight 0).
-      const heap = align(heapBase + sourceBytes + width * channels + SLACK);
+      const sourceEnd = align(heapBase + sourceBytes + width * channels + SLACK);
+      // Then the transposed row blocks (transposeRows), made at the first horizontal pass and kept for the other
+      // scales while this image is resident; 48 bytes of slack for the one-pixel-past read at the right edge.
+      const cachedBlocks = channels === 3 && sourceBytes <= MAX_TRANSPOSED_BYTES ? Math.floor(height / BLOCK_ROWS) : 0;
+      const transposedBytes = cachedBlocks * Math.ceil((width * 3) / 16) * 256;
+      const heap = cachedBlocks > 0 ? align(sourceEnd + transposedBytes + 48 + SLACK) : sourceEnd;
+      let transposedReady = false;
       let fallback: PreparedImage | null = null;
       const viaJs = (): PreparedImage => {
         fallback ??= js.prepare(source);
@@ -163,7 +175,10 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
         const hvStarts = take(hv ? outWidth * 4 : 0);
         const hvSizes = take(hv ? outWidth * 4 : 0);
         const hvWeights = take(hv ? hv.packed.byteLength : 0);
-        const block = take(hv ? Math.max(Math.ceil((width * 3) / 16) * 256, (width + 1) * 48) : 0);
+        // Blocks transposed once per image (all rows from the first: firstRow is always 0 for this filter), else
+        // block by block into `block`.
+        const cached = hv !== null && cachedBlocks > 0 && firstRow === 0;
+        const block = take(hv && !cached ? Math.max(Math.ceil((width * 3) / 16) * 256, (width + 1) * 48) : 0);
         const outBlock = take(hv ? Math.ceil((outWidth * 3) / 16) * 256 : 0);
         const between = take(h && v ? outWidth * (rows + 1) * 3 : 0);
         const resized = take(h || v ? outWidth * outHeight * 3 : 0);
@@ -172,6 +187,8 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
         if (resident !== token) {
           new Uint8Array(buffer, heapBase, sourceBytes).set(source.data);
           resident = token;
+          // Another image may have used the transposed blocks' memory since.
+          transposedReady = false;
         }
         let rgb = heapBase;
         if (h) {
@@ -183,6 +200,10 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
             for (let x = 0; x < outWidth; x++) starts[x] = hv.axis.starts[x] * 48;
             new Int32Array(buffer, hvSizes, outWidth).set(hv.axis.sizes);
             new Int32Array(buffer, hvWeights, hv.packed.length).set(hv.packed);
+            if (cached && !transposedReady) {
+              k.transposeRows(heapBase, stride, stride, cachedBlocks, sourceEnd);
+              transposedReady = true;
+            }
             k.resampleHorizontalBlocks(
               first,
               stride,
@@ -193,6 +214,7 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
               hvSizes,
               hvWeights,
               hv.rowPairs,
+              cached ? sourceEnd : 0,
               block,
               outBlock,
               rgb,

@@ -65,6 +65,33 @@ describe('the transposing horizontal kernel gives Pillow’s bytes', () => {
     );
   });
 
+  it('one prepared image at several scales, interleaved with another image (the transposed blocks are kept per image)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 16, max: 400 }),
+        fc.integer({ min: 16, max: 300 }),
+        fc.integer({ min: 16, max: 400 }),
+        fc.integer({ min: 16, max: 300 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 })), {
+          minLength: 2,
+          maxLength: 6,
+        }),
+        seed,
+        (wa, ha, wb, hb, requests, s) => {
+          const images = [randomImage(wa, ha, 3, s), randomImage(wb, hb, 3, s + 1)];
+          const prepared = images.map((image) => wasm.prepare(image));
+          for (const [second, ow, oh] of requests) {
+            const index = second ? 1 : 0;
+            const expected = resizeBilinear(images[index], ow, oh).data;
+            const actual = prepared[index].resized(ow, oh).data;
+            expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('camera frames at the TTA scales', () => {
     for (const [w, h] of [
       [1920, 1080],
@@ -72,7 +99,12 @@ describe('the transposing horizontal kernel gives Pillow’s bytes', () => {
       [1280, 720],
       [640, 427],
     ]) {
-      for (const scale of [256, 384, 512]) sameBytes(w, h, scale, scale, w + scale);
+      const image = randomImage(w, h, 3, w);
+      const prepared = wasm.prepare(image);
+      for (const scale of [256, 320, 384, 448, 512]) {
+        const expected = resizeBilinear(image, scale, scale).data;
+        expect(Buffer.from(prepared.resized(scale, scale).data).equals(Buffer.from(expected))).toBe(true);
+      }
     }
   });
 });

@@ -111,8 +111,15 @@ function verticalAxis(inSize: number, outSize: number): VerticalAxis {
  * `recycle`; the caller may hold it across awaits).
  * Requests the kernels do not cover (an image that is already `size` wide with alpha, absurd downscales, sources over
  * {@link MAX_SOURCE_BYTES}) use `js`. The module's memory grows to the largest image it has processed.
+ * `maxTransposedBytes`: RGB sources up to this size keep their transposed row blocks between scales (tests pass 0
+ * to run the block-by-block path on small images).
  */
-export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preprocessor, pool: ModelInputPool): Preprocessor {
+export function createWasmPreprocessor(
+  kernels: PreprocessKernels,
+  js: Preprocessor,
+  pool: ModelInputPool,
+  maxTransposedBytes = MAX_TRANSPOSED_BYTES,
+): Preprocessor {
   const { exports: k, tables, heapBase } = kernels;
   const horizontal = new CoefficientCache(horizontalAxis);
   const vertical = new CoefficientCache(verticalAxis);
@@ -131,7 +138,7 @@ export function createWasmPreprocessor(kernels: PreprocessKernels, js: Preproces
       const sourceEnd = align(heapBase + sourceBytes + width * channels + SLACK);
       // Then the transposed row blocks (transposeRows), made at the first horizontal pass and kept for the other
       // scales while this image is resident; 48 bytes of slack for the one-pixel-past read at the right edge.
-      const cachedBlocks = channels === 3 && sourceBytes <= MAX_TRANSPOSED_BYTES ? Math.floor(height / BLOCK_ROWS) : 0;
+      const cachedBlocks = channels === 3 && sourceBytes <= maxTransposedBytes ? Math.floor(height / BLOCK_ROWS) : 0;
       const transposedBytes = cachedBlocks * Math.ceil((width * 3) / 16) * 256;
       const heap = cachedBlocks > 0 ? align(sourceEnd + transposedBytes + 48 + SLACK) : sourceEnd;
       let transposedReady = false;

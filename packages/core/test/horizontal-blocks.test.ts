@@ -9,6 +9,8 @@ import {
   resizeBilinear,
   type WebAssemblyLike,
 } from '../src/index.js';
+import { ModelInputPool } from '../src/model-input-pool.js';
+import { createWasmPreprocessor } from '../src/wasm-preprocessor.js';
 import { randomImage } from './random-image.js';
 
 // RGB rows go 16 at a time through the transposing horizontal kernel (resampleHorizontalBlocks), the remaining
@@ -19,18 +21,24 @@ const wasmPath = fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import
 const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
 
 let wasm: Preprocessor;
+let blockByBlock: Preprocessor;
 beforeAll(async () => {
   if (!existsSync(wasmPath)) throw new Error(`${wasmPath} is missing: run pnpm build (it compiles the kernels)`);
   wasm = createPreprocessor({
     wasm: await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), webAssembly),
   });
+  // The same kernels without the kept transposed blocks (what sources over 48 MiB get): block by block.
+  const kernels = await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), webAssembly);
+  blockByBlock = createWasmPreprocessor(kernels, createPreprocessor(), new ModelInputPool(), 0);
 });
 
 function sameBytes(width: number, height: number, outWidth: number, outHeight: number, seed: number): void {
   const image = randomImage(width, height, 3, seed);
   const expected = resizeBilinear(image, outWidth, outHeight).data;
-  const actual = wasm.prepare(image).resized(outWidth, outHeight).data;
-  expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+  for (const preprocessor of [wasm, blockByBlock]) {
+    const actual = preprocessor.prepare(image).resized(outWidth, outHeight).data;
+    expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+  }
 }
 
 describe('the transposing horizontal kernel gives Pillow’s bytes', () => {
@@ -79,12 +87,14 @@ describe('the transposing horizontal kernel gives Pillow’s bytes', () => {
         seed,
         (wa, ha, wb, hb, requests, s) => {
           const images = [randomImage(wa, ha, 3, s), randomImage(wb, hb, 3, s + 1)];
-          const prepared = images.map((image) => wasm.prepare(image));
-          for (const [second, ow, oh] of requests) {
-            const index = second ? 1 : 0;
-            const expected = resizeBilinear(images[index], ow, oh).data;
-            const actual = prepared[index].resized(ow, oh).data;
-            expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+          for (const preprocessor of [wasm, blockByBlock]) {
+            const prepared = images.map((image) => preprocessor.prepare(image));
+            for (const [second, ow, oh] of requests) {
+              const index = second ? 1 : 0;
+              const expected = resizeBilinear(images[index], ow, oh).data;
+              const actual = prepared[index].resized(ow, oh).data;
+              expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+            }
           }
         },
       ),
@@ -100,10 +110,10 @@ describe('the transposing horizontal kernel gives Pillow’s bytes', () => {
       [640, 427],
     ]) {
       const image = randomImage(w, h, 3, w);
-      const prepared = wasm.prepare(image);
+      const prepared = [wasm.prepare(image), blockByBlock.prepare(image)];
       for (const scale of [256, 320, 384, 448, 512]) {
         const expected = resizeBilinear(image, scale, scale).data;
-        expect(Buffer.from(prepared.resized(scale, scale).data).equals(Buffer.from(expected))).toBe(true);
+        for (const p of prepared) expect(Buffer.from(p.resized(scale, scale).data).equals(Buffer.from(expected))).toBe(true);
       }
     }
   });

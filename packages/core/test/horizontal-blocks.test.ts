@@ -1,34 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPreprocessor,
-  instantiatePreprocessKernels,
-  type Preprocessor,
-  resizeBilinear,
-  type WebAssemblyLike,
-} from '../src/index.js';
+import { createPreprocessor, type Preprocessor, resizeBilinear } from '../src/index.js';
 import { ModelInputPool } from '../src/model-input-pool.js';
 import { createWasmPreprocessor } from '../src/wasm-preprocessor.js';
+import { loadBuiltKernels } from './built-kernels.js';
 import { randomImage } from './random-image.js';
 
 // RGB rows go 16 at a time through the transposing horizontal kernel (resampleHorizontalBlocks), the remaining
 // rows through the plain one. Its edges: rows a multiple of 16 or one short of it, source rows whose byte length is
 // or is not a multiple of 16, output rows shorter than one 16-byte tile, horizontal-only resizes (the blocks write
 // the final image) and one-row-past taps at the right edge. Every byte must be Pillow's (resizeBilinear).
-const wasmPath = fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url));
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
-
 let wasm: Preprocessor;
 let blockByBlock: Preprocessor;
 beforeAll(async () => {
-  if (!existsSync(wasmPath)) throw new Error(`${wasmPath} is missing: run pnpm build (it compiles the kernels)`);
-  wasm = createPreprocessor({
-    wasm: await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), webAssembly),
-  });
+  wasm = createPreprocessor({ wasm: await loadBuiltKernels() });
   // The same kernels without the kept transposed blocks (what sources over 48 MiB get): block by block.
-  const kernels = await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), webAssembly);
+  const kernels = await loadBuiltKernels();
   blockByBlock = createWasmPreprocessor(kernels, createPreprocessor(), new ModelInputPool(), 0);
 });
 
@@ -113,7 +100,8 @@ describe('the transposing horizontal kernel gives Pillow’s bytes', () => {
       const prepared = [wasm.prepare(image), blockByBlock.prepare(image)];
       for (const scale of [256, 320, 384, 448, 512]) {
         const expected = resizeBilinear(image, scale, scale).data;
-        for (const p of prepared) expect(Buffer.from(p.resized(scale, scale).data).equals(Buffer.from(expected))).toBe(true);
+        for (const p of prepared)
+          expect(Buffer.from(p.resized(scale, scale).data).equals(Buffer.from(expected))).toBe(true);
       }
     }
   });

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelInputPool } from '../src/model-input-pool.js';
@@ -7,30 +5,24 @@ import {
   createBlurClassifier,
   createGate,
   createPreprocessor,
-  instantiatePreprocessKernels,
   type ModelSession,
   type PixelImage,
   type Preprocessor,
   resizeBilinear,
   type TensorDims,
   toRgb,
-  type WebAssemblyLike,
 } from '../src/index.js';
+import { loadBuiltKernels } from './built-kernels.js';
 import { randomImage } from './random-image.js';
 
 // Model inputs given back after inference are reused for the next image (allocate once per size), and that reuse
 // changes no output: a reused array is fully rewritten, and an array someone still holds is never reused.
-const wasmPath = fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url));
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
-
 let wasm: Preprocessor;
 /** Another WebAssembly preprocessor, never given arrays back: the reference for `wasm`. */
 let freshWasm: Preprocessor;
 beforeAll(async () => {
-  if (!existsSync(wasmPath)) throw new Error(`${wasmPath} is missing: run pnpm build (it compiles the kernels)`);
-  const bytes = new Uint8Array(readFileSync(wasmPath));
-  wasm = createPreprocessor({ wasm: await instantiatePreprocessKernels(bytes, webAssembly) });
-  freshWasm = createPreprocessor({ wasm: await instantiatePreprocessKernels(bytes, webAssembly) });
+  wasm = createPreprocessor({ wasm: await loadBuiltKernels() });
+  freshWasm = createPreprocessor({ wasm: await loadBuiltKernels() });
 });
 
 /** Bit-equal float arrays (NaN left in a reused array would fail). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,19 +16,19 @@ import {
   predictTta,
   resizeBilinear,
   toRgb,
-  type WebAssemblyLike,
 } from '../src/index.js';
 import { formulaFrame } from './formula-frame.js';
 import { bytesFromBase64, float32FromBase64, imageFromBase64, loadFixture } from './load-fixture.js';
 import { MeanFeatureSession } from './mean-feature-session.js';
+import { BUILT_KERNELS_PATH, loadBuiltKernels, testWebAssembly } from './built-kernels.js';
 import { randomImage } from './random-image.js';
 
 // The WebAssembly SIMD kernels (built by `pnpm build` into dist/) against the goldens and against the JS path.
-const wasmPath = fileURLToPath(new URL('../dist/preprocess-kernels.wasm', import.meta.url));
+const wasmPath = BUILT_KERNELS_PATH;
 const base64Path = fileURLToPath(new URL('../dist/preprocess-kernels-wasm.js', import.meta.url));
 
 // Node's WebAssembly global; its type lives in lib.dom, which core's tests do not load.
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
+const webAssembly = testWebAssembly;
 
 const tta = loadFixture<{
   scales: number[];
@@ -47,9 +47,7 @@ let wasm: Preprocessor;
 const js = createPreprocessor();
 
 beforeAll(async () => {
-  if (!existsSync(wasmPath)) throw new Error(`${wasmPath} is missing: run pnpm build (it compiles the kernels)`);
-  const kernels = await instantiatePreprocessKernels(new Uint8Array(readFileSync(wasmPath)), webAssembly);
-  wasm = createPreprocessor({ wasm: kernels });
+  wasm = createPreprocessor({ wasm: await loadBuiltKernels() });
 });
 
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the blurgate-synth dataset from the raw source folders made by fetch-sources.sh.
 #
-#   tools/data/build-dataset.sh [DATA_DIR] [all|train|heldout|test]   (default /work/data all; output: $DATA/synth/{train,val,heldout*,test},
+#   tools/data/build-dataset.sh [DATA_DIR] [all|train|heldout|fresh|test]   (default /work/data all; output: $DATA/synth/{train,val,heldout*,test},
 #                                                                      or $SYNTH_OUT/... when set)
 #
 # Tile sizes: every split is made of 384x384 tiles with blur strengths in pixels of the tile, the same
@@ -97,13 +97,26 @@ for c in sharp blurred; do
 done
 fi
 
+# The fresh held-out set (see fetch-sources.sh): packages never looked at for any decision.
+if [ "$PART" = all ] || [ "$PART" = fresh ]; then
+heldout fresh-photos stellarium --input "$RAW/stellarium-data" --views 1 --max-side 1920
+heldout fresh-documents metapost --input "$RAW/texlive-metapost-doc" --views 1
+heldout fresh-documents fontsrec --input "$RAW/texlive-fonts-recommended-doc" --views 1
+heldout fresh-screenshots dolphin --input "$RAW/dolphin" --views 1
+heldout fresh-screenshots gwenview --input "$RAW/gwenview" --views 1
+for c in sharp blurred; do
+  mkdir -p "$OUT/heldout-fresh/$c"
+  for k in photos documents screenshots; do cp -al "$OUT/heldout-fresh-$k/$c/." "$OUT/heldout-fresh/$c/" 2>/dev/null || true; done
+done
+fi
+
 if [ "$PART" = all ] || [ "$PART" = test ]; then
 test_ opencv --input "$RAW/opencv-doc" --tiles 3 --max-zoom-out 2
 test_ rdoc --input "$RAW/r-doc-pdf" --tiles 2 --max-zoom-out 2
 test_ marble --input "$RAW/marble-data" --tiles 1 --max-zoom-out 2
 fi
 
-for s in train val test heldout-photos heldout-documents heldout-screenshots heldout; do
+for s in train val test heldout-photos heldout-documents heldout-screenshots heldout heldout-fresh-photos heldout-fresh-documents heldout-fresh-screenshots heldout-fresh; do
   [ -d "$OUT/$s" ] || continue
   echo "$s: $(ls "$OUT/$s/sharp" | wc -l) sharp, $(ls "$OUT/$s/blurred" | wc -l) blurred"
 done

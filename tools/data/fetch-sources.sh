@@ -19,16 +19,20 @@ MAX_PDFS="${MAX_PDFS:-60}"            # per package, for a bounded run time
 PHOTO_PKGS=(plasma-workspace-wallpapers lxqt-themes lomiri-wallpapers-20.04 digikam-data opencv-doc ukui-wallpapers hugin-data)
 DOC_PKGS=(texlive-publishers-doc texlive-latex-recommended-doc r-doc-pdf octave-doc gnuplot-doc)
 SHOT_PKGS=(kstars-data marble-data okular kdenlive-data kile-doc)
+# A second, fresh held-out set (blurgate-synth 2.1.0): packages chosen after 2.1.0's recipe was fixed and
+# never looked at for any data or training decision: photos stellarium-data (landscape panoramas), documents
+# texlive-metapost-doc and texlive-fonts-recommended-doc, screenshots dolphin and gwenview (handbooks).
+FRESH_PKGS=(stellarium-data texlive-metapost-doc texlive-fonts-recommended-doc dolphin gwenview)
 # Documents are rasterised at many resolutions (text from ~4 px to ~40 px x-height): training pages cycle
 # through TRAIN_DPIS, held-out pages through screen resolutions (what a user's PDF viewer or scan shows).
 TRAIN_DPIS=(72 100 150 200 300)
 TEST_DPIS=(72 96 110 150)
-HELD_OUT_DOCS=" r-doc-pdf octave-doc gnuplot-doc "
+HELD_OUT_DOCS=" r-doc-pdf octave-doc gnuplot-doc texlive-metapost-doc texlive-fonts-recommended-doc "
 
 mkdir -p "$DATA/debs" "$DATA/extract" "$DATA/raw"
 if ! apt-cache policy plasma-workspace-wallpapers | grep -q Candidate; then apt-get update; fi
 cd "$DATA/debs"
-for p in "${PHOTO_PKGS[@]}" "${DOC_PKGS[@]}" "${SHOT_PKGS[@]}"; do
+for p in "${PHOTO_PKGS[@]}" "${DOC_PKGS[@]}" "${SHOT_PKGS[@]}" "${FRESH_PKGS[@]}"; do
   ls "${p}"_*.deb >/dev/null 2>&1 || apt-get download "$p"
 done
 for deb in "$DATA"/debs/*.deb; do
@@ -59,6 +63,9 @@ copy_images kdenlive-data '*doc/HTML*' 15000
 copy_images kile-doc '*doc/HTML*' 15000
 copy_images ukui-wallpapers '*backgrounds*' 20000
 copy_images hugin-data '*help_en_EN*' 20000
+copy_images stellarium-data '*landscapes*' 30000
+copy_images dolphin '*doc/HTML*' 15000
+copy_images gwenview '*doc/HTML*' 15000
 # Real-blur sanity photos are not training data: move them aside.
 mkdir -p "$DATA/real-blur"
 for f in text_defocus text_motion licenseplate_motion; do
@@ -67,7 +74,7 @@ done
 
 # Documents: rasterise PAGES_PER_PDF pages of each PDF, spread over the document, each at the next
 # resolution of the package's cycle (file names carry the dpi: <stem>-r<dpi>-p<page>.png).
-for p in "${DOC_PKGS[@]}"; do
+for p in "${DOC_PKGS[@]}" texlive-metapost-doc texlive-fonts-recommended-doc; do
   out="$DATA/raw/$p"; mkdir -p "$out"
   if [[ "$HELD_OUT_DOCS" == *" $p "* ]]; then dpis=("${TEST_DPIS[@]}"); else dpis=("${TRAIN_DPIS[@]}"); fi
   mapfile -t pdfs < <(find "$DATA/extract/$p" -type f -iname '*.pdf' | sort)

@@ -5,7 +5,8 @@
 # baseline with its threshold swept on the same images).
 #
 #   tools/train/eval-heldout.sh MODEL OUT_DIR [DATA_DIR]      e.g. models/blurgate-synth/2.0.0 DATA_DIR/eval/2.0.0
-#   (the held-out sets under DATA_DIR/synth, or under $SYNTH_OUT when set: SYNTH_OUT=DATA_DIR/synth3 for 2.1.0's)
+#   (the held-out sets under DATA_DIR/synth, or under $SYNTH_OUT when set: SYNTH_OUT=DATA_DIR/synth3 for 2.1.0's;
+#   HELDOUT_SET=heldout-fresh measures the fresh held-out packages instead)
 #
 # Output: OUT_DIR/{single,tta}-{documents,screenshots,photos,all}/report.json (+ predictions.jsonl, report.md/html).
 # The "all" runs reuse the per-kind predictions (same relative file names), so they only compute the report.
@@ -15,17 +16,18 @@ MODEL="$1"
 OUT="$2"
 DATA="${3:-/work/data}"
 SYNTH="${SYNTH_OUT:-$DATA/synth}"
+SET="${HELDOUT_SET:-heldout}"   # heldout, or heldout-fresh (the second held-out set, build-dataset.sh fresh)
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 EVAL=(node "$ROOT/packages/eval/dist/cli.js" run --model "$MODEL")
 for mode in single tta; do
   if [ "$mode" = single ]; then scales=384; else scales=256,320,384,448,512; fi
   for kind in documents screenshots photos; do
-    "${EVAL[@]}" --data "$SYNTH/heldout-$kind" --out "$OUT/$mode-$kind" --scales "$scales" > "$OUT.$mode-$kind.txt" 2>&1 || { cat "$OUT.$mode-$kind.txt"; exit 1; }
+    "${EVAL[@]}" --data "$SYNTH/$SET-$kind" --out "$OUT/$mode-$kind" --scales "$scales" > "$OUT.$mode-$kind.txt" 2>&1 || { cat "$OUT.$mode-$kind.txt"; exit 1; }
   done
   mkdir -p "$OUT/$mode-all"
   if [ ! -f "$OUT/$mode-all/report.json" ]; then
     cat "$OUT"/$mode-{documents,screenshots,photos}/predictions.jsonl > "$OUT/$mode-all/predictions.jsonl"
   fi
-  "${EVAL[@]}" --data "$SYNTH/heldout" --out "$OUT/$mode-all" --scales "$scales" > "$OUT.$mode-all.txt" 2>&1 || { cat "$OUT.$mode-all.txt"; exit 1; }
+  "${EVAL[@]}" --data "$SYNTH/$SET" --out "$OUT/$mode-all" --scales "$scales" > "$OUT.$mode-all.txt" 2>&1 || { cat "$OUT.$mode-all.txt"; exit 1; }
 done
 echo "wrote $OUT/{single,tta}-{documents,screenshots,photos,all}"

@@ -106,7 +106,9 @@ export function buildReport(
   context: ReportContext,
   options: BuildReportOptions = {},
 ): EvaluationReport {
-  const decisionThreshold = 0.5;
+  // The model's own blur threshold (manifest or option; 0.5 unless the model was calibrated): the metrics
+  // describe the decisions a user of the model gets, uncertain routing aside.
+  const decisionThreshold = context.thresholds.blur;
   const ok = records.filter((r): r is OkPredictionRecord => r.status === 'ok');
   const truth = ok.map((r) => (r.truth === 'blurred' ? 1 : 0));
   const probBlurred = ok.map((r) => r.prob_blurred);

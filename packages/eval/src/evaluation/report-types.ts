@@ -21,7 +21,7 @@ export interface ReportContext {
     readonly includeBlurGamma: boolean;
   };
   readonly scales: readonly number[];
-  /** Routing thresholds used for `label` (uncertain routing); metrics use p_blurred >= decisionThreshold. */
+  /** Routing thresholds used for `label` (uncertain routing); metrics use p_blurred >= decisionThreshold (= the blur threshold). */
   readonly thresholds: { readonly confidence: number; readonly blur: number };
   readonly versions: Readonly<Record<string, string>>;
   /** ISO date of the report. */
@@ -73,7 +73,7 @@ export interface EvaluationReport {
   };
   readonly scales: readonly number[];
   readonly thresholds: ReportContext['thresholds'];
-  /** A prediction counts as blurred for the metrics when prob_blurred >= this (the reference's argmax). */
+  /** A prediction counts as blurred for the metrics when prob_blurred >= this: the model's blur threshold (0.5, the reference's argmax, unless calibrated). */
   readonly decisionThreshold: number;
   readonly versions: ReportContext['versions'];
   readonly metrics: BinaryMetrics;

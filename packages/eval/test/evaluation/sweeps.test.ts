@@ -169,6 +169,22 @@ describe('a report from predictions alone', () => {
     expect(report.baselines[0].threshold).toBeGreaterThan(50);
     expect(renderMarkdown(report)).toContain('best F1 on this very data, so optimistic');
   });
+  it("the metrics decide at the model's blur threshold (a calibrated model is measured as its users get it)", () => {
+    const ok = recs.filter((r) => r.status === 'ok');
+    const truth = ok.map((r) => (r.truth === 'blurred' ? 1 : 0));
+    const scores = ok.map((r) => (r.status === 'ok' ? r.prob_blurred : 0));
+    expect(report.decisionThreshold).toBe(0.5);
+    const calibrated = buildReport(
+      recs,
+      { ...context, thresholds: { confidence: 0.6, blur: 0.35 } },
+      {
+        bootstrap: { resamples: 100 },
+      },
+    );
+    expect(calibrated.decisionThreshold).toBe(0.35);
+    expect(calibrated.metrics.f1).toBeCloseTo(binaryMetrics(truth, scores, 0.35).f1!, 12);
+    expect(calibrated.metrics.recall).toBeGreaterThan(report.metrics.recall!);
+  });
   it('routing metrics use the run thresholds', () => {
     const ok = recs.filter((r) => r.status === 'ok');
     expect(report.routing.uncertain).toBe(ok.filter((r) => r.status === 'ok' && r.label === 'uncertain').length);

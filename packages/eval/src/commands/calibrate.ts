@@ -8,6 +8,7 @@ interface CalibrateArgs {
   predictions: string;
   'target-precision'?: number;
   'target-recall'?: number;
+  'best-f1'?: boolean;
   'min-coverage'?: number;
   'confidence-threshold'?: number;
   out?: string;
@@ -32,6 +33,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         type: 'number',
         describe: 'blur threshold with the highest precision whose recall reaches this',
       })
+      .option('best-f1', {
+        type: 'boolean',
+        describe: 'blur threshold with the best F1 (e.g. on a validation split, for a model manifest)',
+      })
       .option('min-coverage', {
         type: 'number',
         describe: 'highest confidence threshold that still decides at least this share of images',
@@ -41,14 +46,16 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         describe: 'confidence threshold to keep when --min-coverage is not given (default 0.6)',
       })
       .option('out', { type: 'string', describe: 'thresholds file (default: thresholds.json beside the predictions)' })
-      .conflicts('target-precision', 'target-recall')
+      .conflicts('target-precision', ['target-recall', 'best-f1'])
+      .conflicts('target-recall', 'best-f1')
       .check((argv) => {
         if (
           argv['target-precision'] === undefined &&
           argv['target-recall'] === undefined &&
+          !argv['best-f1'] &&
           argv['min-coverage'] === undefined
         ) {
-          throw new Error('give --target-precision, --target-recall or --min-coverage');
+          throw new Error('give --target-precision, --target-recall, --best-f1 or --min-coverage');
         }
         for (const key of ['target-precision', 'target-recall', 'min-coverage'] as const) {
           const v = argv[key];
@@ -67,6 +74,7 @@ async function calibrate(argv: CalibrateArgs): Promise<void> {
     {
       targetPrecision: argv['target-precision'],
       targetRecall: argv['target-recall'],
+      bestF1: argv['best-f1'],
       minCoverage: argv['min-coverage'],
       confidenceThreshold: argv['confidence-threshold'],
     },

@@ -1,11 +1,13 @@
 import type { OkPredictionRecord, PredictionRecord } from './prediction-record.js';
-import { routedMetrics, thresholdForPrecision, thresholdForRecall } from './sweeps.js';
+import { routedMetrics, thresholdForBestF1, thresholdForPrecision, thresholdForRecall } from './sweeps.js';
 
 export interface CalibrateOptions {
   /** Choose the blur threshold with the highest recall whose precision (on decided images) reaches this. */
   readonly targetPrecision?: number;
   /** Choose the blur threshold with the highest precision whose recall (on decided images) reaches this. */
   readonly targetRecall?: number;
+  /** Choose the blur threshold with the best F1 (on decided images): a model's default when no target is given. */
+  readonly bestF1?: boolean;
   /**
    * Choose the highest confidence threshold (grid 0.50 ... 1.00 by 0.005) that still decides at least this share
    * of images. Without it, `confidenceThreshold` (default 0.60) is kept.
@@ -22,7 +24,12 @@ export interface ThresholdsFile {
     readonly tool: 'blurgate-eval calibrate';
     readonly predictions: string;
     readonly images: number;
-    readonly targets: { readonly precision?: number; readonly recall?: number; readonly minCoverage?: number };
+    readonly targets: {
+      readonly precision?: number;
+      readonly recall?: number;
+      readonly bestF1?: true;
+      readonly minCoverage?: number;
+    };
     /** What these thresholds achieve on the images they were chosen on (decided images only, except coverage). */
     readonly achieved: {
       readonly coverage: number;
@@ -55,8 +62,9 @@ export function calibrateThresholds(
 ): ThresholdsFile {
   const ok = records.filter((r): r is OkPredictionRecord => r.status === 'ok');
   if (ok.length === 0) throw new CalibrationError(`${predictionsPath} holds no successful predictions`);
-  if (options.targetPrecision !== undefined && options.targetRecall !== undefined)
-    throw new CalibrationError('give --target-precision or --target-recall, not both');
+  const targets = [options.targetPrecision !== undefined, options.targetRecall !== undefined, options.bestF1 === true];
+  if (targets.filter(Boolean).length > 1)
+    throw new CalibrationError('give one of --target-precision, --target-recall and --best-f1');
   const truth = ok.map((r) => (r.truth === 'blurred' ? 1 : 0));
   const probBlurred = ok.map((r) => r.prob_blurred);
   const probSharp = ok.map((r) => r.prob_sharp);
@@ -87,6 +95,10 @@ export function calibrateThresholds(
         `no blur threshold reaches recall ${options.targetRecall} on the ${decidedTruth.length} decided images`,
       );
     blurThreshold = choice.threshold;
+  } else if (options.bestF1) {
+    const choice = thresholdForBestF1(decidedTruth, decidedScores);
+    if (!choice) throw new CalibrationError(`no image is decided at confidence ${confidenceThreshold}`);
+    blurThreshold = choice.threshold;
   }
   const achieved = routedMetrics(truth, probBlurred, probSharp, confidenceThreshold, blurThreshold);
   return {
@@ -99,6 +111,7 @@ export function calibrateThresholds(
       targets: {
         ...(options.targetPrecision !== undefined ? { precision: options.targetPrecision } : {}),
         ...(options.targetRecall !== undefined ? { recall: options.targetRecall } : {}),
+        ...(options.bestF1 ? { bestF1: true as const } : {}),
         ...(options.minCoverage !== undefined ? { minCoverage: options.minCoverage } : {}),
       },
       achieved: {

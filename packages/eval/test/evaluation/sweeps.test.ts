@@ -218,6 +218,18 @@ describe('a report from predictions alone', () => {
       0.5,
     );
     expect(next.coverage).toBeLessThan(0.6);
+    const best = calibrateThresholds(recs, { bestF1: true }, '/x/predictions.jsonl', 'now');
+    const decided = recs.filter((r) => r.status === 'ok' && Math.max(r.prob_sharp, r.prob_blurred) >= 0.6);
+    const f1At = (t: number) =>
+      binaryMetrics(
+        decided.map((r) => (r.truth === 'blurred' ? 1 : 0)),
+        decided.map((r) => (r.status === 'ok' ? r.prob_blurred : 0)),
+        t,
+      ).f1!;
+    expect(best.provenance.targets).toEqual({ bestF1: true });
+    // No threshold on a fine grid beats the chosen one on the decided images.
+    for (let t = 0.01; t < 1; t += 0.01) expect(f1At(t)).toBeLessThanOrEqual(f1At(best.blurThreshold) + 1e-12);
+    expect(() => calibrateThresholds(recs, { bestF1: true, targetRecall: 0.5 }, 'p')).toThrow(/give one of/);
     expect(() => calibrateThresholds(recs, { targetPrecision: 1.01 }, 'p')).toThrow(
       /no blur threshold reaches precision/,
     );

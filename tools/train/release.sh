@@ -30,6 +30,25 @@ mkdir -p "$MODEL"
 "${EVAL[@]}" convert "$CKPT" --out "$MODEL/model.onnx" --name blurgate-synth --version "$VERSION"
 cp "$RUN/log.csv" "$MODEL/training-log.csv"
 mkdir -p "$EVALS"
+# Thresholds chosen on the VALIDATION split (never on held-out data): the blur threshold with the best F1 at the
+# default scales (blurgate-eval calibrate --best-f1), written into the manifest; the held-out runs below then
+# measure the model at the thresholds its users get. CALIBRATE=0 keeps 0.6 / 0.5.
+if [ "${CALIBRATE:-1}" = 1 ]; then
+  rm -rf "$EVALS/$VERSION-validation"
+  "${EVAL[@]}" run --model "$MODEL" --data "$SYNTH_OUT/val" --out "$EVALS/$VERSION-validation" --scales "$SCALES" --no-baselines > "$EVALS/$VERSION-validation.txt" 2>&1
+  "${EVAL[@]}" calibrate --predictions "$EVALS/$VERSION-validation/predictions.jsonl" --best-f1 --out "$EVALS/$VERSION-validation/thresholds.json" | tee -a "$EVALS/$VERSION-validation.txt"
+  /usr/bin/python3 - "$MODEL/manifest.json" "$EVALS/$VERSION-validation/thresholds.json" <<'PY'
+import json, math, sys
+manifest_path, thresholds_path = sys.argv[1], sys.argv[2]
+manifest = json.load(open(manifest_path))
+chosen = json.load(open(thresholds_path))
+# Rounded down to 4 decimals: every validation image at or above the chosen score stays blurred.
+manifest["thresholds"] = {"confidence": chosen["confidenceThreshold"], "blur": math.floor(chosen["blurThreshold"] * 1e4) / 1e4}
+json.dump(manifest, open(manifest_path, "w"), indent=2)
+open(manifest_path, "a").write("\n")
+print(f"manifest thresholds: {manifest['thresholds']} (best F1 on {chosen['provenance']['images']} validation images)")
+PY
+fi
 rm -rf "$EVALS/$VERSION"   # runs resume from predictions.jsonl: start clean for a new model
 tools/train/eval-heldout.sh "$MODEL" "$EVALS/$VERSION" "$DATA"
 [ -f "$EVALS/$PREVIOUS/tta-all/report.json" ] || tools/train/eval-heldout.sh "models/blurgate-synth/$PREVIOUS" "$EVALS/$PREVIOUS" "$DATA"

@@ -166,11 +166,7 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   // depends on where the run happens: onnxruntime-node's run holds the calling thread, so in node preprocessing
   // overlaps the model only in the prepare pool's workers (decoding with sharp overlaps either way).
   // The arithmetic is classifier.classify's: infer(prepare(image)).
-  const infer = async (
-    inputs: ModelInputs,
-    options: ClassifyOptions,
-    recycle = false,
-  ): Promise<BlurPrediction> => {
+  const infer = async (inputs: ModelInputs, options: ClassifyOptions, recycle = false): Promise<BlurPrediction> => {
     usable(options.signal);
     const run = queue.run(() => {
       if (sessionFreed) throw disposedError();

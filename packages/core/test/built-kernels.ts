@@ -9,7 +9,7 @@ export const BUILT_KERNELS_PATH = fileURLToPath(new URL('../dist/preprocess-kern
 export const testWebAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyLike }).WebAssembly;
 
 /** The built kernel module's bytes; throws a clear error when core has not been built. */
-export function builtKernelBytes(): Uint8Array {
+export function builtKernelBytes(): Uint8Array<ArrayBuffer> {
   if (!existsSync(BUILT_KERNELS_PATH)) {
     throw new Error(`${BUILT_KERNELS_PATH} is missing: run pnpm build (it compiles the kernels)`);
   }

@@ -146,23 +146,28 @@ export function createWebRuntime(options: WebRuntimeOptions = {}): WebRuntime {
       // runs any shape WebNN refuses.
       const wasmSession = await create({ executionProviders: ['wasm'] });
       const shapes = new Map<string, OrtModule.InferenceSession>();
-      return wrapSession(ort, wasmSession, async (dims) => {
-        const key = dims.join('x');
-        const known = shapes.get(key);
-        if (known) return known;
-        let session = wasmSession;
-        try {
-          session = await ort.InferenceSession.create(modelBytes, {
-            graphOptimizationLevel,
-            executionProviders: [{ name: 'webnn', deviceType }, 'wasm'],
-            freeDimensionOverrides: symbolicDimensions(wasmSession, dims),
-          });
-        } catch (error) {
-          fallbackReason = `WebNN could not compile the model for input ${key}, which runs on WASM: ${errorText(error)}`;
-        }
-        shapes.set(key, session);
-        return session;
-      }, () => Promise.all([...shapes.values()].filter((s) => s !== wasmSession).map((s) => s.release())));
+      return wrapSession(
+        ort,
+        wasmSession,
+        async (dims) => {
+          const key = dims.join('x');
+          const known = shapes.get(key);
+          if (known) return known;
+          let session = wasmSession;
+          try {
+            session = await ort.InferenceSession.create(modelBytes, {
+              graphOptimizationLevel,
+              executionProviders: [{ name: 'webnn', deviceType }, 'wasm'],
+              freeDimensionOverrides: symbolicDimensions(wasmSession, dims),
+            });
+          } catch (error) {
+            fallbackReason = `WebNN could not compile the model for input ${key}, which runs on WASM: ${errorText(error)}`;
+          }
+          shapes.set(key, session);
+          return session;
+        },
+        () => Promise.all([...shapes.values()].filter((s) => s !== wasmSession).map((s) => s.release())),
+      );
     },
   };
 }

@@ -14,7 +14,10 @@ import { type HarnessPage, openHarnessPage } from './support/harness-page.js';
 import { findWebNNChromium, WEBNN_CHROMIUM_FLAGS } from './support/webnn-chromium.mjs';
 
 /** Model folders served from the repo root: the shipped default (4 channels) and a 3-channel one (FreqAux in the graph). */
-const MODEL_FOLDERS = ['models/blurgate-synth/2.0.0', 'packages/node/test/fixtures/models/store/blurgate-tiny-3ch/1.0.0'];
+const MODEL_FOLDERS = [
+  'models/blurgate-synth/2.0.0',
+  'packages/node/test/fixtures/models/store/blurgate-tiny-3ch/1.0.0',
+];
 
 interface Outcome {
   backend: string;
@@ -26,12 +29,21 @@ interface Outcome {
   results: { status: string; label?: string; probSharp?: number; probBlurred?: number }[];
 }
 
-async function inBrowser(harness: HarnessPage, folder: string, runtimeOptions: Record<string, unknown>): Promise<Outcome> {
+async function inBrowser(
+  harness: HarnessPage,
+  folder: string,
+  runtimeOptions: Record<string, unknown>,
+): Promise<Outcome> {
   return harness.page.evaluate(
     async ({ modelUrl, images, fixtures, ortDist, runtimeOptions }) => {
       const { web, collect } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
       const ml = (navigator as { ml?: { createContext(o: object): Promise<unknown> } }).ml;
-      const webnnContext = ml ? await ml.createContext({ deviceType: 'cpu' }).then(() => true, () => false) : false;
+      const webnnContext = ml
+        ? await ml.createContext({ deviceType: 'cpu' }).then(
+            () => true,
+            () => false,
+          )
+        : false;
       const runtime = web.createWebRuntime({ wasmPaths: ortDist, ...runtimeOptions });
       const gate = await web.createBlurGate({ model: modelUrl, runtime });
       const blobs = await Promise.all(images.map(async (name) => (await fetch(`${fixtures}images/${name}`)).blob()));
@@ -92,7 +104,9 @@ describe('createWebRuntime validates the WebNN options', () => {
     [{ executionProviders: ['webnn'], webnnDeviceType: 'tpu' }, /webnnDeviceType must be 'cpu', 'gpu' or 'npu'/],
     [{ executionProviders: ['wasm'], webnnDeviceType: 'cpu' }, /only when executionProviders lists 'webnn'/],
   ])('refuses %j', (options, message) => {
-    expect(() => createWebRuntime(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(message) }));
+    expect(() => createWebRuntime(options as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(message) }),
+    );
   });
 
   it('accepts webnn with each device type, before anything is loaded', () => {
@@ -138,50 +152,56 @@ describe("Debian's Chromium with the WebNN flag (no WebNN backend in that build)
 const webnnChromium = findWebNNChromium();
 const skipReason = 'reason' in webnnChromium ? webnnChromium.reason : undefined;
 
-describe.skipIf(skipReason !== undefined)(`a Chromium with WebNN${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  let harness: HarnessPage;
-  beforeAll(async () => {
-    harness = await openHarnessPage({
-      browser: { executablePath: 'path' in webnnChromium ? webnnChromium.path : '', extraArgs: WEBNN_CHROMIUM_FLAGS },
+describe.skipIf(skipReason !== undefined)(
+  `a Chromium with WebNN${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let harness: HarnessPage;
+    beforeAll(async () => {
+      harness = await openHarnessPage({
+        browser: { executablePath: 'path' in webnnChromium ? webnnChromium.path : '', extraArgs: WEBNN_CHROMIUM_FLAGS },
+      });
+    }, 120_000);
+    afterAll(async () => {
+      await harness?.close();
     });
-  }, 120_000);
-  afterAll(async () => {
-    await harness?.close();
-  });
 
-  it.each(MODEL_FOLDERS)(
-    'runs %s on WebNN (cpu) at every scale with node’s labels and probabilities within 1e-4',
-    async (folder) => {
-      const [web, node] = [await inBrowser(harness, folder, { executionProviders: ['webnn', 'wasm'] }), await inNode(folder)];
-      expect(web.webnnContext).toBe(true);
-      expect(web).toMatchObject({ backend: 'webnn', fallbackReason: null });
-      expect(web.runtimeName).toMatch(/^onnxruntime-web [\d.]+ \(webnn cpu, 1 thread\)$/);
-      expect(web.scales).toEqual([256, 320, 384, 448, 512]);
-      expectNodeParity(web.results, node);
-      expect(harness.pageErrors).toEqual([]);
-    },
-    180_000,
-  );
-
-  it('runs on WebNN inside the worker too (navigator.ml in a dedicated worker)', async () => {
-    const folder = MODEL_FOLDERS[0];
-    const web = await harness.page.evaluate(
-      async ({ modelUrl, image, ortDist }) => {
-        const { worker } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
-        const gate = await worker.createBlurGateWorker({
-          model: modelUrl,
-          runtime: { wasmPaths: ortDist, executionProviders: ['webnn', 'wasm'] },
-        });
-        const result = await gate.classify(await (await fetch(image)).blob());
-        await gate.dispose();
-        return { runtimeName: gate.runtimeName, result };
+    it.each(MODEL_FOLDERS)(
+      'runs %s on WebNN (cpu) at every scale with node’s labels and probabilities within 1e-4',
+      async (folder) => {
+        const [web, node] = [
+          await inBrowser(harness, folder, { executionProviders: ['webnn', 'wasm'] }),
+          await inNode(folder),
+        ];
+        expect(web.webnnContext).toBe(true);
+        expect(web).toMatchObject({ backend: 'webnn', fallbackReason: null });
+        expect(web.runtimeName).toMatch(/^onnxruntime-web [\d.]+ \(webnn cpu, 1 thread\)$/);
+        expect(web.scales).toEqual([256, 320, 384, 448, 512]);
+        expectNodeParity(web.results, node);
+        expect(harness.pageErrors).toEqual([]);
       },
-      { modelUrl: `/${folder}/model.onnx`, image: `${FIXTURES}images/${OPAQUE_PNGS[0]}`, ortDist: ORT_DIST },
+      180_000,
     );
-    expect(web.runtimeName).toMatch(/\(webnn cpu, 1 thread\)$/);
-    const node = (await inNode(folder))[0]!;
-    expect(web.result).toMatchObject({ label: node.label });
-    const result = web.result as { probBlurred: number };
-    expect(Math.abs(result.probBlurred - node.probBlurred!)).toBeLessThan(1e-4);
-  }, 180_000);
-});
+
+    it('runs on WebNN inside the worker too (navigator.ml in a dedicated worker)', async () => {
+      const folder = MODEL_FOLDERS[0];
+      const web = await harness.page.evaluate(
+        async ({ modelUrl, image, ortDist }) => {
+          const { worker } = (globalThis as unknown as { blurgate: HarnessGlobals }).blurgate;
+          const gate = await worker.createBlurGateWorker({
+            model: modelUrl,
+            runtime: { wasmPaths: ortDist, executionProviders: ['webnn', 'wasm'] },
+          });
+          const result = await gate.classify(await (await fetch(image)).blob());
+          await gate.dispose();
+          return { runtimeName: gate.runtimeName, result };
+        },
+        { modelUrl: `/${folder}/model.onnx`, image: `${FIXTURES}images/${OPAQUE_PNGS[0]}`, ortDist: ORT_DIST },
+      );
+      expect(web.runtimeName).toMatch(/\(webnn cpu, 1 thread\)$/);
+      const node = (await inNode(folder))[0]!;
+      expect(web.result).toMatchObject({ label: node.label });
+      const result = web.result as { probBlurred: number };
+      expect(Math.abs(result.probBlurred - node.probBlurred!)).toBeLessThan(1e-4);
+    }, 180_000);
+  },
+);

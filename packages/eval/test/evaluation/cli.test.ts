@@ -182,10 +182,13 @@ describe('blurgate-eval run / calibrate', () => {
   it('calibrate refuses conflicting or missing targets', async () => {
     const predictions = join(root, 'run', 'predictions.jsonl');
     await expect(cli(['calibrate', '--predictions', predictions])).rejects.toThrow(
-      /--target-precision, --target-recall or --min-coverage/,
+      /--target-precision, --target-recall, --best-f1 or --min-coverage/,
     );
     await expect(
       cli(['calibrate', '--predictions', predictions, '--target-precision', '0.9', '--target-recall', '0.9']),
+    ).rejects.toThrow(/mutually exclusive|conflict/i);
+    await expect(
+      cli(['calibrate', '--predictions', predictions, '--best-f1', '--target-recall', '0.9']),
     ).rejects.toThrow(/mutually exclusive|conflict/i);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTiles, type TileJob } from './make-tiles.js';
-import { createRng } from './rng.js';
+import { writeTexturedSource } from './textured-source.js';
 import { laplacianVarianceRgb } from './texture.js';
 
 let dir = '';
@@ -13,22 +13,7 @@ let source = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'synth-'));
   // A textured 240x200 source: random 4x4 blocks (strong edges everywhere).
-  const rng = createRng(11);
-  const w = 240;
-  const h = 200;
-  const px = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const v = (Math.floor(x / 4) * 7919 + Math.floor(y / 4) * 104729) % 251;
-      for (let c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = (v + c * 40 + Math.floor(rng.next() * 8)) % 256;
-    }
-  source = join(dir, 'src.png');
-  await writeFile(
-    source,
-    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
-      .png()
-      .toBuffer(),
-  );
+  source = await writeTexturedSource(join(dir, 'src.png'), 240, 200, 4, 11);
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the blurgate-synth dataset from the raw source folders made by fetch-sources.sh.
 #
-#   tools/data/build-dataset.sh [DATA_DIR] [all|train|heldout|fresh|test]   (default /work/data all; output: $DATA/synth/{train,val,heldout*,test},
+#   tools/data/build-dataset.sh [DATA_DIR] [all|train|photos2|heldout|fresh|fresh2|test]   (default /work/data all; output: $DATA/synth/{train,val,heldout*,test},
 #                                                                      or $SYNTH_OUT/... when set)
 #
 # Tile sizes: every split is made of 384x384 tiles with blur strengths in pixels of the tile, the same
@@ -82,6 +82,21 @@ views lomiriview --input "$RAW/lomiri-wallpapers-20.04" --views 8 --frame 0.15 -
 views digikamview --input "$RAW/digikam-data" --views 4 --frame 0.15 --small-sources 0.3
 fi
 
+# blurgate-synth 2.2.0 adds real photographs to the 2.1.0 set (run.sh links 2.1.0's train/val into $SYNTH_OUT
+# first): photographed objects cut out on a flat canvas (tuxpaint stamps; transparent pixels decode onto
+# black, as the gate decodes them), photographic textures (supertuxkart, krita patterns: stone, wood, sky,
+# water, foliage), and views of the 2.1.0 wallpapers kept down to a texture of 5 (not 20): smooth sharp photos
+# (sky, sea, fog) exist, and a model that never saw one calls them blurred.
+if [ "$PART" = all ] || [ "$PART" = photos2 ]; then
+views tuxpaintview --input "$RAW/tuxpaint-stamps-default" --views 2 --small-sources 0.2
+train tuxpaint --input "$RAW/tuxpaint-stamps-default" --tiles 1 --max-zoom-out 1.25 --min-texture 50
+views stkview --input "$RAW/supertuxkart-data" --views 1 --small-sources 0.3
+train stk --input "$RAW/supertuxkart-data" --tiles 2 --max-zoom-out 2 --min-texture 20
+train kritapat --input "$RAW/krita-data" --tiles 3 --max-zoom-out 1.5 --min-texture 20
+train lomirismooth --input "$RAW/lomiri-wallpapers-20.04" --views 3 --frame 0.1 --small-sources 0.3 --min-texture 5
+train plasmasmooth --input "$RAW/plasma-workspace-wallpapers" --views 2 --frame 0.1 --small-sources 0.3 --min-texture 5
+fi
+
 if [ "$PART" = all ] || [ "$PART" = heldout ]; then
 heldout photos opencv --input "$RAW/opencv-doc" --views 1 --max-side 1600
 heldout photos ukui --input "$RAW/ukui-wallpapers" --views 4 --max-side 1920
@@ -110,13 +125,20 @@ for c in sharp blurred; do
 done
 fi
 
+# A third held-out set (blurgate-synth 2.2.0): real camera photos from kphotoalbum's demo album, chosen before
+# 2.2.0 was trained and never used for any decision. Two views per photo (the whole photo, then the whole or a
+# large region), so 24 photos give up to 48 pairs: the interval is wide and the views are not independent.
+if [ "$PART" = all ] || [ "$PART" = fresh2 ]; then
+heldout fresh2-photos kphotoalbum --input "$RAW/kphotoalbum" --views 2 --max-side 1920
+fi
+
 if [ "$PART" = all ] || [ "$PART" = test ]; then
 test_ opencv --input "$RAW/opencv-doc" --tiles 3 --max-zoom-out 2
 test_ rdoc --input "$RAW/r-doc-pdf" --tiles 2 --max-zoom-out 2
 test_ marble --input "$RAW/marble-data" --tiles 1 --max-zoom-out 2
 fi
 
-for s in train val test heldout-photos heldout-documents heldout-screenshots heldout heldout-fresh-photos heldout-fresh-documents heldout-fresh-screenshots heldout-fresh; do
+for s in train val test heldout-photos heldout-documents heldout-screenshots heldout heldout-fresh-photos heldout-fresh-documents heldout-fresh-screenshots heldout-fresh heldout-fresh2-photos; do
   [ -d "$OUT/$s" ] || continue
   echo "$s: $(ls "$OUT/$s/sharp" | wc -l) sharp, $(ls "$OUT/$s/blurred" | wc -l) blurred"
 done

@@ -23,6 +23,11 @@ SHOT_PKGS=(kstars-data marble-data okular kdenlive-data kile-doc)
 # never looked at for any data or training decision: photos stellarium-data (landscape panoramas), documents
 # texlive-metapost-doc and texlive-fonts-recommended-doc, screenshots dolphin and gwenview (handbooks).
 FRESH_PKGS=(stellarium-data texlive-metapost-doc texlive-fonts-recommended-doc dolphin gwenview)
+# blurgate-synth 2.2.0 (more real photographs): training photos tuxpaint-stamps-default (photographed objects
+# cut out on a transparent canvas), supertuxkart-data (photographic textures), krita-data (paper and material
+# patterns); a third held-out set of real camera photos, chosen before 2.2.0 was trained: kphotoalbum (its
+# demo album).
+PHOTO2_PKGS=(tuxpaint-stamps-default supertuxkart-data krita-data kphotoalbum)
 # Documents are rasterised at many resolutions (text from ~4 px to ~40 px x-height): training pages cycle
 # through TRAIN_DPIS, held-out pages through screen resolutions (what a user's PDF viewer or scan shows).
 TRAIN_DPIS=(72 100 150 200 300)
@@ -32,7 +37,7 @@ HELD_OUT_DOCS=" r-doc-pdf octave-doc gnuplot-doc texlive-metapost-doc texlive-fo
 mkdir -p "$DATA/debs" "$DATA/extract" "$DATA/raw"
 if ! apt-cache policy plasma-workspace-wallpapers | grep -q Candidate; then apt-get update; fi
 cd "$DATA/debs"
-for p in "${PHOTO_PKGS[@]}" "${DOC_PKGS[@]}" "${SHOT_PKGS[@]}" "${FRESH_PKGS[@]}"; do
+for p in "${PHOTO_PKGS[@]}" "${DOC_PKGS[@]}" "${SHOT_PKGS[@]}" "${FRESH_PKGS[@]}" "${PHOTO2_PKGS[@]}"; do
   ls "${p}"_*.deb >/dev/null 2>&1 || apt-get download "$p"
 done
 for deb in "$DATA"/debs/*.deb; do
@@ -66,6 +71,10 @@ copy_images hugin-data '*help_en_EN*' 20000
 copy_images stellarium-data '*landscapes*' 30000
 copy_images dolphin '*doc/HTML*' 15000
 copy_images gwenview '*doc/HTML*' 15000
+copy_images tuxpaint-stamps-default '*stamps*' 20000
+copy_images supertuxkart-data '*data/textures/*' 100000
+copy_images krita-data '*krita/patterns*' 20000
+copy_images kphotoalbum '*kphotoalbum/demo*' 20000
 # Real-blur sanity photos are not training data: move them aside.
 mkdir -p "$DATA/real-blur"
 for f in text_defocus text_motion licenseplate_motion; do

@@ -4,25 +4,31 @@
 #
 #   tools/train/run.sh [DATA_DIR] [DEADLINE_UTC_HH:MM]
 #
-# blurgate-synth 2.1.0 (issue 15): fine-tuned from the shipped 2.0.0 (--init-onnx; its BatchNorm is unfolded
-# exactly, see onnx_to_torch.py) on the dataset rebuilt with camera shake measured by its spread, framed views and
-# small sources enlarged to the view (build-dataset.sh), in $DATA/synth3 (2.0.0's data stays in $DATA/synth).
-# 256-px crops (not 192): a framed view's canvas stays in the crop. Every tile rescaled on its own by
-# 0.67-1.33x (--rescale-per-image: the five TTA scales in distribution), BatchNorm statistics over the five
-# TTA scales (--scales), best.pt chosen by the mean of single-scale and TTA validation F1. Training runs at
-# nice 10 (the machine is shared) and can be resumed with the same command (--resume).
+# blurgate-synth 2.2.0 (issue 15): fine-tuned from the shipped 2.1.0 on 2.1.0's dataset ($DATA/synth3, built as
+# below) plus real photographs ("photos2" in build-dataset.sh: photographed objects cut out on a flat canvas,
+# photographic textures, smooth sharp wallpapers), in $DATA/synth4 (2.1.0's train/val are hard-linked in,
+# not copied). 2.1.0 recipe otherwise: 256-px crops (a framed view's canvas stays in the crop), every tile
+# rescaled on its own by 0.67-1.33x (--rescale-per-image: the five TTA scales in distribution), BatchNorm
+# statistics over the five TTA scales (--scales); a lower learning rate (4e-4) as it starts from a fine-tuned
+# model. Training runs at nice 10 (the machine is shared) and resumes with the same command (--resume).
 set -euo pipefail
 DATA="${1:-/work/data}"
 DEADLINE="${2:-}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-export SYNTH_OUT="$DATA/synth3"
 "$HERE/../data/fetch-sources.sh" "$DATA"
-"$HERE/../data/build-dataset.sh" "$DATA" train
+SYNTH_OUT="$DATA/synth3" "$HERE/../data/build-dataset.sh" "$DATA" train
+export SYNTH_OUT="$DATA/synth4"
+for split in train val; do
+  [ -d "$SYNTH_OUT/$split" ] || { mkdir -p "$SYNTH_OUT"; cp -al "$DATA/synth3/$split" "$SYNTH_OUT/$split"; }
+done
+"$HERE/../data/build-dataset.sh" "$DATA" photos2
 # The held-out evaluation sets are only needed for measuring; build them alongside training.
-"$HERE/../data/build-dataset.sh" "$DATA" heldout > "$DATA/build-heldout-synth3.log" 2>&1 &
-args=(--data "$SYNTH_OUT" --out "$DATA/runs/blurgate-synth-2.1" --arch mobilenet_v3_small --size 384 --crop 256 --epochs 60
-      --init-onnx "$ROOT/models/blurgate-synth/2.0.0/model.onnx" --lr 6e-4 --warmup-steps 50
+(SYNTH_OUT="$DATA/synth3" "$HERE/../data/build-dataset.sh" "$DATA" heldout
+ SYNTH_OUT="$DATA/synth3" "$HERE/../data/build-dataset.sh" "$DATA" fresh
+ "$HERE/../data/build-dataset.sh" "$DATA" fresh2) > "$DATA/build-heldout-synth4.log" 2>&1 &
+args=(--data "$SYNTH_OUT" --out "$DATA/runs/blurgate-synth-2.2" --arch mobilenet_v3_small --size 384 --crop 256 --epochs 60
+      --init-onnx "$ROOT/models/blurgate-synth/2.1.0/model.onnx" --lr 4e-4 --warmup-steps 50
       --rescale-per-image --rescale-prob 0.8 --scales 256,320,384,448,512 --val-limit 300 --bn-batches 10
       --steps-per-epoch 150 --threads 2)
 if [ -n "$DEADLINE" ]; then args+=(--deadline "$DEADLINE"); else args+=(--budget-minutes 100); fi

@@ -130,6 +130,7 @@ fi
 # large region), so 24 photos give up to 48 pairs: the interval is wide and the views are not independent.
 if [ "$PART" = all ] || [ "$PART" = fresh2 ]; then
 heldout fresh2-photos kphotoalbum --input "$RAW/kphotoalbum" --views 2 --max-side 1920
+for c in sharp blurred; do mkdir -p "$OUT/heldout-fresh2/$c"; cp -al "$OUT/heldout-fresh2-photos/$c/." "$OUT/heldout-fresh2/$c/"; done
 fi
 
 if [ "$PART" = all ] || [ "$PART" = test ]; then
@@ -138,7 +139,7 @@ test_ rdoc --input "$RAW/r-doc-pdf" --tiles 2 --max-zoom-out 2
 test_ marble --input "$RAW/marble-data" --tiles 1 --max-zoom-out 2
 fi
 
-for s in train val test heldout-photos heldout-documents heldout-screenshots heldout heldout-fresh-photos heldout-fresh-documents heldout-fresh-screenshots heldout-fresh heldout-fresh2-photos; do
+for s in train val test heldout-photos heldout-documents heldout-screenshots heldout heldout-fresh-photos heldout-fresh-documents heldout-fresh-screenshots heldout-fresh heldout-fresh2-photos heldout-fresh2; do
   [ -d "$OUT/$s" ] || continue
   echo "$s: $(ls "$OUT/$s/sharp" | wc -l) sharp, $(ls "$OUT/$s/blurred" | wc -l) blurred"
 done

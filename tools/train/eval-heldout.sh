@@ -6,7 +6,8 @@
 #
 #   tools/train/eval-heldout.sh MODEL OUT_DIR [DATA_DIR]      e.g. models/blurgate-synth/2.0.0 DATA_DIR/eval/2.0.0
 #   (the held-out sets under DATA_DIR/synth, or under $SYNTH_OUT when set: SYNTH_OUT=DATA_DIR/synth3 for 2.1.0's;
-#   HELDOUT_SET=heldout-fresh measures the fresh held-out packages instead)
+#   HELDOUT_SET=heldout-fresh measures the fresh held-out packages instead, HELDOUT_SET=heldout-fresh2 the
+#   third set, photos only; a source kind the set does not have is skipped)
 #
 # Output: OUT_DIR/{single,tta}-{documents,screenshots,photos,all}/report.json (+ predictions.jsonl, report.md/html).
 # The "all" runs reuse the per-kind predictions (same relative file names), so they only compute the report.
@@ -21,12 +22,15 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 EVAL=(node "$ROOT/packages/eval/dist/cli.js" run --model "$MODEL")
 for mode in single tta; do
   if [ "$mode" = single ]; then scales=384; else scales=256,320,384,448,512; fi
+  kinds=()
   for kind in documents screenshots photos; do
+    [ -d "$SYNTH/$SET-$kind" ] || continue
+    kinds+=("$kind")
     "${EVAL[@]}" --data "$SYNTH/$SET-$kind" --out "$OUT/$mode-$kind" --scales "$scales" > "$OUT.$mode-$kind.txt" 2>&1 || { cat "$OUT.$mode-$kind.txt"; exit 1; }
   done
   mkdir -p "$OUT/$mode-all"
   if [ ! -f "$OUT/$mode-all/report.json" ]; then
-    cat "$OUT"/$mode-{documents,screenshots,photos}/predictions.jsonl > "$OUT/$mode-all/predictions.jsonl"
+    for kind in "${kinds[@]}"; do cat "$OUT/$mode-$kind/predictions.jsonl"; done > "$OUT/$mode-all/predictions.jsonl"
   fi
   "${EVAL[@]}" --data "$SYNTH/$SET" --out "$OUT/$mode-all" --scales "$scales" > "$OUT.$mode-all.txt" 2>&1 || { cat "$OUT.$mode-all.txt"; exit 1; }
 done

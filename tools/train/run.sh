@@ -24,8 +24,9 @@ for split in train val; do
 done
 "$HERE/../data/build-dataset.sh" "$DATA" photos2
 # The held-out evaluation sets are only needed for measuring; build them alongside training.
-(SYNTH_OUT="$DATA/synth3" "$HERE/../data/build-dataset.sh" "$DATA" heldout
- SYNTH_OUT="$DATA/synth3" "$HERE/../data/build-dataset.sh" "$DATA" fresh
+# (The same seed builds the same pairs as 2.1.0's held-out sets in $DATA/synth3; fresh2 is new.)
+("$HERE/../data/build-dataset.sh" "$DATA" heldout
+ "$HERE/../data/build-dataset.sh" "$DATA" fresh
  "$HERE/../data/build-dataset.sh" "$DATA" fresh2) > "$DATA/build-heldout-synth4.log" 2>&1 &
 args=(--data "$SYNTH_OUT" --out "$DATA/runs/blurgate-synth-2.2" --arch mobilenet_v3_small --size 384 --crop 256 --epochs 60
       --init-onnx "$ROOT/models/blurgate-synth/2.1.0/model.onnx" --lr 4e-4 --warmup-steps 50

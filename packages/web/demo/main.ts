@@ -47,7 +47,11 @@ function loadModel(model: string | Uint8Array, name: string) {
     try {
       gate = await createBlurGateWorker({
         model,
-        runtime: { wasmPaths: new URL('./ort/', location.href).href },
+        runtime: {
+          wasmPaths: new URL('./ort/', location.href).href,
+          // Opt-in: the browser's WebNN (CPU) where it has one, the WebAssembly backend otherwise.
+          executionProviders: $<HTMLInputElement>('webnn').checked ? ['webnn', 'wasm'] : ['wasm'],
+        },
         // Unticked: the model's manifest decides the scales (blurgate-synth: [384]); ticked: single scale 384.
         fast: $<HTMLInputElement>('fast').checked || undefined,
         onProgress: ({ loadedBytes, totalBytes }) =>
@@ -62,8 +66,9 @@ function loadModel(model: string | Uint8Array, name: string) {
       // The slider starts at the model's own confidence threshold.
       slider.value = String(gate.thresholds.confidenceThreshold);
       $<HTMLOutputElement>('confidence-value').textContent = gate.thresholds.confidenceThreshold.toFixed(2);
+      const fallback = gate.runtimeFallbackReason ? ` Skipped ${gate.runtimeFallbackReason}.` : '';
       setStatus(
-        `Model ready: ${title} (${gate.model.inputChannels}-channel input, ${mode} ${source}, ${gate.runtimeName} in a worker).`,
+        `Model ready: ${title} (${gate.model.inputChannels}-channel input, ${mode} ${source}, ${gate.runtimeName} in a worker).${fallback}`,
         'ready',
       );
     } catch (error) {
@@ -217,10 +222,12 @@ $<HTMLInputElement>('model-file').addEventListener('change', async (event) => {
   const file = (event.target as HTMLInputElement).files?.[0];
   if (file) loadModel(new Uint8Array(await file.arrayBuffer()), file.name);
 });
-$<HTMLInputElement>('fast').addEventListener('change', () => {
-  const url = $<HTMLInputElement>('model-url').value.trim();
-  loadModel(url, url);
-});
+for (const id of ['fast', 'webnn']) {
+  $<HTMLInputElement>(id).addEventListener('change', () => {
+    const url = $<HTMLInputElement>('model-url').value.trim();
+    loadModel(url, url);
+  });
+}
 
 // `?model=<url>` loads another model (the demo test uses the test suite's model, whose outputs it knows);
 // the default is the shipped blurgate-synth at its manifest's scales (2.1.0: the 5-scale TTA).

@@ -101,6 +101,26 @@ describe('demo page', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('the WebNN box reloads the model with WebNN first, and says why it runs on WASM where the browser has none', async () => {
+    const { page, pageErrors } = await browser.newPage();
+    await page.goto(`${server.url}/index.html?model=./models/tiny-4ch.onnx`);
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    expect(await page.textContent('#status')).not.toContain('Skipped');
+    await page.check('#webnn');
+    // Debian's Chromium has no navigator.ml: the gate falls back to WASM and the status names the reason.
+    await page.waitForFunction(
+      () => document.getElementById('status')?.textContent?.includes('Skipped webnn') === true,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const status = await page.textContent('#status');
+    expect(status).toMatch(/\(wasm, \d+ threads?\) in a worker\)\. Skipped webnn: this browser does not expose WebNN/);
+    await page.setInputFiles('#file-input', path.join(FIXTURES_DIR, 'images/texture.png'));
+    await page.waitForSelector('.result[data-state="done"]', { timeout: 30_000 });
+    expect(await page.locator('.result .label').first().textContent()).toBe(REFERENCE.predictions['texture.png']!.label);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('with the shipped default model, labels the repo samples by their truth (sharp-*/blurred-*)', async () => {
     const { page, pageErrors } = await browser.newPage();
     await page.setViewportSize({ width: 1100, height: 1300 });

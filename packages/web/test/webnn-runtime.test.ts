@@ -193,11 +193,12 @@ describe.skipIf(skipReason !== undefined)(
           });
           const result = await gate.classify(await (await fetch(image)).blob());
           await gate.dispose();
-          return { runtimeName: gate.runtimeName, result };
+          return { runtimeName: gate.runtimeName, fallbackReason: gate.runtimeFallbackReason ?? null, result };
         },
         { modelUrl: `/${folder}/model.onnx`, image: `${FIXTURES}images/${OPAQUE_PNGS[0]}`, ortDist: ORT_DIST },
       );
       expect(web.runtimeName).toMatch(/\(webnn cpu, 1 thread\)$/);
+      expect(web.fallbackReason).toBeNull();
       const node = (await inNode(folder))[0]!;
       expect(web.result).toMatchObject({ label: node.label });
       const result = web.result as { probBlurred: number };

@@ -21,10 +21,11 @@ const running = new Map<number, AbortController>();
 scope.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
-    case 'init':
+    case 'init': {
+      const runtime = createWebRuntime(message.settings.runtime);
       gate = createBlurGate({
         ...message.settings,
-        runtime: createWebRuntime(message.settings.runtime),
+        runtime,
         onProgress: (progress) => scope.postMessage({ type: 'progress', id: message.id, progress }),
       });
       gate.then(
@@ -32,11 +33,18 @@ scope.onmessage = (event) => {
           scope.postMessage({
             type: 'ready',
             id: message.id,
-            info: { scales: g.scales, thresholds: g.thresholds, model: g.model, runtimeName: g.runtimeName },
+            info: {
+              scales: g.scales,
+              thresholds: g.thresholds,
+              model: g.model,
+              runtimeName: g.runtimeName,
+              runtimeFallbackReason: runtime.fallbackReason,
+            },
           }),
         (error: unknown) => scope.postMessage({ type: 'failed', id: message.id, error: failureOf(error) }),
       );
       break;
+    }
     case 'classify':
       void classify(message.id, message.input);
       break;

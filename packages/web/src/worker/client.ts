@@ -34,6 +34,11 @@ export interface BlurGateWorkerOptions extends Omit<BlurGateOptions, 'runtime' |
 export interface BlurGateWorker extends BlurGate<WebImageInput> {
   /** The worker; terminated by `dispose()`. */
   readonly worker: Worker;
+  /**
+   * Why the worker's runtime skipped a provider listed before the one it runs (`runtimeName`), e.g. `['webnn',
+   * 'wasm']` in a browser without WebNN; `undefined` when the first choice runs. As known when the model loaded.
+   */
+  readonly runtimeFallbackReason: string | undefined;
 }
 
 interface Pending {

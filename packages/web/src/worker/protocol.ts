@@ -36,6 +36,8 @@ export interface GateInfo {
   readonly thresholds: RoutingThresholds;
   readonly model: BlurGateModelInfo;
   readonly runtimeName: string;
+  /** Why a provider listed before the one in use was skipped (e.g. the browser has no WebNN), as known at load. */
+  readonly runtimeFallbackReason: string | undefined;
 }
 
 export type FromWorker =

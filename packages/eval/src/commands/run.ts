@@ -8,6 +8,7 @@ import {
   evaluateModel,
   METRIC_ROWS,
 } from '../evaluation/index.js';
+import { formatNumber as fmt } from '../evaluation/report-tables.js';
 
 /**
  * Runs a command handler, turning a thrown error into one line on stderr and exit code 2 (setup mistakes: wrong
@@ -115,10 +116,6 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
 
 export function describeCounts(label: string, counts: ClassCounts, dataset: Dataset): string {
   return `${label}: ${dataset.description} at ${dataset.input}: ${counts.total} images (${counts.blurred} blurred, ${counts.sharp} sharp)`;
-}
-
-function fmt(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(4);
 }
 
 /** The summary a person reads at the end of a run. */

@@ -15,6 +15,7 @@ export * from './run-evaluation.js';
 export * from './report-types.js';
 export * from './build-report.js';
 export * from './plots.js';
+export { METRIC_ROWS } from './report-tables.js';
 export * from './report-markdown.js';
 export { renderHtml, escapeHtml } from './report-html.js';
 export * from './thumbnails.js';

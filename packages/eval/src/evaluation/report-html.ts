@@ -1,13 +1,19 @@
 import { isAbsolute, join } from 'node:path';
-import type { Interval } from './bootstrap.js';
 import { renderReportPlots } from './plots.js';
-import { METRIC_ROWS } from './report-markdown.js';
+import {
+  ablationTable,
+  type ColumnHeading,
+  confusionTable,
+  formatNumber as f,
+  metricsTable,
+  type ReportTable,
+  type TableNotation,
+  targetsTable,
+} from './report-tables.js';
 import type { EvaluationReport, Mistake } from './report-types.js';
 import { thumbnailDataUri } from './thumbnails.js';
 
-const f = (v: number | null | undefined, digits = 4): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
-const ci = (i: Interval | null | undefined): string => (i ? `${f(i.low)} – ${f(i.high)}` : 'n/a');
+const HTML: TableNotation = { atLeast: '≥', interval: (low, high) => `${low} – ${high}` };
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -48,53 +54,24 @@ async function mistakeCards(report: EvaluationReport, mistakes: readonly Mistake
   return `<div class="mistakes">${cards.join('')}</div>`;
 }
 
-function rowsHtml(rows: readonly (readonly string[])[]): string {
-  return rows
-    .map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`)
-    .join('');
+function headingHtml({ label, note }: ColumnHeading): string {
+  return `<th>${escapeHtml(label)}${note === undefined ? '' : `<br><span class="muted">${escapeHtml(note)}</span>`}</th>`;
+}
+
+function rowHtml(cells: readonly string[]): string {
+  return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`;
+}
+
+/** A table with its id; a row's first cell is its heading. `rowBreak` goes before each row (the confusion matrix puts each on its own line). */
+function tableHtml(id: string, { header, rows }: ReportTable, rowBreak = ''): string {
+  const body = rows.map((r) => `${rowBreak}${rowHtml(r)}`).join('');
+  return `<table id="${id}"><thead><tr>${header.map(headingHtml).join('')}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** report.html: one self-contained file (inline SVG plots, data-URI thumbnails, no external URL). */
 export async function renderHtml(report: EvaluationReport): Promise<string> {
   const r = report;
   const plots = await renderReportPlots(r);
-  const baselineHeads = r.baselines
-    .map(
-      (b) =>
-        `<th>${escapeHtml(b.title)}<br><span class="muted">${b.optimistic ? 'optimistic: threshold swept on this data' : 'threshold from calibration split'}</span></th>`,
-    )
-    .join('');
-  const metricRows = METRIC_ROWS.map(([key, title]) => [
-    title,
-    f(r.metrics[key]),
-    ci(r.intervals[key]),
-    ...r.baselines.map((b) => f(b.metrics[key])),
-  ]);
-  const targets = [
-    ...Object.entries(r.sweeps.targets.precision).map(([t, c]) => [
-      `precision ≥ ${t}`,
-      c ? f(c.threshold) : 'unreachable',
-      f(c?.precision),
-      f(c?.recall),
-      f(c?.f1),
-    ]),
-    ...Object.entries(r.sweeps.targets.recall).map(([t, c]) => [
-      `recall ≥ ${t}`,
-      c ? f(c.threshold) : 'unreachable',
-      f(c?.precision),
-      f(c?.recall),
-      f(c?.f1),
-    ]),
-  ];
-  const ablation = r.ablation.map((row) => [
-    row.scales === 'tta' ? `TTA average (${r.scales.join(', ')})` : row.scales,
-    f(row.accuracy),
-    f(row.precision),
-    f(row.recall),
-    f(row.f1),
-    f(row.roc_auc),
-    f(row.pr_auc),
-  ]);
   const title = `blurgate evaluation: ${escapeHtml(r.model.name)} ${escapeHtml(r.model.version)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -109,20 +86,18 @@ Scales ${r.scales.join(', ')} · routing: confidence ${r.thresholds.confidence},
       .join(' · '),
   )}</span></p>
 <h2>Metrics</h2>
-<table id="metrics"><thead><tr><th>Metric</th><th>Model</th><th>${r.bootstrap.level * 100}% interval</th>${baselineHeads}</tr></thead><tbody>${rowsHtml(metricRows)}</tbody></table>
+${tableHtml('metrics', metricsTable(r, HTML))}
 <p class="muted">Intervals: ${r.bootstrap.method} bootstrap, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}. PR AUC is sklearn's average precision; by trapezoids it is ${f(r.metrics.pr_auc_trapezoid)}.</p>
 ${r.baselines.map((b) => `<p class="muted">${escapeHtml(b.title)}: blurred when score ≤ ${f(b.threshold, 3)} (${b.fittedOn === 'calibration' ? 'best F1 on the calibration split' : 'best F1 on this data: optimistic'}).</p>`).join('')}
 <h2>Confusion matrix</h2>
-<table id="confusion"><thead><tr><th></th><th>predicted sharp</th><th>predicted blurred</th></tr></thead><tbody>
-<tr><th>truth sharp</th><td>TN ${r.confusion.tn}</td><td>FP ${r.confusion.fp}</td></tr>
-<tr><th>truth blurred</th><td>FN ${r.confusion.fn}</td><td>TP ${r.confusion.tp}</td></tr></tbody></table>
+${tableHtml('confusion', confusionTable(r), '\n')}
 <p>Routing at the run thresholds: coverage ${f(r.routing.coverage)} (${r.routing.uncertain} uncertain); accuracy on decided ${f(r.routing.accuracy)}.</p>
 <h2>Plots</h2>
 <div class="plots">${plots.map((p) => `<div class="plot" id="plot-${p.id}" data-title="${escapeHtml(p.title)}">${inlineSvg(p.svg)}</div>`).join('\n')}</div>
 <h2>Thresholds for targets</h2>
-<table id="targets"><thead><tr><th>Target</th><th>blur threshold</th><th>precision</th><th>recall</th><th>F1</th></tr></thead><tbody>${rowsHtml(targets)}</tbody></table>
+${tableHtml('targets', targetsTable(r, HTML))}
 <h2>Per-scale ablation</h2>
-<table id="ablation"><thead><tr><th>scales</th><th>accuracy</th><th>precision</th><th>recall</th><th>F1</th><th>ROC AUC</th><th>PR AUC</th></tr></thead><tbody>${rowsHtml(ablation)}</tbody></table>
+${tableHtml('ablation', ablationTable(r))}
 <h2>Worst mistakes</h2>
 <h3>Blurred images called sharp (lowest p_blurred)</h3>
 ${await mistakeCards(r, r.mistakes.falseNegatives)}

@@ -1,14 +1,11 @@
 import { isAbsolute, join } from 'node:path';
 import { renderReportPlots } from './plots.js';
 import {
-  ablationTable,
   type ColumnHeading,
-  confusionTable,
   formatNumber as f,
-  metricsTable,
   type ReportTable,
+  reportTables,
   type TableNotation,
-  targetsTable,
 } from './report-tables.js';
 import type { EvaluationReport, Mistake } from './report-types.js';
 import { thumbnailDataUri } from './thumbnails.js';
@@ -72,6 +69,7 @@ function tableHtml(id: string, { header, rows }: ReportTable, rowBreak = ''): st
 export async function renderHtml(report: EvaluationReport): Promise<string> {
   const r = report;
   const plots = await renderReportPlots(r);
+  const tables = reportTables(r, HTML);
   const title = `blurgate evaluation: ${escapeHtml(r.model.name)} ${escapeHtml(r.model.version)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -86,18 +84,18 @@ Scales ${r.scales.join(', ')} · routing: confidence ${r.thresholds.confidence},
       .join(' · '),
   )}</span></p>
 <h2>Metrics</h2>
-${tableHtml('metrics', metricsTable(r, HTML))}
+${tableHtml('metrics', tables.metrics)}
 <p class="muted">Intervals: ${r.bootstrap.method} bootstrap, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}. PR AUC is sklearn's average precision; by trapezoids it is ${f(r.metrics.pr_auc_trapezoid)}.</p>
 ${r.baselines.map((b) => `<p class="muted">${escapeHtml(b.title)}: blurred when score ≤ ${f(b.threshold, 3)} (${b.fittedOn === 'calibration' ? 'best F1 on the calibration split' : 'best F1 on this data: optimistic'}).</p>`).join('')}
 <h2>Confusion matrix</h2>
-${tableHtml('confusion', confusionTable(r), '\n')}
+${tableHtml('confusion', tables.confusion, '\n')}
 <p>Routing at the run thresholds: coverage ${f(r.routing.coverage)} (${r.routing.uncertain} uncertain); accuracy on decided ${f(r.routing.accuracy)}.</p>
 <h2>Plots</h2>
 <div class="plots">${plots.map((p) => `<div class="plot" id="plot-${p.id}" data-title="${escapeHtml(p.title)}">${inlineSvg(p.svg)}</div>`).join('\n')}</div>
 <h2>Thresholds for targets</h2>
-${tableHtml('targets', targetsTable(r, HTML))}
+${tableHtml('targets', tables.targets)}
 <h2>Per-scale ablation</h2>
-${tableHtml('ablation', ablationTable(r))}
+${tableHtml('ablation', tables.ablation)}
 <h2>Worst mistakes</h2>
 <h3>Blurred images called sharp (lowest p_blurred)</h3>
 ${await mistakeCards(r, r.mistakes.falseNegatives)}

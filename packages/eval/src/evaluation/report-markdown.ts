@@ -1,14 +1,4 @@
-import {
-  ablationTable,
-  blurSweepTable,
-  confidenceSweepTable,
-  confusionTable,
-  formatNumber as f,
-  metricsTable,
-  type ReportTable,
-  type TableNotation,
-  targetsTable,
-} from './report-tables.js';
+import { formatNumber as f, type ReportTable, reportTables, type TableNotation } from './report-tables.js';
 import type { EvaluationReport } from './report-types.js';
 
 const MARKDOWN: TableNotation = { atLeast: '>=', interval: (low, high) => `[${low}, ${high}]` };
@@ -25,6 +15,7 @@ function table({ header, rows }: ReportTable): string {
 /** report.md: the report's tables for people and pull requests. */
 export function renderMarkdown(report: EvaluationReport): string {
   const r = report;
+  const tables = reportTables(r, MARKDOWN);
   const lines: string[] = [];
   lines.push(`# blurgate evaluation: ${r.model.name} ${r.model.version}`, '');
   lines.push(`- Date: ${r.date}`);
@@ -49,7 +40,7 @@ export function renderMarkdown(report: EvaluationReport): string {
   );
 
   lines.push('## Metrics', '');
-  lines.push(table(metricsTable(r, MARKDOWN)), '');
+  lines.push(table(tables.metrics), '');
   lines.push(`PR AUC by trapezoids (sklearn \`auc(recall, precision)\`): ${f(r.metrics.pr_auc_trapezoid)}.`, '');
   if (r.baselines.length > 0) {
     lines.push(
@@ -64,7 +55,7 @@ export function renderMarkdown(report: EvaluationReport): string {
   }
 
   lines.push('## Confusion matrix', '');
-  lines.push(table(confusionTable(r)), '');
+  lines.push(table(tables.confusion), '');
 
   lines.push('## Routing at the run thresholds', '');
   lines.push(
@@ -73,14 +64,14 @@ export function renderMarkdown(report: EvaluationReport): string {
   );
 
   lines.push('## Thresholds for targets', '');
-  lines.push(table(targetsTable(r, MARKDOWN)), '');
+  lines.push(table(tables.targets), '');
 
   lines.push('## Blur threshold sweep', '');
-  lines.push(table(blurSweepTable(r)), '');
+  lines.push(table(tables.blurSweep), '');
   lines.push('## Confidence threshold sweep', '');
-  lines.push(table(confidenceSweepTable(r)), '');
+  lines.push(table(tables.confidenceSweep), '');
   lines.push('## Per-scale ablation', '');
-  lines.push(table(ablationTable(r)), '');
+  lines.push(table(tables.ablation), '');
   lines.push('## Worst mistakes', '');
   const mistakes = [...r.mistakes.falseNegatives, ...r.mistakes.falsePositives];
   lines.push(

@@ -43,7 +43,7 @@ export interface TableNotation {
 const headings = (...labels: string[]): ColumnHeading[] => labels.map((label) => ({ label }));
 
 /** The metrics: model, its bootstrap interval, and each baseline (with how its threshold was fitted). */
-export function metricsTable(report: EvaluationReport, notation: TableNotation): ReportTable {
+function metricsTable(report: EvaluationReport, notation: TableNotation): ReportTable {
   return {
     header: [
       ...headings('Metric', 'Model', `${report.bootstrap.level * 100}% interval`),
@@ -65,7 +65,7 @@ export function metricsTable(report: EvaluationReport, notation: TableNotation):
 }
 
 /** The confusion matrix at the decision threshold. */
-export function confusionTable(report: EvaluationReport): ReportTable {
+function confusionTable(report: EvaluationReport): ReportTable {
   const c = report.confusion;
   return {
     header: headings('', 'predicted sharp', 'predicted blurred'),
@@ -77,7 +77,7 @@ export function confusionTable(report: EvaluationReport): ReportTable {
 }
 
 /** The blur threshold reaching each precision target, then each recall target (`unreachable` when none does). */
-export function targetsTable(report: EvaluationReport, notation: TableNotation): ReportTable {
+function targetsTable(report: EvaluationReport, notation: TableNotation): ReportTable {
   const rows = (kind: string, targets: Readonly<Record<string, ThresholdChoice | null>>): string[][] =>
     Object.entries(targets).map(([target, choice]) => [
       `${kind} ${notation.atLeast} ${target}`,
@@ -96,7 +96,7 @@ export function targetsTable(report: EvaluationReport, notation: TableNotation):
 }
 
 /** Every tenth point of the blur threshold sweep. */
-export function blurSweepTable(report: EvaluationReport): ReportTable {
+function blurSweepTable(report: EvaluationReport): ReportTable {
   return {
     header: headings('threshold', 'precision', 'recall', 'F1', 'accuracy'),
     rows: report.sweeps.blurThreshold
@@ -112,7 +112,7 @@ export function blurSweepTable(report: EvaluationReport): ReportTable {
 }
 
 /** Every fifth point of the confidence threshold sweep: coverage and metrics on the decided images. */
-export function confidenceSweepTable(report: EvaluationReport): ReportTable {
+function confidenceSweepTable(report: EvaluationReport): ReportTable {
   return {
     header: headings('confidence', 'coverage', 'accuracy on decided', 'precision', 'recall'),
     rows: report.sweeps.confidenceThreshold
@@ -128,7 +128,7 @@ export function confidenceSweepTable(report: EvaluationReport): ReportTable {
 }
 
 /** Each scale alone, then the TTA average over all scales. */
-export function ablationTable(report: EvaluationReport): ReportTable {
+function ablationTable(report: EvaluationReport): ReportTable {
   return {
     header: headings('scales', 'accuracy', 'precision', 'recall', 'F1', 'ROC AUC', 'PR AUC'),
     rows: report.ablation.map((row) => [
@@ -140,5 +140,27 @@ export function ablationTable(report: EvaluationReport): ReportTable {
       formatNumber(row.roc_auc),
       formatNumber(row.pr_auc),
     ]),
+  };
+}
+
+/** Every table of the report, by name; the notation is the renderer's. */
+export interface ReportTables {
+  readonly metrics: ReportTable;
+  readonly confusion: ReportTable;
+  readonly targets: ReportTable;
+  readonly blurSweep: ReportTable;
+  readonly confidenceSweep: ReportTable;
+  readonly ablation: ReportTable;
+}
+
+/** Builds every table of the report once, with the cell text both report.md and report.html show. */
+export function reportTables(report: EvaluationReport, notation: TableNotation): ReportTables {
+  return {
+    metrics: metricsTable(report, notation),
+    confusion: confusionTable(report),
+    targets: targetsTable(report, notation),
+    blurSweep: blurSweepTable(report),
+    confidenceSweep: confidenceSweepTable(report),
+    ablation: ablationTable(report),
   };
 }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, type PredictionRecord, renderHtml, renderMarkdown } from '../../src/evaluation/index.js';
+import { reportTables } from '../../src/evaluation/report-tables.js';
+
+// 40 images: p_blurred rises with i, blurred truth on every other image plus the top quarter, so the model
+// makes mistakes, some targets are reachable and the ablation has two scales and the TTA row.
+const records: PredictionRecord[] = Array.from({ length: 40 }, (_, i) => {
+  const p = (i + 0.5) / 40;
+  const a = Math.min(1, p + 0.1);
+  const b = Math.max(0, p - 0.1);
+  return {
+    file: `img/${i}.png`,
+    truth: i % 2 === 0 || i >= 30 ? 'blurred' : 'sharp',
+    status: 'ok',
+    prob_blurred: p,
+    prob_sharp: 1 - p,
+    confidence: Math.max(p, 1 - p),
+    label: Math.max(p, 1 - p) < 0.6 ? 'uncertain' : p >= 0.5 ? 'blurred' : 'sharp',
+    scales: [
+      { scale: 256, prob_blurred: a, prob_sharp: 1 - a },
+      { scale: 384, prob_blurred: b, prob_sharp: 1 - b },
+    ],
+    baselines: { laplacian_variance: 200 - 4 * i, sharp_sharpness: null },
+  };
+});
+const report = buildReport(
+  records,
+  {
+    model: { name: 'm', version: '1.0.0', sha256: null },
+    dataset: { path: '/nowhere', root: '/nowhere', layout: 'generic', description: 'synthetic', includeBlurGamma: false },
+    scales: [256, 384],
+    thresholds: { confidence: 0.6, blur: 0.5 },
+    versions: {},
+    date: '2026-01-01T00:00:00.000Z',
+  },
+  { bootstrap: { resamples: 50 } },
+);
+const markdownNotation = { atLeast: '>=', interval: (low: string, high: string) => `[${low}, ${high}]` };
+
+describe('the report tables', () => {
+  it('report.md shows every row of every table, cell for cell', () => {
+    const md = renderMarkdown(report);
+    const tables = reportTables(report, markdownNotation);
+    for (const table of Object.values(tables)) {
+      expect(table.rows.length).toBeGreaterThan(0);
+      for (const row of table.rows) expect(md).toContain(`| ${row.join(' | ')} |`);
+    }
+    expect(md).toContain('| TTA average (256, 384) |');
+  });
+
+  it('report.html shows the same cells as report.md, with its own "at least" and interval notation', async () => {
+    const html = await renderHtml(report);
+    const md = renderMarkdown(report);
+    const targets = reportTables(report, markdownNotation).targets.rows;
+    expect(targets.length).toBeGreaterThan(1);
+    for (const [target, ...cells] of targets) {
+      const htmlTarget = target.replace('>=', '≥');
+      expect(html).toContain(`<tr><th>${htmlTarget}</th>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`);
+    }
+    const accuracy = report.intervals.accuracy;
+    expect(accuracy).not.toBeNull();
+    const low = accuracy!.low.toFixed(4);
+    const high = accuracy!.high.toFixed(4);
+    expect(md).toContain(`[${low}, ${high}]`);
+    expect(html).toContain(`<td>${low} – ${high}</td>`);
+  });
+
+  it('report.html escapes table cells', async () => {
+    const odd = { ...report, ablation: [{ ...report.ablation[0], scales: '<b>256 & more</b>' }] };
+    const html = await renderHtml(odd);
+    expect(html).toContain('<tr><th>&lt;b&gt;256 &amp; more&lt;/b&gt;</th>');
+    expect(html).not.toContain('<b>256');
+  });
+});

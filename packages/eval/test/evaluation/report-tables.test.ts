@@ -1,30 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, type PredictionRecord, renderHtml, renderMarkdown } from '../../src/evaluation/index.js';
+import { buildReport, renderHtml, renderMarkdown } from '../../src/evaluation/index.js';
 import { reportTables } from '../../src/evaluation/report-tables.js';
+import { syntheticPredictions } from './synthetic-predictions.js';
 
-// 40 images: p_blurred rises with i, blurred truth on every other image plus the top quarter, so the model
-// makes mistakes, some targets are reachable and the ablation has two scales and the TTA row.
-const records: PredictionRecord[] = Array.from({ length: 40 }, (_, i) => {
-  const p = (i + 0.5) / 40;
-  const a = Math.min(1, p + 0.1);
-  const b = Math.max(0, p - 0.1);
-  return {
-    file: `img/${i}.png`,
-    truth: i % 2 === 0 || i >= 30 ? 'blurred' : 'sharp',
-    status: 'ok',
-    prob_blurred: p,
-    prob_sharp: 1 - p,
-    confidence: Math.max(p, 1 - p),
-    label: Math.max(p, 1 - p) < 0.6 ? 'uncertain' : p >= 0.5 ? 'blurred' : 'sharp',
-    scales: [
-      { scale: 256, prob_blurred: a, prob_sharp: 1 - a },
-      { scale: 384, prob_blurred: b, prob_sharp: 1 - b },
-    ],
-    baselines: { laplacian_variance: 200 - 4 * i, sharp_sharpness: null },
-  };
-});
 const report = buildReport(
-  records,
+  syntheticPredictions(120, 9),
   {
     model: { name: 'm', version: '1.0.0', sha256: null },
     dataset: { path: '/nowhere', root: '/nowhere', layout: 'generic', description: 'synthetic', includeBlurGamma: false },

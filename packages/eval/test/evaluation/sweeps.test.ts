@@ -5,7 +5,6 @@ import {
   calibrateThresholds,
   confusionAtThreshold,
   metricsFromConfusion,
-  type PredictionRecord,
   renderMarkdown,
   routedMetrics,
   seededRandom,
@@ -15,6 +14,7 @@ import {
   thresholdForPrecision,
   thresholdForRecall,
 } from '../../src/evaluation/index.js';
+import { syntheticPredictions } from './synthetic-predictions.js';
 
 function sample(n: number, seed: number): { truth: number[]; scores: number[] } {
   const random = seededRandom(seed);
@@ -99,35 +99,8 @@ describe('confidence threshold sweep', () => {
   });
 });
 
-function records(n: number, seed: number): PredictionRecord[] {
-  const random = seededRandom(seed);
-  const out: PredictionRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const blurred = i % 2 === 0;
-    const a = Math.min(1, Math.max(0, (blurred ? 0.35 : 0) + 0.65 * random()));
-    const b = Math.min(1, Math.max(0, (blurred ? 0.2 : 0) + 0.8 * random()));
-    const p = (a + b) / 2;
-    out.push({
-      file: `img/${i}.png`,
-      truth: blurred ? 'blurred' : 'sharp',
-      status: 'ok',
-      prob_blurred: p,
-      prob_sharp: 1 - p,
-      confidence: Math.max(p, 1 - p),
-      label: Math.max(p, 1 - p) < 0.6 ? 'uncertain' : p >= 0.5 ? 'blurred' : 'sharp',
-      scales: [
-        { scale: 256, prob_blurred: a, prob_sharp: 1 - a },
-        { scale: 384, prob_blurred: b, prob_sharp: 1 - b },
-      ],
-      baselines: { laplacian_variance: (blurred ? 50 : 120) + 100 * random(), sharp_sharpness: null },
-    });
-  }
-  out.push({ file: 'img/broken.png', truth: 'sharp', status: 'error', error: { code: 'DECODE_FAILED', message: 'x' } });
-  return out;
-}
-
 describe('a report from predictions alone', () => {
-  const recs = records(120, 9);
+  const recs = syntheticPredictions(120, 9);
   const context = {
     model: { name: 'm', version: '1.0.0', sha256: null },
     dataset: {

@@ -73,6 +73,12 @@ export interface CreateGateParams<Input> {
    * section, so the next images are prepared while the model runs. `classifyPixels` always prepares in-thread.
    */
   readonly prepare?: InputPreparer<Input>;
+  /**
+   * Optional, with `prepare`: receives each input set `prepare` made once its run has finished (also after a failed
+   * or aborted run), so the platform can reuse the arrays (node's pool sends them back to its workers). Nobody
+   * reads them afterwards.
+   */
+  readonly recycle?: (inputs: ModelInputs) => void;
   /** Called by `dispose()` after the session is freed (e.g. to shut a worker pool down). */
   readonly onDispose?: () => Promise<void>;
   readonly model: GateModel;
@@ -166,16 +172,20 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   // depends on where the run happens: onnxruntime-node's run holds the calling thread, so in node preprocessing
   // overlaps the model only in the prepare pool's workers (decoding with sharp overlaps either way).
   // The arithmetic is classifier.classify's: infer(prepare(image)).
-  const infer = async (inputs: ModelInputs, options: ClassifyOptions, recycle = false): Promise<BlurPrediction> => {
+  const infer = async (
+    inputs: ModelInputs,
+    options: ClassifyOptions,
+    recycle?: (inputs: ModelInputs) => void,
+  ): Promise<BlurPrediction> => {
     usable(options.signal);
     const run = queue.run(() => {
       if (sessionFreed) throw disposedError();
       throwIfAborted(options.signal);
       return classifier.infer(inputs, { signal: options.signal });
     });
-    // Inputs built here go back to the preprocessor when the run itself ends, not when an abort answers early.
+    // Inputs go back to whoever built them when the run itself ends, not when an abort answers early.
     if (recycle) {
-      const giveBack = (): void => classifier.recycle(inputs);
+      const giveBack = (): void => recycle(inputs);
       run.then(giveBack, giveBack);
     }
     // A run cannot be interrupted between its operators; an abort answers at once and the run ends unseen.
@@ -184,7 +194,7 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
 
   const classifyPixels = async (image: PixelImage, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
     usable(options.signal);
-    return infer(classifier.prepare(image), options, true);
+    return infer(classifier.prepare(image), options, (inputs) => classifier.recycle(inputs));
   };
 
   const prepareHook = params.prepare;
@@ -205,7 +215,7 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
         if (disposed) throw disposedError();
         throw error;
       }
-      return infer(checkModelInputs(prepared, classifier.scales, classifier.channels), options);
+      return infer(checkModelInputs(prepared, classifier.scales, classifier.channels), options, params.recycle);
     }
     const image = await decode(input, {
       maxPixels: resolved.maxPixels,

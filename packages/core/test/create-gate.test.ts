@@ -6,8 +6,11 @@ import {
   type InferenceRuntime,
   type ModelManifest,
   type ModelSession,
+  createPreprocessor,
+  type ModelInputs,
   type PixelImage,
   parseModelManifest,
+  prepareModelInputs,
 } from '../src/index.js';
 
 const HEX = 'a'.repeat(64);
@@ -191,6 +194,49 @@ describe('createGate classification', () => {
     const unexpected = results[1];
     expect(unexpected.status === 'error' && unexpected.error.message).toBe('not an image');
     expect(stats.maxRunning).toBe(1);
+    await gate.dispose();
+  });
+
+  it('a platform prepare hook: its inputs go to recycle once their run ends, failed runs included', async () => {
+    let failNext = false;
+    const { runtime } = fakeRuntime({ delayMs: 2 });
+    const failing: InferenceRuntime = {
+      ...runtime,
+      async loadModel(bytes) {
+        const session = await runtime.loadModel(bytes);
+        return {
+          ...session,
+          async run(input, dims) {
+            if (failNext) throw new Error('the runtime failed');
+            return session.run(input, dims);
+          },
+        };
+      },
+    };
+    const made: ModelInputs[] = [];
+    const recycled: ModelInputs[] = [];
+    const gate: BlurGate<number> = await createGate({
+      runtime: failing,
+      decode: decodeSide,
+      prepare: async (side, request) => {
+        const inputs = prepareModelInputs(grey(side), { ...request, preprocessor: createPreprocessor() });
+        made.push(inputs);
+        return inputs;
+      },
+      recycle: (inputs) => {
+        // Given back only after its run: by then that run has answered.
+        recycled.push(inputs);
+      },
+      model: { bytes: new Uint8Array([1]) },
+      options: { scales: [64, 96] },
+    });
+    await gate.classify(64);
+    expect(recycled).toEqual([made[0]]);
+    expect(recycled[0]).toBe(made[0]);
+    failNext = true;
+    await expect(gate.classify(64)).rejects.toMatchObject({ code: 'RUNTIME_FAILED' });
+    expect(recycled).toHaveLength(2);
+    expect(recycled[1]).toBe(made[1]);
     await gate.dispose();
   });
 

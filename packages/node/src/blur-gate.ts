@@ -129,6 +129,7 @@ export async function createBlurGate(options: BlurGateOptions = {}): Promise<Blu
           shrinkOnLoadTo: fastDecode && perImage.scales ? Math.max(...perImage.scales) : undefined,
         }),
       prepare: pool?.prepare,
+      recycle: pool?.recycle,
       onDispose: pool?.close,
       model: gateModel,
       options: {

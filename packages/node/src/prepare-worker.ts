@@ -13,6 +13,8 @@ export interface PrepareTask {
   readonly channels: 3 | 4;
   readonly minSide: number;
   readonly decodeOptions: DecodeImageOptions;
+  /** Arrays of earlier inputs the main thread has finished with (transferred here), for this worker to refill. */
+  readonly spare?: readonly Float32Array[];
 }
 
 /** What a task answers: the inputs, or the image's failure as a record (errors lose their class across threads). */
@@ -42,6 +44,7 @@ function ownBuffer(array: Float32Array): Float32Array {
 export default async function prepare(task: PrepareTask): Promise<PrepareOutcome | ReturnType<typeof Piscina.move>> {
   try {
     preprocessor ??= createPreprocessor({ wasm: await loadPreprocessKernels() });
+    for (const array of task.spare ?? []) preprocessor.recycle?.(array);
     const image = await decodeImage(revive(task.input), task.decodeOptions);
     const prepared = prepareModelInputs(image, {
       scales: task.scales,

@@ -6,6 +6,7 @@ import type { ClassifyResult } from '@blurgate/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createBlurGate, decodeImage, type ImageSource, fastDecodeSize } from '../src/index.js';
+import { createPreparePool } from '../src/prepare-pool.js';
 import { runCli } from './cli-process.js';
 import { IMAGES, TINY_4CH, withTempDir } from './helpers.js';
 
@@ -42,6 +43,26 @@ describe('prepare pool (workers decode and preprocess, the model runs on the mai
       expect(b).toEqual(a);
       const failures = b.filter((r) => r.status === 'error').map((r) => r.status === 'error' && r.error.code);
       expect(failures).toEqual(expect.arrayContaining(['INPUT_NOT_FOUND', 'DECODE_FAILED']));
+    }
+  });
+
+  it('recycled inputs go back to a worker with the next task (transferred, not copied) and are refilled exactly', async () => {
+    const pool = createPreparePool(1, {});
+    try {
+      const request = { scales: [256, 384], channels: 4 as const, minSide: 16, maxPixels: 50_000_000 };
+      const china = join(IMAGES, 'china.jpg');
+      const first = await pool.prepare(china, request);
+      const expected = first.inputs.map((array) => array.slice());
+      pool.recycle(first);
+      // Another image in between: the recycled arrays are overwritten with its values, then with china's again.
+      const flower = await pool.prepare(join(IMAGES, 'flower.png'), request);
+      expect(first.inputs.map((array) => array.length)).toEqual([0, 0]);
+      pool.recycle(flower);
+      const again = await pool.prepare(china, request);
+      expect(flower.inputs.map((array) => array.length)).toEqual([0, 0]);
+      expect(again.inputs).toEqual(expected);
+    } finally {
+      await pool.close();
     }
   });
 

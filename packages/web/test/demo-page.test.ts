@@ -117,7 +117,9 @@ describe('demo page', () => {
     expect(status).toMatch(/\(wasm, \d+ threads?\) in a worker\)\. Skipped webnn: this browser does not expose WebNN/);
     await page.setInputFiles('#file-input', path.join(FIXTURES_DIR, 'images/texture.png'));
     await page.waitForSelector('.result[data-state="done"]', { timeout: 30_000 });
-    expect(await page.locator('.result .label').first().textContent()).toBe(REFERENCE.predictions['texture.png']!.label);
+    expect(await page.locator('.result .label').first().textContent()).toBe(
+      REFERENCE.predictions['texture.png']!.label,
+    );
     expect(pageErrors).toEqual([]);
   });
 

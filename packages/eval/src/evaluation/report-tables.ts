@@ -88,10 +88,7 @@ function targetsTable(report: EvaluationReport, notation: TableNotation): Report
     ]);
   return {
     header: headings('Target', 'blur threshold', 'precision', 'recall', 'F1'),
-    rows: [
-      ...rows('precision', report.sweeps.targets.precision),
-      ...rows('recall', report.sweeps.targets.recall),
-    ],
+    rows: [...rows('precision', report.sweeps.targets.precision), ...rows('recall', report.sweeps.targets.recall)],
   };
 }
 

@@ -7,7 +7,13 @@ const report = buildReport(
   syntheticPredictions(120, 9),
   {
     model: { name: 'm', version: '1.0.0', sha256: null },
-    dataset: { path: '/nowhere', root: '/nowhere', layout: 'generic', description: 'synthetic', includeBlurGamma: false },
+    dataset: {
+      path: '/nowhere',
+      root: '/nowhere',
+      layout: 'generic',
+      description: 'synthetic',
+      includeBlurGamma: false,
+    },
     scales: [256, 384],
     thresholds: { confidence: 0.6, blur: 0.5 },
     versions: {},

@@ -12,31 +12,10 @@ import {
   parseModelManifest,
   prepareModelInputs,
 } from '../src/index.js';
-
-const HEX = 'a'.repeat(64);
+import { FAKE_SHA256, manifestFields } from './manifest-fixture.js';
 
 function manifest(overrides: Record<string, unknown> = {}): ModelManifest {
-  return parseModelManifest({
-    schemaVersion: 1,
-    name: 'blurgate-test',
-    version: '1.0.0',
-    architecture: 'mobilenet_v3_small',
-    inputChannels: 4,
-    file: 'model.onnx',
-    sha256: HEX,
-    preprocessing: {
-      resize: 'pillow-bilinear-squash',
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-      freqAux: 'core',
-    },
-    scales: [320],
-    thresholds: { confidence: 0.9, blur: 0.3 },
-    labels: ['sharp', 'blurred'],
-    source: { kind: 'training', recipe: 'test', checkpointSha256: null },
-    metrics: [],
-    ...overrides,
-  });
+  return parseModelManifest(manifestFields(overrides));
 }
 
 /** A runtime whose sessions answer fixed logits, after `delayMs`, counting concurrent runs. */
@@ -79,6 +58,18 @@ async function decodeSide(side: number): Promise<PixelImage> {
   await new Promise((resolve) => setTimeout(resolve, 1));
   if (side === 0) throw new Error('not an image');
   return grey(side);
+}
+
+/** A gate over `fakeRuntime({ delayMs })` and a manifest-less model, at the fast scales. */
+async function fastGate(delayMs: number): Promise<{ gate: BlurGate<number>; stats: ReturnType<typeof fakeRuntime>['stats'] }> {
+  const { runtime, stats } = fakeRuntime({ delayMs });
+  const gate: BlurGate<number> = await createGate({
+    runtime,
+    decode: decodeSide,
+    model: { bytes: new Uint8Array([1]) },
+    options: { fast: true },
+  });
+  return { gate, stats };
 }
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -160,7 +151,7 @@ describe('createGate options', () => {
       createGate({
         runtime,
         decode: decodeSide,
-        model: { bytes: new Uint8Array([1]), manifest: manifest(), sha256: HEX },
+        model: { bytes: new Uint8Array([1]), manifest: manifest(), sha256: FAKE_SHA256 },
       }),
     ).rejects.toMatchObject({
       code: 'UNSUPPORTED_MODEL',
@@ -172,13 +163,7 @@ describe('createGate options', () => {
 
 describe('createGate classification', () => {
   it('classifyMany keeps input order, makes records of failures, runs one inference at a time', async () => {
-    const { runtime, stats } = fakeRuntime({ delayMs: 3 });
-    const gate: BlurGate<number> = await createGate({
-      runtime,
-      decode: decodeSide,
-      model: { bytes: new Uint8Array([1]) },
-      options: { fast: true },
-    });
+    const { gate, stats } = await fastGate(3);
     const inputs = [64, 0, 8, 64, 64, 0, 64];
     const results = await collect(gate.classifyMany(inputs, { concurrency: 4 }));
     expect(results.map((r) => r.input)).toEqual(inputs);
@@ -241,13 +226,7 @@ describe('createGate classification', () => {
   });
 
   it('classifyPixels takes decoded pixels; an aborted signal rejects with ABORTED and ends a batch', async () => {
-    const { runtime, stats } = fakeRuntime({ delayMs: 5 });
-    const gate = await createGate({
-      runtime,
-      decode: decodeSide,
-      model: { bytes: new Uint8Array([1]) },
-      options: { fast: true },
-    });
+    const { gate, stats } = await fastGate(5);
     expect((await gate.classifyPixels(grey(32))).label).toBe('blurred');
     const aborted = new AbortController();
     aborted.abort();
@@ -272,13 +251,7 @@ describe('createGate classification', () => {
   });
 
   it('dispose waits for accepted runs, frees the session once, and later calls throw DISPOSED', async () => {
-    const { runtime, stats } = fakeRuntime({ delayMs: 5 });
-    const gate = await createGate({
-      runtime,
-      decode: decodeSide,
-      model: { bytes: new Uint8Array([1]) },
-      options: { fast: true },
-    });
+    const { gate, stats } = await fastGate(5);
     const running = gate.classifyPixels(grey(32));
     const disposing = gate.dispose();
     await expect(running).resolves.toMatchObject({ label: 'blurred' });

@@ -6,35 +6,24 @@ import {
   parseModelManifest,
   SUPPORTED_MODEL_MAJORS,
 } from '../src/index.js';
+import { FAKE_SHA256, manifestFields } from './manifest-fixture.js';
 
 const WHERE = 'models/blurgate-mnv3-large/1.0.0/manifest.json';
-const HEX = 'a'.repeat(64);
 
+/** A manifest of a Hub model with a description, one metrics row and a license. */
 function validManifest(): Record<string, unknown> {
-  return {
-    schemaVersion: 1,
+  return manifestFields({
     name: 'blurgate-mnv3-large',
-    version: '1.0.0',
     description: 'test',
     architecture: 'mobilenet_v3_large',
-    inputChannels: 4,
-    file: 'model.onnx',
-    sha256: HEX,
-    preprocessing: {
-      resize: 'pillow-bilinear-squash',
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-      freqAux: 'core',
-    },
     scales: [256, 320, 384, 448, 512],
     thresholds: { confidence: 0.6, blur: 0.5 },
-    labels: ['sharp', 'blurred'],
     source: {
       kind: 'huggingface',
       repo: 'bradduy/MagikaDocumentFromPixel',
       file: 'best.pt',
       revision: '0123456789abcdef0123456789abcdef01234567',
-      sha256: HEX,
+      sha256: FAKE_SHA256,
     },
     metrics: [
       {
@@ -50,7 +39,7 @@ function validManifest(): Record<string, unknown> {
       },
     ],
     license: 'MIT',
-  };
+  });
 }
 
 /** Sets a dotted path (`a.b`, `metrics.0.f1`) to a value, or deletes it when value is undefined. */

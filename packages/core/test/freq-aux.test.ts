@@ -10,27 +10,11 @@ import {
   OptionError,
   resizeBilinear,
 } from '../src/index.js';
+import { maxAbsDifference } from './array-difference.js';
+import type { FreqAuxCase } from './golden-cases.js';
 import { float32FromBase64, imageFromBase64, loadFixture } from './load-fixture.js';
 
-interface FreqAuxCase {
-  name: string;
-  width: number;
-  height: number;
-  data: string;
-  size: number;
-  /** null for the larger case, which stores only the FreqAux channel. */
-  normalized: string | null;
-  aux: string;
-}
-
 const fixture = loadFixture<{ cases: FreqAuxCase[] }>('freq-aux.json');
-
-function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
 
 describe('normalizeImage and freqAuxChannel against torch', () => {
   for (const c of fixture.cases) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type BlurLabel,
   createBlurClassifier,
   DEFAULT_SCALES,
   FAST_SCALES,
@@ -11,34 +10,9 @@ import {
   predictTta,
   toRgb,
 } from '../src/index.js';
+import type { TtaFixture } from './golden-cases.js';
 import { imageFromBase64, loadFixture } from './load-fixture.js';
 import { MeanFeatureSession } from './mean-feature-session.js';
-
-interface ScaleResult {
-  scale: number;
-  probSharp: number;
-  probBlurred: number;
-}
-interface ModelResult {
-  label: BlurLabel;
-  confidence: number;
-  probSharp: number;
-  probBlurred: number;
-  perScale: ScaleResult[];
-}
-interface TtaCase {
-  name: string;
-  width: number;
-  height: number;
-  channels: number;
-  data: string;
-  results: Record<'3' | '4', ModelResult>;
-}
-interface TtaFixture {
-  scales: number[];
-  models: Record<'3' | '4', { weight: number[][]; bias: number[] }>;
-  cases: TtaCase[];
-}
 
 const fixture = loadFixture<TtaFixture>('tta.json');
 const TOLERANCE = 1e-5;

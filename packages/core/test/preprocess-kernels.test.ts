@@ -17,7 +17,9 @@ import {
   resizeBilinear,
   toRgb,
 } from '../src/index.js';
+import { firstDifference, maxAbsDifference } from './array-difference.js';
 import { formulaFrame } from './formula-frame.js';
+import type { FreqAuxCase, ResizeCase, TtaFixture } from './golden-cases.js';
 import { bytesFromBase64, float32FromBase64, imageFromBase64, loadFixture } from './load-fixture.js';
 import { MeanFeatureSession } from './mean-feature-session.js';
 import { BUILT_KERNELS_PATH, loadBuiltKernels, testWebAssembly } from './built-kernels.js';
@@ -30,18 +32,7 @@ const base64Path = fileURLToPath(new URL('../dist/preprocess-kernels-wasm.js', i
 // Node's WebAssembly global; its type lives in lib.dom, which core's tests do not load.
 const webAssembly = testWebAssembly;
 
-const tta = loadFixture<{
-  scales: number[];
-  models: Record<'3' | '4', { weight: number[][]; bias: number[] }>;
-  cases: {
-    name: string;
-    width: number;
-    height: number;
-    channels: number;
-    data: string;
-    results: Record<'3' | '4', { label: string; probBlurred: number }>;
-  }[];
-}>('tta.json');
+const tta = loadFixture<TtaFixture>('tta.json');
 
 let wasm: Preprocessor;
 const js = createPreprocessor();
@@ -49,19 +40,6 @@ const js = createPreprocessor();
 beforeAll(async () => {
   wasm = createPreprocessor({ wasm: await loadBuiltKernels() });
 });
-
-function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 /** Normalised planes bit-identical, FreqAux within `tolerance` (the kernels' f64 sums run in another order). */
 function expectSameModelInput(fast: Float32Array, plain: Float32Array, size: number, tolerance = 1e-6): void {
@@ -97,18 +75,7 @@ describe('loading the kernels', () => {
 });
 
 describe('kernels against the goldens', () => {
-  const resizeCases = loadFixture<{
-    cases: {
-      name: string;
-      width: number;
-      height: number;
-      channels: number;
-      data: string;
-      outWidth: number;
-      outHeight: number;
-      expected: string;
-    }[];
-  }>('resize.json').cases;
+  const resizeCases = loadFixture<{ cases: ResizeCase[] }>('resize.json').cases;
   it.each(resizeCases.map((c) => [c.name, c] as const))('resize %s is bit-identical to Pillow', (_name, c) => {
     const image = imageFromBase64(c.data, c.width, c.height, c.channels);
     const expected = bytesFromBase64(c.expected);
@@ -119,17 +86,7 @@ describe('kernels against the goldens', () => {
     }
   });
 
-  const freqCases = loadFixture<{
-    cases: {
-      name: string;
-      width: number;
-      height: number;
-      data: string;
-      size: number;
-      normalized: string | null;
-      aux: string;
-    }[];
-  }>('freq-aux.json').cases;
+  const freqCases = loadFixture<{ cases: FreqAuxCase[] }>('freq-aux.json').cases;
   it.each(freqCases.map((c) => [c.name, c] as const))('model input %s matches torch and the JS path', (_name, c) => {
     const image = imageFromBase64(c.data, c.width, c.height, 3);
     const plane = c.size * c.size;

@@ -1,28 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ImageInputError, OptionError, type PixelImage, resizeBilinear, toRgb } from '../src/index.js';
+import { firstDifference } from './array-difference.js';
+import type { ResizeCase } from './golden-cases.js';
 import { bytesFromBase64, imageFromBase64, loadFixture } from './load-fixture.js';
 
-interface ResizeCase {
-  name: string;
-  width: number;
-  height: number;
-  channels: number;
-  data: string;
-  rgb: string;
-  outWidth: number;
-  outHeight: number;
-  expected: string;
-}
-
 const fixture = loadFixture<{ cases: ResizeCase[] }>('resize.json');
-
-/** Index of the first differing byte, or -1: keeps failure output short. */
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 describe('toRgb + resizeBilinear against Pillow', () => {
   it.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {

@@ -2,10 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlurgateError } from '@blurgate/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type DownloadProgress, pullCheckpoint, readCachedRef, writeCachedRef } from '../../src/hub/index.js';
+import {
+  type DownloadProgress,
+  type PullCheckpointOptions,
+  type PulledCheckpoint,
+  pullCheckpoint,
+  readCachedRef,
+  writeCachedRef,
+} from '../../src/hub/index.js';
 import { type FakeHub, startFakeHub } from '../../test-support/fake-hub.js';
+import { rejection } from './blurgate-rejection.js';
 
 const REPO = 'test-org/blur-model';
 // Deterministic, non-trivial bytes (1.5 MB: above @huggingface/hub's 1 MB in-RAM threshold).
@@ -25,6 +32,11 @@ afterEach(async () => {
   await rm(cacheDir, { recursive: true, force: true });
 });
 
+/** Pulls from the fake hub into `cacheDir`: best.pt of REPO unless `options` say otherwise. */
+function pullFromHub(options: Partial<PullCheckpointOptions> = {}): Promise<PulledCheckpoint> {
+  return pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, ...options });
+}
+
 async function blobFiles(): Promise<string[]> {
   try {
     return await readdir(join(cacheDir, 'models--test-org--blur-model', 'blobs'));
@@ -33,28 +45,12 @@ async function blobFiles(): Promise<string[]> {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<BlurgateError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BlurgateError);
-  return error as BlurgateError;
-}
-
 describe('pullCheckpoint against the fake hub', () => {
   it('downloads into the standard cache layout, reports progress and the commit it got', async () => {
     const progress: DownloadProgress[] = [];
     // Library code never prints, and nothing patches console: the download goes through pathsInfo + downloadFile.
     const debug = vi.spyOn(console, 'debug');
-    const pulled = await pullCheckpoint({
-      repo: REPO,
-      file: 'best.pt',
-      sha256: SHA256,
-      hubUrl: hub.url,
-      cacheDir,
-      onProgress: (p) => progress.push(p),
-    });
+    const pulled = await pullFromHub({ sha256: SHA256, onProgress: (p) => progress.push(p) });
     const head = hub.head(REPO);
     expect(pulled.revision).toBe(head);
     expect(pulled.requestedRevision).toBe('main');
@@ -77,33 +73,26 @@ describe('pullCheckpoint against the fake hub', () => {
   });
 
   it('serves a pinned revision already in the cache with the hub stopped', async () => {
-    const first = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    const first = await pullFromHub();
     await hub.close();
-    const second = await pullCheckpoint({
-      repo: REPO,
-      file: 'best.pt',
-      revision: first.revision,
-      sha256: SHA256,
-      hubUrl: hub.url,
-      cacheDir,
-    });
+    const second = await pullFromHub({ revision: first.revision, sha256: SHA256 });
     expect(second.fromCache).toBe(true);
     expect(second.path).toBe(first.path);
     expect(second.sha256).toBe(SHA256);
   });
 
   it('asks the hub which commit an unpinned branch is at, then reuses the cached file', async () => {
-    await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
-    const again = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    await pullFromHub();
+    const again = await pullFromHub();
     expect(again.fromCache).toBe(true);
     expect(hub.count('POST', '/paths-info/')).toBe(2);
     expect(hub.requests.filter((r) => r.path.endsWith('/best.pt') && r.range === null)).toHaveLength(1);
   });
 
   it('serves an unpinned branch from the cache when the hub is unreachable (refs/main)', async () => {
-    await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    await pullFromHub();
     await hub.close();
-    const again = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    const again = await pullFromHub();
     expect(again.fromCache).toBe(true);
     expect(again.sha256).toBe(SHA256);
   });
@@ -117,18 +106,15 @@ describe('pullCheckpoint against the fake hub', () => {
     await writeFile(join(folder, 'blobs', SHA256), CONTENT);
     await symlink(join('..', '..', 'blobs', SHA256), join(folder, 'snapshots', head, 'best.pt'));
     await writeFile(join(folder, 'refs', 'main'), head);
-    const online = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    const online = await pullFromHub();
     expect(online).toMatchObject({ fromCache: true, revision: head, sha256: SHA256 });
-    const offline = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, offline: true });
+    const offline = await pullFromHub({ offline: true });
     expect(offline).toMatchObject({ fromCache: true, revision: head, sha256: SHA256 });
     expect(hub.requests.filter((r) => r.path.endsWith('/best.pt') && r.range === null)).toHaveLength(0);
   });
 
   it('two concurrent pulls into one cache download the file once', async () => {
-    const [a, b] = await Promise.all([
-      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir }),
-      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir }),
-    ]);
+    const [a, b] = await Promise.all([pullFromHub(), pullFromHub()]);
     expect(a.sha256).toBe(SHA256);
     expect(b.sha256).toBe(SHA256);
     expect([a.fromCache, b.fromCache].sort()).toEqual([false, true]);
@@ -142,7 +128,7 @@ describe('pullCheckpoint against the fake hub', () => {
     await mkdir(lock, { recursive: true });
     const old = new Date(Date.now() - 10 * 60_000);
     await utimes(lock, old, old);
-    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    const pulled = await pullFromHub();
     expect(pulled.sha256).toBe(SHA256);
   });
 
@@ -158,7 +144,7 @@ describe('pullCheckpoint against the fake hub', () => {
   it('with no network and no cache, says what to download and where to put it', async () => {
     await hub.close();
     const revision = 'a'.repeat(40);
-    const error = await rejection(pullCheckpoint({ repo: REPO, file: 'best.pt', revision, hubUrl: hub.url, cacheDir }));
+    const error = await rejection(pullFromHub({ revision }));
     expect(error.code).toBe('DOWNLOAD_FAILED');
     expect(error.message).toContain(`${hub.url}/${REPO}/resolve/${revision}/best.pt`);
     expect(error.message).toContain('--checkpoint path/to/best.pt');
@@ -168,9 +154,7 @@ describe('pullCheckpoint against the fake hub', () => {
 
   it('refuses a wrong sha256 and keeps nothing in the cache', async () => {
     const wrong = 'f'.repeat(64);
-    const error = await rejection(
-      pullCheckpoint({ repo: REPO, file: 'best.pt', sha256: wrong, hubUrl: hub.url, cacheDir }),
-    );
+    const error = await rejection(pullFromHub({ sha256: wrong }));
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(error.message).toContain(SHA256);
     expect(error.message).toContain(wrong);
@@ -179,37 +163,26 @@ describe('pullCheckpoint against the fake hub', () => {
 
   it('refuses wrong bytes even when unpinned (LFS oid), and a retry then succeeds', async () => {
     hub.injectFault({ kind: 'wrong-bytes', path: 'best.pt' });
-    const error = await rejection(pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir }));
+    const error = await rejection(pullFromHub());
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(await blobFiles()).toEqual([]);
-    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    const pulled = await pullFromHub();
     expect(pulled.sha256).toBe(SHA256);
   });
 
   it('reports a missing file, revision or repo as DOWNLOAD_FAILED naming the URL', async () => {
-    const missingFile = await rejection(pullCheckpoint({ repo: REPO, file: 'nope.pt', hubUrl: hub.url, cacheDir }));
+    const missingFile = await rejection(pullFromHub({ file: 'nope.pt' }));
     expect(missingFile.code).toBe('DOWNLOAD_FAILED');
     expect(missingFile.message).toContain(`${hub.url}/${REPO}/resolve/main/nope.pt`);
-    const missingRepo = await rejection(
-      pullCheckpoint({ repo: 'test-org/none', file: 'best.pt', hubUrl: hub.url, cacheDir }),
-    );
+    const missingRepo = await rejection(pullFromHub({ repo: 'test-org/none' }));
     expect(missingRepo.message).toMatch(/Not found on the Hub/);
-    const missingRevision = await rejection(
-      pullCheckpoint({ repo: REPO, file: 'best.pt', revision: 'b'.repeat(40), hubUrl: hub.url, cacheDir }),
-    );
+    const missingRevision = await rejection(pullFromHub({ revision: 'b'.repeat(40) }));
     expect(missingRevision.message).toMatch(/Not found on the Hub/);
   });
 
   it('restarts cleanly after a connection dropped mid-file', async () => {
     hub.injectFault({ kind: 'drop-mid-file', path: 'best.pt' });
-    const pulled = await pullCheckpoint({
-      repo: REPO,
-      file: 'best.pt',
-      sha256: SHA256,
-      hubUrl: hub.url,
-      cacheDir,
-      retryDelayMs: 0,
-    });
+    const pulled = await pullFromHub({ sha256: SHA256, retryDelayMs: 0 });
     expect(pulled.sha256).toBe(SHA256);
     expect((await readFile(pulled.path)).equals(CONTENT)).toBe(true);
     expect(await blobFiles()).toEqual([SHA256]);
@@ -219,9 +192,7 @@ describe('pullCheckpoint against the fake hub', () => {
 
   it('gives up after repeated drops and leaves no half-written file', async () => {
     hub.injectFault({ kind: 'drop-mid-file', path: 'best.pt', times: 5 });
-    const error = await rejection(
-      pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, attempts: 2, retryDelayMs: 0 }),
-    );
+    const error = await rejection(pullFromHub({ attempts: 2, retryDelayMs: 0 }));
     expect(error.code).toBe('DOWNLOAD_FAILED');
     expect(error.message).toContain('failed 2 times');
     expect(await blobFiles()).toEqual([]);
@@ -229,7 +200,7 @@ describe('pullCheckpoint against the fake hub', () => {
 
   it('retries after a server error', async () => {
     hub.injectFault({ kind: 'status', status: 503, match: '/paths-info/' });
-    const pulled = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir, retryDelayMs: 0 });
+    const pulled = await pullFromHub({ retryDelayMs: 0 });
     expect(pulled.sha256).toBe(SHA256);
     expect(hub.count('POST', '/paths-info/')).toBe(2);
   });
@@ -238,9 +209,9 @@ describe('pullCheckpoint against the fake hub', () => {
     const first = hub.head(REPO);
     const newer = Uint8Array.from(CONTENT.subarray(0, 1000));
     hub.commit(REPO, [{ path: 'best.pt', content: newer, lfs: true }], 'new weights');
-    const pinned = await pullCheckpoint({ repo: REPO, file: 'best.pt', revision: first, hubUrl: hub.url, cacheDir });
+    const pinned = await pullFromHub({ revision: first });
     expect(pinned.sha256).toBe(SHA256);
-    const latest = await pullCheckpoint({ repo: REPO, file: 'best.pt', hubUrl: hub.url, cacheDir });
+    const latest = await pullFromHub();
     expect(latest.revision).toBe(hub.head(REPO));
     expect(latest.size).toBe(1000);
   });

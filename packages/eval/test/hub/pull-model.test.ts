@@ -8,6 +8,7 @@ import { findModelManifest, loadModelFile, resolveModel } from '@blurgate/node/m
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CheckpointConverter, listKnownModels, pullModel } from '../../src/hub/index.js';
 import { type FakeHub, startFakeHub } from '../../test-support/fake-hub.js';
+import { rejection } from './blurgate-rejection.js';
 
 const REPO = 'test-org/blur-model';
 const CHECKPOINT = new TextEncoder().encode('not really a checkpoint, the converter is stubbed here');
@@ -49,15 +50,6 @@ afterEach(async () => {
 });
 
 const opts = () => ({ hubUrl: hub.url, modelsDir, cacheDir, convert });
-
-async function rejection(promise: Promise<unknown>): Promise<BlurgateError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BlurgateError);
-  return error as BlurgateError;
-}
 
 describe('pullModel', () => {
   it('installs an unpinned model and records the revision and sha256 it got', async () => {

@@ -49,6 +49,11 @@ async function cli(args: string[]): Promise<{ stdout: string; stderr: string; ex
   }
 }
 
+/** `blurgate-eval run` of the fixture model over `data` into `out`, with further `options`. */
+function runEval(data: string, out: string, ...options: string[]): ReturnType<typeof cli> {
+  return cli(['run', '--model', model, '--data', data, '--out', out, ...options]);
+}
+
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'blurgate-eval-cli-'));
   gopro = await writeGoproLarge(root, await makeFrames(2, 2));
@@ -61,19 +66,7 @@ afterAll(async () => {
 describe('blurgate-eval run / calibrate', () => {
   it('run prints the class counts first, then a summary, and writes the reports', async () => {
     const out = join(root, 'run');
-    const { stdout, stderr, exitCode } = await cli([
-      'run',
-      '--model',
-      model,
-      '--data',
-      gopro,
-      '--out',
-      out,
-      '--scales',
-      '64,96',
-      '--resamples',
-      '100',
-    ]);
+    const { stdout, stderr, exitCode } = await runEval(gopro, out, '--scales', '64,96', '--resamples', '100');
     expect(stderr).toContain('dataset: GoPro Large as distributed, test split, 2 scenes (blur_gamma excluded)');
     expect(stderr).toContain(': 8 images (4 blurred, 4 sharp)');
     expect(stdout).toMatch(/F1\s+\d\.\d{4}\s+\[\d\.\d{4}, \d\.\d{4}\]/);
@@ -85,15 +78,7 @@ describe('blurgate-eval run / calibrate', () => {
   });
 
   it('a wrong folder is one line on stderr and exit code 2', async () => {
-    const { stdout, stderr, exitCode } = await cli([
-      'run',
-      '--model',
-      model,
-      '--data',
-      root,
-      '--out',
-      join(root, 'never'),
-    ]);
+    const { stdout, stderr, exitCode } = await runEval(root, join(root, 'never'));
     expect(exitCode).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^blurgate-eval run: no dataset layout recognised in .*Accepted layouts: .*Found: /);
@@ -103,20 +88,7 @@ describe('blurgate-eval run / calibrate', () => {
   it('fits the baselines on --calibration when given', async () => {
     const calibration = await writeGoproLarge(join(root, 'cal'), await makeFrames(1, 2));
     const out = join(root, 'run-cal');
-    const { stderr } = await cli([
-      'run',
-      '--model',
-      model,
-      '--data',
-      gopro,
-      '--out',
-      out,
-      '--fast',
-      '--calibration',
-      calibration,
-      '--resamples',
-      '50',
-    ]);
+    const { stderr } = await runEval(gopro, out, '--fast', '--calibration', calibration, '--resamples', '50');
     expect(stderr).toContain('calibration: GoPro Large as distributed');
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     expect(report.scales).toEqual([384]);

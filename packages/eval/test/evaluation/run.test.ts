@@ -165,24 +165,20 @@ describe('blurgate-eval run (library path)', () => {
     ];
     await writeFile(manifest, `${[...rows, 'GOPRO_Large/test/GOPR0384_11_00/blur/000002.png,blurred'].join('\n')}\n`);
     const manifestOut = join(root, 'out-manifest');
-    const first = await evaluateModel({
-      model,
-      data: manifest,
-      outDir: manifestOut,
-      scales: [64],
-      noBaselines: true,
-      report: { bootstrap: { resamples: 20 } },
-    });
+    // The same run twice: only the manifest changes in between.
+    const evaluateManifest = () =>
+      evaluateModel({
+        model,
+        data: manifest,
+        outDir: manifestOut,
+        scales: [64],
+        noBaselines: true,
+        report: { bootstrap: { resamples: 20 } },
+      });
+    const first = await evaluateManifest();
     expect(first.report.dataset.counts.total).toBe(3);
     await writeFile(manifest, `${rows.join('\n')}\n`);
-    const second = await evaluateModel({
-      model,
-      data: manifest,
-      outDir: manifestOut,
-      scales: [64],
-      noBaselines: true,
-      report: { bootstrap: { resamples: 20 } },
-    });
+    const second = await evaluateManifest();
     expect(second.run).toMatchObject({ resumed: 2, classified: 0 });
     expect(second.report.dataset.counts).toEqual({ sharp: 1, blurred: 1, total: 2 });
   });

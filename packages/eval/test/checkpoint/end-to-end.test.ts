@@ -4,21 +4,13 @@ import { type ModelSession, createBlurClassifier, modelInputTensor, toRgb } from
 import { createOnnxRuntime, decodeImage } from '@blurgate/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/checkpoint/index.js';
+import { type ReferenceOutput, readCheckpointReference } from './checkpoint-reference.js';
 
 // The whole chain against the Python reference predictor: PNG decode (sharp), Pillow-exact resize,
 // normalisation and FreqAux in @blurgate/core, the converted model in @blurgate/node's runtime, TTA, routing.
 const FIXTURES = fileURLToPath(new URL('../fixtures/checkpoints/', import.meta.url));
 const IMAGES = fileURLToPath(new URL('../../../node/test/fixtures/images/', import.meta.url));
-interface ImageOutput {
-  logits: Record<string, [number, number]>;
-  probSharp: number;
-  probBlurred: number;
-  label: string;
-}
-const expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8')) as {
-  scales: number[];
-  models: Record<string, { images: Record<string, ImageOutput> }>;
-};
+const expected = readCheckpointReference();
 
 describe.each([
   { file: 'large.pt', freqAuxInGraph: false },
@@ -27,7 +19,7 @@ describe.each([
 ])(
   '$file (freqAuxInGraph=$freqAuxInGraph) through @blurgate/node matches the reference predictor',
   ({ file, freqAuxInGraph }) => {
-    const images = (expected.models[file] as { images: Record<string, ImageOutput> }).images;
+    const images = expected.models[file].images;
     let session: ModelSession;
     beforeAll(async () => {
       const { onnx } = await convertCheckpoint(new Uint8Array(readFileSync(`${FIXTURES}${file}`)), { freqAuxInGraph });
@@ -38,7 +30,7 @@ describe.each([
     it.each(Object.keys(images))(
       '%s: logits within 1e-4 at every scale, TTA probabilities and label equal',
       async (name) => {
-        const want = images[name] as ImageOutput;
+        const want = images[name] as ReferenceOutput;
         const rgb = toRgb(await decodeImage(`${IMAGES}${name}`));
         for (const s of expected.scales) {
           const logits = await session.run(modelInputTensor(rgb, s, session.inputChannels), [

@@ -3,14 +3,13 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/checkpoint/index.js';
+import { readCheckpointReference } from './checkpoint-reference.js';
 import { normalisedPattern, withFreqAux } from './pattern-images.js';
 
 // The browser runtime: onnxruntime-web's wasm backend (the same build browsers load), run in Node.
 // Opset 17 and every op the converter emits must be supported there too.
 const FIXTURES = fileURLToPath(new URL('../fixtures/checkpoints/', import.meta.url));
-const expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8')) as {
-  models: { 'large.pt': { outputs: Record<string, { logits: Record<string, [number, number]> }> } };
-};
+const expected = readCheckpointReference();
 ort.env.wasm.numThreads = 1;
 
 describe('converted models run in onnxruntime-web (wasm) with PyTorch parity', () => {

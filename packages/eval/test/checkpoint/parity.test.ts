@@ -2,26 +2,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConvertedModel, convertCheckpoint } from '../../src/checkpoint/index.js';
+import { type ReferenceOutput, readCheckpointReference } from './checkpoint-reference.js';
 import { openSession } from './ort.js';
 import { normalisedPattern, withFreqAux } from './pattern-images.js';
 
 // PyTorch's numbers, written by tools/fixtures/make_checkpoint_fixtures.py
 const FIXTURES = fileURLToPath(new URL('../fixtures/checkpoints/', import.meta.url));
-interface PatternOutput {
-  logits: Record<string, [number, number]>;
-  probSharp: number;
-  probBlurred: number;
-  label: string;
-}
-interface Expected {
-  scales: number[];
-  patterns: string[];
-  models: Record<
-    string,
-    { architecture: string; keys: number; parameters: number; outputs: Record<string, PatternOutput> }
-  >;
-}
-const expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8')) as Expected;
+const expected = readCheckpointReference();
 
 function softmax(logits: Float32Array): [number, number] {
   const m = Math.max(logits[0] as number, logits[1] as number);
@@ -69,7 +56,7 @@ describe.each(CASES)(
     it.each(expected.patterns.map((name, kind) => ({ name, kind })))(
       '$name: logits within 1e-4 at every scale, same label',
       async ({ name, kind }) => {
-        const want = reference.outputs[name] as PatternOutput;
+        const want = reference.outputs[name] as ReferenceOutput;
         const probs: [number, number][] = [];
         for (const s of expected.scales) {
           const rgb = normalisedPattern(kind, s);

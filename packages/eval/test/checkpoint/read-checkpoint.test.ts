@@ -9,13 +9,12 @@ import {
   readCheckpoint,
   readCheckpointObject,
 } from '../../src/checkpoint/index.js';
+import { readCheckpointReference } from './checkpoint-reference.js';
 import { writeTorchSave } from './torch-save-writer.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/checkpoints/', import.meta.url));
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(`${FIXTURES}${name}`));
-const expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8')) as {
-  views: Record<string, { shape: number[]; values?: number[]; integers?: string[] }>;
-};
+const expected = readCheckpointReference();
 
 function codeOf(fn: () => unknown): { code: string; message: string } {
   try {

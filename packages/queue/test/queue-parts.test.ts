@@ -10,6 +10,17 @@ import { assertSameModel, type QueueModelRecord, settingsDifference } from '../s
 import { formatQueueStatus, type QueueStatus } from '../src/queue-status.js';
 import { readExistingResults } from '../src/results-file.js';
 
+/** The model a queue was created for, in the parts' tests. */
+const MODEL_RECORD: QueueModelRecord = {
+  name: 'm',
+  version: '1',
+  sha256: 'a'.repeat(64),
+  scales: [384],
+  confidenceThreshold: 0.6,
+  blurThreshold: 0.5,
+  createdAt: '',
+};
+
 describe('job ids', () => {
   it('are stable per canonical input: relative and absolute paths of one file agree, URLs are normalised', () => {
     expect(canonicalInput('a/b.png', '/data')).toBe('/data/a/b.png');
@@ -31,15 +42,7 @@ describe('failure reasons', () => {
 });
 
 describe('model records', () => {
-  const base: QueueModelRecord = {
-    name: 'm',
-    version: '1',
-    sha256: 'a'.repeat(64),
-    scales: [384],
-    confidenceThreshold: 0.6,
-    blurThreshold: 0.5,
-    createdAt: '',
-  };
+  const base = MODEL_RECORD;
   it('refuse another sha256 and name what to pass instead', () => {
     expect(() => assertSameModel('q', base, { ...base, name: 'other', sha256: 'b'.repeat(64) })).toThrow(
       /queue "q" was created for model m@1 .*use --model m@1/,
@@ -128,15 +131,7 @@ describe('formatQueueStatus', () => {
   it('shows counts, rate and ETA for a person', () => {
     const status: QueueStatus = {
       queue: 'q',
-      model: {
-        name: 'm',
-        version: '1',
-        sha256: 'a'.repeat(64),
-        scales: [384],
-        confidenceThreshold: 0.6,
-        blurThreshold: 0.5,
-        createdAt: '',
-      },
+      model: MODEL_RECORD,
       enqueued: 100,
       waiting: 40,
       delayed: 2,

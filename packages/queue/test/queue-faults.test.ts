@@ -80,6 +80,13 @@ async function readLines(path: string): Promise<Line[]> {
     .map((l) => JSON.parse(l) as Line);
 }
 
+/** Runs `collect` of `queue` into `out` with `extra` options, expects it to exit 0, and reads what it wrote. */
+async function collectLines(queue: string, out: string, ...extra: string[]): Promise<Line[]> {
+  const collected = await runCli(['collect', '--redis', redis.url, '--queue', queue, '--out', out, ...extra]);
+  expect(collected.code, collected.stderr).toBe(0);
+  return readLines(out);
+}
+
 // One Queue handle per queue name for polling (cheap: one round trip per poll).
 const pollers = new Map<string, Queue>();
 async function doneCount(queue: string): Promise<number> {
@@ -118,19 +125,7 @@ describe('blurgate queue against a real redis-server', () => {
     expect(stopped.stderr).toContain('finishing the jobs in hand');
 
     const out = join(dir, 'results.jsonl');
-    const collected = await runCli([
-      'collect',
-      '--redis',
-      redis.url,
-      '--queue',
-      'q',
-      '--out',
-      out,
-      '--sort-into',
-      join(dir, 'sorted'),
-    ]);
-    expect(collected.code, collected.stderr).toBe(0);
-    const lines = await readLines(out);
+    const lines = await collectLines('q', out, '--sort-into', join(dir, 'sorted'));
     expect(lines.map((l) => l.file)).toEqual(files);
     for (const l of lines) {
       expect(l.status).toBe('ok');
@@ -194,9 +189,7 @@ describe('blurgate queue against a real redis-server', () => {
     expect(survivor && (await stopCli(survivor)).code).toBe(0);
 
     const out = join(dir, 'k.jsonl');
-    const collected = await runCli(['collect', '--redis', redis.url, '--queue', 'k', '--out', out]);
-    expect(collected.code, collected.stderr).toBe(0);
-    const lines = await readLines(out);
+    const lines = await collectLines('k', out);
     expect(lines.map((l) => l.file)).toEqual(files);
     expect(lines.every((l) => l.status === 'ok')).toBe(true);
   });
@@ -211,9 +204,7 @@ describe('blurgate queue against a real redis-server', () => {
     expect(w.child.exitCode).toBe(null); // still running: it reconnected
 
     const out = join(dir, 'r.jsonl');
-    const collected = await runCli(['collect', '--redis', redis.url, '--queue', 'r', '--out', out]);
-    expect(collected.code, collected.stderr).toBe(0);
-    const lines = await readLines(out);
+    const lines = await collectLines('r', out);
     expect(lines.map((l) => l.file)).toEqual(files);
     expect(lines.every((l) => l.status === 'ok')).toBe(true);
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { BlurgateError } from '@blurgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/checkpoint/index.js';
-import { seededRandom } from './torch-save-writer.js';
+import { seededRandom } from '../../src/evaluation/index.js';
 import {
   deepNesting,
   hugePickle,

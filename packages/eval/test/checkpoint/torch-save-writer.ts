@@ -1,5 +1,6 @@
 import { zipSync } from 'fflate';
 import { ARCHITECTURES, type MobileNetV3Architecture, makeDivisible } from '../../src/checkpoint/index.js';
+import { seededRandom } from '../../src/evaluation/index.js';
 
 /** A tensor to write: float32 values or int64 integers, contiguous unless `stride`/`offset` are given. */
 export interface TensorToWrite {
@@ -126,18 +127,6 @@ export function referenceStateDictShapes(arch: MobileNetV3Architecture, widthMul
   shapes.set('backbone.classifier.3.weight', [2, hiddenChannels]);
   shapes.set('backbone.classifier.3.bias', [2]);
   return shapes;
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random tensors of the reference model's shapes: weights ~ U(±1/sqrt(fan in)), BatchNorm statistics sane. */

@@ -2,7 +2,14 @@ import { throwIfAborted } from './abort.js';
 import { OptionError } from './errors.js';
 import type { PixelImage } from './pixel-image.js';
 import { type BlurPrediction, DEFAULT_SCALES, FAST_SCALES, type RoutingThresholds } from './prediction.js';
-import { type ModelInputs, prepareModelInputs, recycleModelInputs } from './model-inputs.js';
+import {
+  type DeferredModelInputs,
+  deferModelInputs,
+  type ModelInputSource,
+  type ModelInputs,
+  prepareModelInputs,
+  recycleModelInputs,
+} from './model-inputs.js';
 import { checkSessionChannels, type PredictOptions, runModelInputs, validateScales } from './predict-tta.js';
 import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import { resolveThresholds, routePrediction } from './routing.js';
@@ -47,10 +54,17 @@ export interface BlurClassifier {
    */
   prepare(image: PixelImage): ModelInputs;
   /**
-   * The inference half of `classify`: runs prepared inputs and routes the result (`classify(image)` is
-   * `infer(prepare(image))`). Throws ModelError('RUNTIME_FAILED') or BlurgateError('ABORTED').
+   * Like {@link BlurClassifier.prepare}, but builds only the first scale now and the others while `infer` runs the
+   * previous scale (see `deferModelInputs`): what `classify` uses. Throws ImageInputError for unusable images.
+   * `recycle()` the result once `infer` has settled; the image's pixels must not change before then.
    */
-  infer(inputs: ModelInputs, options?: PredictOptions): Promise<BlurPrediction>;
+  defer(image: PixelImage): DeferredModelInputs;
+  /**
+   * The inference half of `classify`: runs prepared or deferred inputs and routes the result (`classify(image)` is
+   * `infer(defer(image))`, the same numbers as `infer(prepare(image))`). Throws ModelError('RUNTIME_FAILED') or
+   * BlurgateError('ABORTED').
+   */
+  infer(inputs: ModelInputs | ModelInputSource, options?: PredictOptions): Promise<BlurPrediction>;
   /**
    * Gives inputs from {@link BlurClassifier.prepare} back once nothing uses them (their run has finished), so
    * later images reuse the arrays instead of allocating (`classify` does this itself). Never for inputs still held.
@@ -91,7 +105,9 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
   const preprocessor = options.preprocessor ?? createPreprocessor();
   const prepare = (image: PixelImage): ModelInputs =>
     prepareModelInputs(image, { scales, channels, minSide, preprocessor });
-  const infer = async (inputs: ModelInputs, callOptions: PredictOptions = {}): Promise<BlurPrediction> => {
+  const defer = (image: PixelImage): DeferredModelInputs =>
+    deferModelInputs(image, { scales, channels, minSide, preprocessor });
+  const infer = async (inputs: ModelInputs | ModelInputSource, callOptions: PredictOptions = {}): Promise<BlurPrediction> => {
     const tta = await runModelInputs(session, inputs, { signal: callOptions.signal });
     const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);
     return { label, confidence, probSharp: tta.probSharp, probBlurred: tta.probBlurred, scales: tta.scales };
@@ -102,16 +118,17 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
     channels,
     minSide,
     prepare,
+    defer,
     infer,
     recycle: (inputs: ModelInputs): void => recycleModelInputs(inputs, preprocessor),
     async classify(image: PixelImage, callOptions: PredictOptions = {}): Promise<BlurPrediction> {
       throwIfAborted(callOptions.signal);
-      const inputs = prepare(image);
+      const inputs = defer(image);
       try {
         return await infer(inputs, callOptions);
       } finally {
         // infer has settled: every run it started has returned (aborts are checked between runs only).
-        recycleModelInputs(inputs, preprocessor);
+        inputs.recycle();
       }
     },
   };

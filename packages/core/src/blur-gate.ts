@@ -34,7 +34,11 @@ export interface BlurGate<Input = unknown> {
    * when the model fails, `ABORTED` on the signal and `DISPOSED` after `dispose()`.
    */
   classify(input: Input, options?: ClassifyOptions): Promise<BlurPrediction>;
-  /** Classifies already decoded pixels (1 to 4 channels). Throws like `classify`. */
+  /**
+   * Classifies already decoded pixels (1 to 4 channels). Throws like `classify`. The pixels are read until the
+   * returned promise settles (TTA scales after the first are built while the previous scale runs): do not change
+   * them before then.
+   */
   classifyPixels(image: PixelImage, options?: ClassifyOptions): Promise<BlurPrediction>;
   /**
    * Classifies many images, yielding one result per input in input order; decoding of the next

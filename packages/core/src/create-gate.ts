@@ -6,7 +6,7 @@ import { classifyStream } from './classify-stream.js';
 import { BlurgateError, ModelError } from './errors.js';
 import { checkConcurrency, type GateOptions, resolveGateOptions } from './gate-options.js';
 import type { ModelManifest } from './model-manifest.js';
-import { checkModelInputs, type ModelInputs } from './model-inputs.js';
+import { checkModelInputs, type ModelInputSource, type ModelInputs } from './model-inputs.js';
 import type { PixelImage } from './pixel-image.js';
 import type { BlurPrediction, ClassifyResult } from './prediction.js';
 import { checkSessionChannels } from './predict-tta.js';
@@ -168,14 +168,16 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   };
 
   // Only inference is serialised: decoding and preprocessing (on this thread, or in a platform's workers through
-  // `prepare`) happen before a run is queued, never in front of a queued run. Whether they overlap the run itself
-  // depends on where the run happens: onnxruntime-node's run holds the calling thread, so in node preprocessing
-  // overlaps the model only in the prepare pool's workers (decoding with sharp overlaps either way).
-  // The arithmetic is classifier.classify's: infer(prepare(image)).
-  const infer = async (
-    inputs: ModelInputs,
+  // `prepare`) happen before a run is queued, never in front of a queued run. In-thread, an image's first scale is
+  // built before its run is queued and each further scale right after the previous scale's run has started
+  // (runModelInputs). Whether building overlaps the run itself depends on where the run happens: onnxruntime-node's
+  // run holds the calling thread unless the session has its own (node's `sessionThread: 'worker'`); the prepare
+  // pool's workers overlap it either way (decoding with sharp overlaps it always).
+  // The arithmetic is classifier.classify's: infer(defer(image)).
+  const infer = async <Inputs extends ModelInputs | ModelInputSource>(
+    inputs: Inputs,
     options: ClassifyOptions,
-    recycle?: (inputs: ModelInputs) => void,
+    recycle?: (inputs: Inputs) => void,
   ): Promise<BlurPrediction> => {
     usable(options.signal);
     const run = queue.run(() => {
@@ -194,7 +196,7 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
 
   const classifyPixels = async (image: PixelImage, options: ClassifyOptions = {}): Promise<BlurPrediction> => {
     usable(options.signal);
-    return infer(classifier.prepare(image), options, (inputs) => classifier.recycle(inputs));
+    return infer(classifier.defer(image), options, (inputs) => inputs.recycle());
   };
 
   const prepareHook = params.prepare;

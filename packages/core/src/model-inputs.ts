@@ -26,6 +26,78 @@ export interface ModelInputsRequest {
 }
 
 /**
+ * Model inputs handed out one scale at a time: `input(index)` returns the input at `scales[index]`, and a source may
+ * build it on that call. The scale loop (`runModelInputs`) asks for scale k+1 right after it has started scale k's
+ * run and before awaiting it, so a session that runs off the calling thread overlaps the model with preprocessing.
+ */
+export interface ModelInputSource {
+  readonly channels: 3 | 4;
+  readonly scales: readonly number[];
+  /** The input at `scales[index]`; asked for once per index, in order. */
+  input(index: number): Float32Array;
+}
+
+/** A {@link ModelInputSource} that builds its inputs on request from an image already checked and bound. */
+export interface DeferredModelInputs extends ModelInputSource {
+  /**
+   * Gives every input built so far back to the preprocessor (see {@link recycleModelInputs}); nobody may read them
+   * afterwards, and the source builds no more.
+   */
+  recycle(): void;
+}
+
+/**
+ * Checks an image, binds it to the preprocessor and builds the input at the first scale now; the other scales are
+ * built when the scale loop asks for them, each beside the previous scale's run (see {@link ModelInputSource}).
+ * The arithmetic is {@link prepareModelInputs}'s (which is this, with every scale built at once): the arrays are
+ * bit-identical. The source reads `image.data` until its last scale is built: do not change the pixels before then.
+ *
+ * @param image - decoded pixels, 1-4 channels.
+ * @param request - `scales`, `channels`, `minSide` and the `preprocessor`.
+ * @returns the source; `recycle()` it once its runs have finished.
+ * @throws ImageInputError('INVALID_IMAGE') for malformed or too small pixels.
+ * @example
+ * const inputs = deferModelInputs(pixels, { scales: [256, 384], channels: 4, minSide: 16, preprocessor });
+ * try { return await runModelInputs(session, inputs); } finally { inputs.recycle(); }
+ */
+export function deferModelInputs(image: PixelImage, request: ModelInputsRequest): DeferredModelInputs {
+  const valid = assertPixelImage(image);
+  const { minSide, channels, preprocessor } = request;
+  if (valid.width < minSide || valid.height < minSide) {
+    throw new ImageInputError(
+      'INVALID_IMAGE',
+      `image is ${valid.width}×${valid.height} pixels; blurgate needs at least ${minSide}×${minSide}`,
+    );
+  }
+  const scales = [...request.scales];
+  const prepared = preprocessor.prepare(valid);
+  const built: Float32Array[] = [];
+  let recycled = false;
+  const input = (index: number): Float32Array => {
+    if (recycled) {
+      throw new ModelError('RUNTIME_FAILED', 'these model inputs were recycled; build them again from the image');
+    }
+    if (!Number.isInteger(index) || index < 0 || index >= scales.length) {
+      throw new ModelError('RUNTIME_FAILED', `no model input ${String(index)}: there are ${scales.length} scales`);
+    }
+    built[index] ??= prepared.modelInput(scales[index], channels);
+    return built[index];
+  };
+  if (scales.length > 0) input(0);
+  return {
+    channels,
+    scales,
+    input,
+    recycle(): void {
+      if (recycled) return;
+      recycled = true;
+      if (preprocessor.recycle === undefined) return;
+      for (const array of built) if (array !== undefined) preprocessor.recycle(array);
+    },
+  };
+}
+
+/**
  * Checks an image and builds its model inputs at every scale with `preprocessor` (the same arithmetic as
  * `predictTta`: the arrays are bit-identical whichever thread builds them).
  *
@@ -37,16 +109,16 @@ export interface ModelInputsRequest {
  * const inputs = prepareModelInputs(pixels, { scales: [384], channels: 4, minSide: 16, preprocessor });
  */
 export function prepareModelInputs(image: PixelImage, request: ModelInputsRequest): ModelInputs {
-  const valid = assertPixelImage(image);
-  const { minSide, scales, channels } = request;
-  if (valid.width < minSide || valid.height < minSide) {
-    throw new ImageInputError(
-      'INVALID_IMAGE',
-      `image is ${valid.width}×${valid.height} pixels; blurgate needs at least ${minSide}×${minSide}`,
-    );
-  }
-  const prepared = request.preprocessor.prepare(valid);
-  return { channels, scales: [...scales], inputs: scales.map((scale) => prepared.modelInput(scale, channels)) };
+  const deferred = deferModelInputs(image, request);
+  const { channels, scales } = deferred;
+  return { channels, scales, inputs: scales.map((_, index) => deferred.input(index)) };
+}
+
+/** Ready inputs as a {@link ModelInputSource} (`input(i)` is `inputs.inputs[i]`). */
+export function modelInputSource(inputs: ModelInputs | ModelInputSource): ModelInputSource {
+  if (!('inputs' in inputs)) return inputs;
+  const { channels, scales } = inputs;
+  return { channels, scales, input: (index: number): Float32Array => inputs.inputs[index] };
 }
 
 /**

@@ -2,7 +2,7 @@ import { type AbortSignalLike, throwIfAborted } from './abort.js';
 import { ModelError, OptionError } from './errors.js';
 import type { PixelImage } from './pixel-image.js';
 import type { ScaleProbabilities } from './prediction.js';
-import { type ModelInputs, prepareModelInputs, recycleModelInputs } from './model-inputs.js';
+import { deferModelInputs, type ModelInputSource, type ModelInputs, modelInputSource } from './model-inputs.js';
 import { createPreprocessor, type Preprocessor } from './preprocessor.js';
 import type { ModelSession } from './runtime.js';
 import { softmax } from './softmax.js';
@@ -75,42 +75,68 @@ export async function predictTta(
   const channels = checkSessionChannels(session);
   throwIfAborted(options.signal);
   const preprocessor = options.preprocessor ?? createPreprocessor();
-  const inputs = prepareModelInputs(rgb, { scales: checkedScales, channels, minSide: 1, preprocessor });
+  const inputs = deferModelInputs(rgb, { scales: checkedScales, channels, minSide: 1, preprocessor });
   try {
     return await runModelInputs(session, inputs, options);
   } finally {
-    recycleModelInputs(inputs, preprocessor);
+    // runModelInputs has settled only once no run it started is in flight.
+    inputs.recycle();
+  }
+}
+
+/** Starts one run; a session whose `run` throws instead of rejecting fails the same way. */
+function startRun(session: ModelSession, input: Float32Array, channels: 3 | 4, scale: number): Promise<Float32Array> {
+  try {
+    return session.run(input, [1, channels, scale, scale]);
+  } catch (cause) {
+    return Promise.reject(cause);
   }
 }
 
 /**
- * The inference half of {@link predictTta}: runs prepared inputs ({@link prepareModelInputs}) scale by scale as
- * batches of one, takes the softmax of the two logits, and averages the probability vectors over the scales
- * (the same sums in the same order as `predictTta`).
+ * The inference half of {@link predictTta}: runs prepared inputs ({@link prepareModelInputs}, or a
+ * {@link ModelInputSource} such as one from {@link deferModelInputs}) scale by scale as batches of one, takes the softmax of
+ * the two logits, and averages the probability vectors over the scales (the same sums in the same order as
+ * `predictTta`). Scale k+1's input is asked for right after scale k's run has started and before it is awaited:
+ * with a session that runs off this thread (node's `sessionThread: 'worker'`) a deferred source builds it beside
+ * the model; with one that holds this thread while it runs, nothing changes. When this settles, no run it started
+ * is still in flight, so the caller may recycle the inputs.
  *
  * @param session - the model.
  * @param prepared - the inputs, one per scale, for the session's channel count.
- * @param options - `signal`, checked before each scale.
+ * @param options - `signal`, checked before each scale's run.
  * @returns the averaged and the per-scale probabilities.
- * @throws ModelError('RUNTIME_FAILED') when the model fails, BlurgateError('ABORTED') on abort.
+ * @throws ModelError('RUNTIME_FAILED') when the model fails, BlurgateError('ABORTED') on abort; whatever the source
+ *   throws building an input.
  * @example
  * const tta = await runModelInputs(session, prepareModelInputs(image, { scales: [384], channels: 4, minSide: 16, preprocessor }));
  */
 export async function runModelInputs(
   session: ModelSession,
-  prepared: ModelInputs,
+  prepared: ModelInputs | ModelInputSource,
   options: PredictOptions = {},
 ): Promise<TtaProbabilities> {
-  const { channels } = prepared;
+  const source = modelInputSource(prepared);
+  const { channels, scales } = source;
   const perScale: ScaleProbabilities[] = [];
   let sumSharp = 0;
   let sumBlurred = 0;
-  for (const [index, scale] of prepared.scales.entries()) {
+  let next: Float32Array | undefined;
+  for (const [index, scale] of scales.entries()) {
     throwIfAborted(options.signal);
-    const input = prepared.inputs[index];
+    const running = startRun(session, next ?? source.input(index), channels, scale);
+    if (index + 1 < scales.length) {
+      try {
+        next = source.input(index + 1);
+      } catch (error) {
+        // The run goes on regardless: let it end before failing, so the caller recycles no array still in use.
+        await running.catch(() => undefined);
+        throw error;
+      }
+    }
     let logits: Float32Array;
     try {
-      logits = await session.run(input, [1, channels, scale, scale]);
+      logits = await running;
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new ModelError('RUNTIME_FAILED', `the model failed at scale ${scale}: ${reason}`, { cause });

@@ -30,6 +30,7 @@ export * from './softmax.js';
 export * from './routing.js';
 export * from './abort.js';
 export * from './model-inputs.js';
+export { ModelInputPool } from './model-input-pool.js';
 export * from './predict-tta.js';
 export * from './blur-classifier.js';
 export * from './laplacian-variance.js';

@@ -9,7 +9,7 @@ import packageJson from '../package.json' with { type: 'json' };
 /** The version of @blurgate/node, for reports. */
 export const BLURGATE_NODE_VERSION: string = packageJson.version;
 
-export { createOnnxRuntime, type OnnxRuntimeOptions } from './onnx-runtime.js';
+export { createOnnxRuntime, type OnnxRuntimeOptions, type SessionThread } from './onnx-runtime.js';
 export {
   decodeImage,
   DEFAULT_MAX_PIXELS,

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { type AbortSignalLike, errorFromFailure, type InputPreparer, type ModelInputs } from '@blurgate/core';
 import { Piscina } from 'piscina';
 import type { DecodeImageOptions, ImageSource } from './decode-image.js';
 import type { PrepareOutcome, PrepareTask } from './prepare-worker.js';
+import { builtWorkerFile } from './worker-file.js';
 
 /** A pool of worker threads that decode and preprocess images for a gate (see {@link createPreparePool}). */
 export interface PreparePool {
@@ -17,15 +17,6 @@ export interface PreparePool {
   readonly workers: number;
   /** Stops the workers (after the tasks already running); the process can then exit. */
   close(): Promise<void>;
-}
-
-/**
- * The built worker next to this module (dist/prepare-worker.js); when this module runs from the TypeScript sources
- * (the tests), the package's built one: a worker thread cannot load TypeScript by itself.
- */
-function workerFile(): URL {
-  const beside = new URL('./prepare-worker.js', import.meta.url);
-  return existsSync(beside) ? beside : new URL('../dist/prepare-worker.js', import.meta.url);
 }
 
 /** Piscina takes a real AbortSignal (or an EventEmitter); core's structural signal type says less. */
@@ -48,7 +39,7 @@ function abortSignal(signal: AbortSignalLike | undefined): AbortSignal | undefin
  */
 export function createPreparePool(workers: number, decodeOptions: DecodeImageOptions, fastDecode = false): PreparePool {
   const piscina = new Piscina<PrepareTask, PrepareOutcome>({
-    filename: workerFile().href,
+    filename: builtWorkerFile('prepare-worker.js').href,
     minThreads: workers,
     maxThreads: workers,
     // Two tasks per worker: one decodes (sharp works on libuv's threads) while the other preprocesses.

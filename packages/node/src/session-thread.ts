@@ -58,13 +58,13 @@ class SessionThread implements ModelSession {
   #disposing: Promise<void> | null = null;
 
   /** Starts the thread, which loads the model at once (`loaded()` says when). */
-  constructor(modelBytes: Uint8Array, settings: OnnxSessionSettings) {
+  constructor(modelBytes: Uint8Array, settings: OnnxSessionSettings, workerFile: URL) {
     const workerData: SessionThreadData = { modelBytes, settings };
     this.#loaded = new Promise<Loaded>((resolve, reject) => {
       this.#settleLoad = { resolve, reject };
     });
     // One set of listeners for the thread's whole life.
-    this.#worker = new Worker(builtWorkerFile('session-worker.js'), { workerData });
+    this.#worker = new Worker(workerFile, { workerData });
     this.#worker.on('message', (answer: SessionAnswer) => this.#answered(answer));
     this.#worker.on('error', (error) => this.#stop(threadStopped(describe(error))));
     this.#worker.on('exit', (code) => this.#stop(threadStopped(`exit code ${code}`)));
@@ -174,6 +174,7 @@ class SessionThread implements ModelSession {
  *
  * @param modelBytes - the ONNX bytes (copied to the thread; the caller's stay usable).
  * @param settings - onnxruntime's session settings.
+ * @param workerFile - the thread's entry; the built session-worker.js unless a test brings another.
  * @returns the session, once loaded.
  * @throws ModelError('UNSUPPORTED_MODEL') as the main-thread runtime does for bytes ONNX Runtime cannot load;
  *   ModelError('RUNTIME_FAILED') when the thread cannot start.
@@ -182,6 +183,10 @@ class SessionThread implements ModelSession {
  * const logits = await session.run(input, [1, 4, 384, 384]);
  * await session.dispose();
  */
-export function loadSessionThread(modelBytes: Uint8Array, settings: OnnxSessionSettings): Promise<ModelSession> {
-  return new SessionThread(modelBytes, settings).loaded();
+export function loadSessionThread(
+  modelBytes: Uint8Array,
+  settings: OnnxSessionSettings,
+  workerFile: URL = builtWorkerFile('session-worker.js'),
+): Promise<ModelSession> {
+  return new SessionThread(modelBytes, settings, workerFile).loaded();
 }

@@ -54,8 +54,8 @@ export interface BlurClassifier {
    */
   prepare(image: PixelImage): ModelInputs;
   /**
-   * Like {@link BlurClassifier.prepare}, but builds only the first scale now and the others while `infer` runs the
-   * previous scale (see `deferModelInputs`): what `classify` uses. Throws ImageInputError for unusable images.
+   * Like {@link BlurClassifier.prepare}, but for a session that `runsOffThread` builds only the first scale now and
+   * the others while `infer` runs the previous scale (see `deferModelInputs`): what `classify` uses. Throws ImageInputError for unusable images.
    * `recycle()` the result once `infer` has settled; the image's pixels must not change before then.
    */
   defer(image: PixelImage): DeferredModelInputs;
@@ -105,8 +105,10 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
   const preprocessor = options.preprocessor ?? createPreprocessor();
   const prepare = (image: PixelImage): ModelInputs =>
     prepareModelInputs(image, { scales, channels, minSide, preprocessor });
+  // Scale by scale beside the runs only when the runs leave this thread free (see ModelSession.runsOffThread).
+  const buildAll = session.runsOffThread !== true;
   const defer = (image: PixelImage): DeferredModelInputs =>
-    deferModelInputs(image, { scales, channels, minSide, preprocessor });
+    deferModelInputs(image, { scales, channels, minSide, preprocessor, buildAll });
   const infer = async (inputs: ModelInputs | ModelInputSource, callOptions: PredictOptions = {}): Promise<BlurPrediction> => {
     const tta = await runModelInputs(session, inputs, { signal: callOptions.signal });
     const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);

@@ -35,9 +35,9 @@ export interface BlurGate<Input = unknown> {
    */
   classify(input: Input, options?: ClassifyOptions): Promise<BlurPrediction>;
   /**
-   * Classifies already decoded pixels (1 to 4 channels). Throws like `classify`. The pixels are read until the
-   * returned promise settles (TTA scales after the first are built while the previous scale runs): do not change
-   * them before then.
+   * Classifies already decoded pixels (1 to 4 channels). Throws like `classify`. The pixels may be read until the
+   * returned promise settles (with a session that runs off the calling thread, TTA scales after the first are built
+   * while the previous scale runs): do not change them before then.
    */
   classifyPixels(image: PixelImage, options?: ClassifyOptions): Promise<BlurPrediction>;
   /**

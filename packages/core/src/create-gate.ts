@@ -168,11 +168,12 @@ export async function createGate<Input>(params: CreateGateParams<Input>): Promis
   };
 
   // Only inference is serialised: decoding and preprocessing (on this thread, or in a platform's workers through
-  // `prepare`) happen before a run is queued, never in front of a queued run. In-thread, an image's first scale is
-  // built before its run is queued and each further scale right after the previous scale's run has started
-  // (runModelInputs). Whether building overlaps the run itself depends on where the run happens: onnxruntime-node's
-  // run holds the calling thread unless the session has its own (node's `sessionThread: 'worker'`); the prepare
-  // pool's workers overlap it either way (decoding with sharp overlaps it always).
+  // `prepare`) happen before a run is queued, never in front of a queued run. In-thread, an image's scales are all
+  // built before its run is queued, unless the session runs off this thread (`runsOffThread`, node's
+  // `sessionThread: 'worker'`): then the first is, and each further one right after the previous scale's run has
+  // started (runModelInputs), beside the model. onnxruntime-node's run otherwise holds the calling thread, so there
+  // in-thread preprocessing happens between runs; the prepare pool's workers overlap the runs either way (decoding
+  // with sharp always does).
   // The arithmetic is classifier.classify's: infer(defer(image)).
   const infer = async <Inputs extends ModelInputs | ModelInputSource>(
     inputs: Inputs,

@@ -23,6 +23,11 @@ export interface ModelInputsRequest {
   /** Images smaller than this on either side are refused (`INVALID_IMAGE`). */
   readonly minSide: number;
   readonly preprocessor: Preprocessor;
+  /**
+   * {@link deferModelInputs} only: build every scale at once instead of the first only (for sessions that hold the
+   * calling thread while they run: nothing would overlap, and the image stays resident in the preprocessor).
+   */
+  readonly buildAll?: boolean;
 }
 
 /**
@@ -47,8 +52,9 @@ export interface DeferredModelInputs extends ModelInputSource {
 }
 
 /**
- * Checks an image, binds it to the preprocessor and builds the input at the first scale now; the other scales are
- * built when the scale loop asks for them, each beside the previous scale's run (see {@link ModelInputSource}).
+ * Checks an image, binds it to the preprocessor and builds the input at the first scale now (every scale with
+ * `request.buildAll`); the other scales are built when the scale loop asks for them, each beside the previous scale's
+ * run (see {@link ModelInputSource}).
  * The arithmetic is {@link prepareModelInputs}'s (which is this, with every scale built at once): the arrays are
  * bit-identical. The source reads `image.data` until its last scale is built: do not change the pixels before then.
  *
@@ -83,7 +89,7 @@ export function deferModelInputs(image: PixelImage, request: ModelInputsRequest)
     built[index] ??= prepared.modelInput(scales[index], channels);
     return built[index];
   };
-  if (scales.length > 0) input(0);
+  for (let index = 0; index < (request.buildAll ? scales.length : Math.min(1, scales.length)); index++) input(index);
   return {
     channels,
     scales,
@@ -109,7 +115,7 @@ export function deferModelInputs(image: PixelImage, request: ModelInputsRequest)
  * const inputs = prepareModelInputs(pixels, { scales: [384], channels: 4, minSide: 16, preprocessor });
  */
 export function prepareModelInputs(image: PixelImage, request: ModelInputsRequest): ModelInputs {
-  const deferred = deferModelInputs(image, request);
+  const deferred = deferModelInputs(image, { ...request, buildAll: true });
   const { channels, scales } = deferred;
   return { channels, scales, inputs: scales.map((_, index) => deferred.input(index)) };
 }

@@ -75,7 +75,8 @@ export async function predictTta(
   const channels = checkSessionChannels(session);
   throwIfAborted(options.signal);
   const preprocessor = options.preprocessor ?? createPreprocessor();
-  const inputs = deferModelInputs(rgb, { scales: checkedScales, channels, minSide: 1, preprocessor });
+  const buildAll = session.runsOffThread !== true;
+  const inputs = deferModelInputs(rgb, { scales: checkedScales, channels, minSide: 1, preprocessor, buildAll });
   try {
     return await runModelInputs(session, inputs, options);
   } finally {
@@ -98,8 +99,8 @@ function startRun(session: ModelSession, input: Float32Array, channels: 3 | 4, s
  * {@link ModelInputSource} such as one from {@link deferModelInputs}) scale by scale as batches of one, takes the softmax of
  * the two logits, and averages the probability vectors over the scales (the same sums in the same order as
  * `predictTta`). Scale k+1's input is asked for right after scale k's run has started and before it is awaited:
- * with a session that runs off this thread (node's `sessionThread: 'worker'`) a deferred source builds it beside
- * the model; with one that holds this thread while it runs, nothing changes. When this settles, no run it started
+ * with a session that runs off this thread (`runsOffThread`, node's `sessionThread: 'worker'`) a deferred source
+ * builds it beside the model. When this settles, no run it started
  * is still in flight, so the caller may recycle the inputs.
  *
  * @param session - the model.

@@ -17,6 +17,13 @@ export interface ModelSession {
    */
   readonly inputChannels: 3 | 4;
   /**
+   * True when `run` leaves the calling thread free while the model runs (e.g. node's `sessionThread: 'worker'`).
+   * Then core builds each further TTA scale's input beside the previous scale's run; otherwise (absent or false,
+   * a session that holds the calling thread while it runs) it builds every scale of an image before the first run,
+   * which is cheaper when another image's preprocessing could come in between.
+   */
+  readonly runsOffThread?: boolean;
+  /**
    * Runs one NCHW float32 batch and returns the logits, `[batch, 2]` row-major
    * (index 0 = sharp, index 1 = blurred). The session must not read or keep `input` once the returned promise has
    * settled: classifiers give the array back to their preprocessor then, to be refilled for the next image.

@@ -11,9 +11,9 @@ import {
 } from '../src/index.js';
 import { randomImage } from './random-image.js';
 
-// In-thread preprocessing is pipelined over the scales of one image: scale k+1's input is built after scale k's
-// run has started and before it has ended, so a session running off the calling thread overlaps the two. These
-// tests drive a session whose runs end only when the test says so, and record the order of events.
+// In-thread preprocessing is pipelined over the scales of one image for sessions that run off the calling thread
+// (runsOffThread): scale k+1's input is built after scale k's run has started and before it has ended, so the two
+// overlap. These tests drive a session whose runs end only when the test says so, and record the order of events.
 
 const SCALES = [32, 48, 64];
 /** The events of the first two scales: each next input is built between its predecessor's start and end. */
@@ -51,12 +51,17 @@ class SteppedSession implements ModelSession {
   readonly outputNames = ['logits'];
   readonly inputChannels = 4 as const;
   readonly seen: Float32Array[] = [];
+  /** Whether the runs leave the calling thread free (as node's session thread does). */
+  readonly runsOffThread: boolean;
   private readonly pending: Array<() => void> = [];
   private waiting: (() => void) | null = null;
   constructor(
     private readonly events: string[],
     private readonly fail?: number,
-  ) {}
+    runsOffThread = true,
+  ) {
+    this.runsOffThread = runsOffThread;
+  }
 
   run(input: Float32Array, dims: TensorDims): Promise<Float32Array> {
     const scale = dims[3];
@@ -111,6 +116,25 @@ describe('scales of one image are built while the previous scale runs', () => {
     const all = reference.infer(reference.prepare(image));
     await finishRuns(eager, SCALES.length);
     expect(prediction).toEqual(await all);
+  });
+
+  it('a session that holds the calling thread gets every scale built before its first run, as before', async () => {
+    const events: string[] = [];
+    const { preprocessor } = spyPreprocessor(events);
+    const session = new SteppedSession(events, undefined, false);
+    const image = randomImage(120, 90, 3, 7);
+    const result = createBlurClassifier(session, { scales: SCALES, preprocessor }).classify(image);
+    await finishRuns(session, SCALES.length);
+    const prediction = await result;
+    expect(events).toEqual([
+      ...['build 32', 'build 48', 'build 64'],
+      ...['start 32', 'end 32', 'start 48', 'end 48', 'start 64', 'end 64'],
+      ...RECYCLED,
+    ]);
+    const offThread = new SteppedSession([]);
+    const pipelined = createBlurClassifier(offThread, { scales: SCALES }).classify(image);
+    await finishRuns(offThread, SCALES.length);
+    expect(prediction).toEqual(await pipelined);
   });
 
   it('a failed run ends the loop with RUNTIME_FAILED, after which the inputs built so far are recycled', async () => {

@@ -46,6 +46,8 @@ function threadStopped(why: string): ModelError {
  * two runs): 4×384² 0.09-0.10 ms staged+transferred vs 0.22-0.30 ms cloned; 4×512² 0.19-0.29 vs 0.49-0.67 ms.
  */
 class SessionThread implements ModelSession {
+  /** `run` leaves the calling thread free: core builds the next TTA scale beside it. */
+  readonly runsOffThread = true;
   readonly #worker: Worker;
   readonly #pending = new Map<number, PendingRun>();
   readonly #staging = new ModelInputPool(2, 8);

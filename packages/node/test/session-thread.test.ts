@@ -90,8 +90,9 @@ describe('the session thread', () => {
       const one = [];
       for (const input of inputs) one.push(await session.run(input, dims));
       const together = await Promise.all(inputs.map((input) => session.run(input, dims)));
-      return { one, together };
+      return { one, together, offThread: session.runsOffThread === true };
     });
+    expect([main.offThread, worker.offThread]).toEqual([false, true]);
     expect(worker.one).toEqual(main.one);
     expect(worker.together).toEqual(main.one);
     expect(new Set(main.one.map((logits) => logits[1])).size).toBe(4);

@@ -109,7 +109,10 @@ export function createBlurClassifier(session: ModelSession, options: BlurClassif
   const buildAll = session.runsOffThread !== true;
   const defer = (image: PixelImage): DeferredModelInputs =>
     deferModelInputs(image, { scales, channels, minSide, preprocessor, buildAll });
-  const infer = async (inputs: ModelInputs | ModelInputSource, callOptions: PredictOptions = {}): Promise<BlurPrediction> => {
+  const infer = async (
+    inputs: ModelInputs | ModelInputSource,
+    callOptions: PredictOptions = {},
+  ): Promise<BlurPrediction> => {
     const tta = await runModelInputs(session, inputs, { signal: callOptions.signal });
     const { label, confidence } = routePrediction(tta.probSharp, tta.probBlurred, thresholds);
     return { label, confidence, probSharp: tta.probSharp, probBlurred: tta.probBlurred, scales: tta.scales };

@@ -61,7 +61,9 @@ async function decodeSide(side: number): Promise<PixelImage> {
 }
 
 /** A gate over `fakeRuntime({ delayMs })` and a manifest-less model, at the fast scales. */
-async function fastGate(delayMs: number): Promise<{ gate: BlurGate<number>; stats: ReturnType<typeof fakeRuntime>['stats'] }> {
+async function fastGate(
+  delayMs: number,
+): Promise<{ gate: BlurGate<number>; stats: ReturnType<typeof fakeRuntime>['stats'] }> {
   const { runtime, stats } = fakeRuntime({ delayMs });
   const gate: BlurGate<number> = await createGate({
     runtime,

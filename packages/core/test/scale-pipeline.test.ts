@@ -155,7 +155,10 @@ describe('scales of one image are built while the previous scale runs', () => {
     const { preprocessor } = spyPreprocessor(events);
     const session = new SteppedSession(events);
     const controller = new AbortController();
-    const result = predictTta(session, randomImage(100, 100, 3, 9), SCALES, { preprocessor, signal: controller.signal });
+    const result = predictTta(session, randomImage(100, 100, 3, 9), SCALES, {
+      preprocessor,
+      signal: controller.signal,
+    });
     const settled = result.catch((error: unknown) => error);
     await Promise.resolve();
     controller.abort();
@@ -181,7 +184,16 @@ describe('scales of one image are built while the previous scale runs', () => {
     await finishRuns(session, 2);
     await result;
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(events).toEqual(['build 32', 'start 32', 'build 48', 'end 32', 'start 48', 'end 48', 'recycle 32', 'recycle 48']);
+    expect(events).toEqual([
+      'build 32',
+      'start 32',
+      'build 48',
+      'end 32',
+      'start 48',
+      'end 48',
+      'recycle 32',
+      'recycle 48',
+    ]);
     await gate.dispose();
   });
 });

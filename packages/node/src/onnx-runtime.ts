@@ -1,5 +1,10 @@
 import { type InferenceRuntime, type ModelSession, OptionError } from '@blurgate/core';
-import { type GraphOptimizationLevel, loadOnnxSession, ONNX_RUNTIME_NAME, type OnnxSessionSettings } from './onnx-session.js';
+import {
+  type GraphOptimizationLevel,
+  loadOnnxSession,
+  ONNX_RUNTIME_NAME,
+  type OnnxSessionSettings,
+} from './onnx-session.js';
 import { loadSessionThread } from './session-thread.js';
 
 /** Where a session runs: on the thread that calls it, or on a worker thread of its own. */
@@ -43,7 +48,9 @@ export function createOnnxRuntime(options: OnnxRuntimeOptions = {}): InferenceRu
   return {
     name: sessionThread === 'worker' ? `${ONNX_RUNTIME_NAME} (session thread)` : ONNX_RUNTIME_NAME,
     loadModel(modelBytes: Uint8Array): Promise<ModelSession> {
-      return sessionThread === 'worker' ? loadSessionThread(modelBytes, settings) : loadOnnxSession(modelBytes, settings);
+      return sessionThread === 'worker'
+        ? loadSessionThread(modelBytes, settings)
+        : loadOnnxSession(modelBytes, settings);
     },
   };
 }

@@ -1,13 +1,7 @@
 // The onnxruntime-node session both session placements share: built here on the main thread
 // (`sessionThread: 'main'`) or inside a session thread's worker (session-worker.ts), with the same options.
 import { availableParallelism } from 'node:os';
-import {
-  BlurgateError,
-  ModelError,
-  type ModelSession,
-  readInputChannels,
-  type TensorDims,
-} from '@blurgate/core';
+import { BlurgateError, ModelError, type ModelSession, readInputChannels, type TensorDims } from '@blurgate/core';
 import * as ort from 'onnxruntime-node';
 
 /** onnxruntime's graph optimisation levels. */
@@ -40,7 +34,10 @@ function describe(cause: unknown): string {
 
 /** What a session answers after `dispose()`, on either thread. */
 export function sessionDisposedError(): BlurgateError {
-  return new BlurgateError('DISPOSED', 'this model session was disposed; load the model again with runtime.loadModel()');
+  return new BlurgateError(
+    'DISPOSED',
+    'this model session was disposed; load the model again with runtime.loadModel()',
+  );
 }
 
 /** A failed run as core's typed error (blurgate's own errors pass through). */
@@ -96,7 +93,10 @@ export class OnnxModelSession implements ModelSession {
  *
  * @throws ModelError('UNSUPPORTED_MODEL') when ONNX Runtime cannot load the bytes or the input is not 3 or 4 channels.
  */
-export async function loadOnnxSession(modelBytes: Uint8Array, settings: OnnxSessionSettings): Promise<OnnxModelSession> {
+export async function loadOnnxSession(
+  modelBytes: Uint8Array,
+  settings: OnnxSessionSettings,
+): Promise<OnnxModelSession> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelBytes, onnxSessionOptions(settings));

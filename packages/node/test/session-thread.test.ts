@@ -81,7 +81,8 @@ describe.each([
 describe('the session thread', () => {
   const bytes = new Uint8Array(readFileSync(TINY_4CH));
   const dims: TensorDims = [1, 4, 48, 48];
-  const inputOf = (seed: number): Float32Array => Float32Array.from({ length: 4 * 48 * 48 }, (_, i) => Math.sin(i * seed));
+  const inputOf = (seed: number): Float32Array =>
+    Float32Array.from({ length: 4 * 48 * 48 }, (_, i) => Math.sin(i * seed));
 
   it('leaves the caller’s input usable and answers runs in flight together with their own logits', async () => {
     const inputs = [1, 2, 3, 4].map(inputOf);
@@ -115,10 +116,16 @@ describe('the session thread', () => {
       await session.dispose(); // twice is fine
       return { badRun, afterDispose };
     });
-    expect(main.badRun).toMatchObject({ name: 'ModelError', code: 'RUNTIME_FAILED', message: /Got invalid dimensions/ });
+    expect(main.badRun).toMatchObject({
+      name: 'ModelError',
+      code: 'RUNTIME_FAILED',
+      message: /Got invalid dimensions/,
+    });
     expect(worker).toEqual(main);
     expect(main.afterDispose.code).toBe('DISPOSED');
-    expect(() => createOnnxRuntime({ sessionThread: 'gpu' as 'worker' })).toThrow(/sessionThread must be 'main' or 'worker'/);
+    expect(() => createOnnxRuntime({ sessionThread: 'gpu' as 'worker' })).toThrow(
+      /sessionThread must be 'main' or 'worker'/,
+    );
     await expect(
       createBlurGate({ model: TINY_4CH, runtime: createOnnxRuntime(), sessionThread: 'worker' }),
     ).rejects.toMatchObject({ code: 'INVALID_OPTION' });

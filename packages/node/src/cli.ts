@@ -116,6 +116,11 @@ async function main(argv: string[]): Promise<number> {
               return value;
             },
           })
+          .option('session-thread', {
+            type: 'boolean',
+            default: false,
+            describe: 'Run the model on a thread of its own, so the next images are prepared beside it',
+          })
           .option('fast-decode', {
             type: 'boolean',
             default: false,
@@ -167,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
             thresholds: a.thresholds,
             concurrency: a.concurrency,
             workers: a.workers,
+            sessionThread: a.sessionThread,
             fastDecode: a.fastDecode,
             maxPixels: a.maxPixels,
             maxFileBytes: a.maxFileSize,

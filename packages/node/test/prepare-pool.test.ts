@@ -156,8 +156,8 @@ describe('fastDecode (JPEG shrink-on-load, opt-in)', () => {
   });
 });
 
-describe('CLI --workers and --fast-decode', () => {
-  it('classify --workers 2 prints the same JSON lines as the main-thread path and exits', async () => {
+describe('CLI --workers, --session-thread and --fast-decode', () => {
+  it('classify --workers 2 and --session-thread print the same JSON lines as the main-thread path and exit', async () => {
     const photos = ['china.jpg', 'flower.png', 'texture-blurred.png', 'exif-orientation-6.jpg'].map((n) =>
       join(IMAGES, n),
     );
@@ -165,8 +165,18 @@ describe('CLI --workers and --fast-decode', () => {
     const plain = await runCli(base, IMAGES);
     const pooled = await runCli([...base, '--workers', '2'], IMAGES);
     const fast = await runCli([...base, '--workers', '1', '--fast-decode'], IMAGES);
-    expect([plain.code, pooled.code, fast.code]).toEqual([0, 0, 0]);
+    // The model on its own thread, TTA (the scales pipelined), with and without the pool: the same lines.
+    const tta = base.filter((arg) => arg !== '--fast');
+    const ttaPlain = await runCli(tta, IMAGES);
+    const ttaThread = await runCli([...tta, '--session-thread'], IMAGES);
+    const ttaBoth = await runCli([...tta, '--session-thread', '--workers', '1'], IMAGES);
+    expect([plain.code, pooled.code, fast.code, ttaPlain.code, ttaThread.code, ttaBoth.code]).toEqual([
+      0, 0, 0, 0, 0, 0,
+    ]);
     expect(pooled.stdout).toBe(plain.stdout);
+    expect(ttaThread.stdout).toBe(ttaPlain.stdout);
+    expect(ttaBoth.stdout).toBe(ttaPlain.stdout);
+    expect(ttaPlain.stdout).not.toBe(plain.stdout);
     expect(fast.stdout.trim().split('\n')).toHaveLength(photos.length);
     expect((await runCli([...base, '--workers', 'x'], IMAGES)).code).toBe(2);
   });

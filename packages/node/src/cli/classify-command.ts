@@ -30,6 +30,8 @@ export interface ClassifyArgs {
   readonly concurrency?: number;
   /** Worker threads for decode + preprocessing (`createBlurGate`'s `workers`). */
   readonly workers?: number;
+  /** The model on a thread of its own (`createBlurGate`'s `sessionThread: 'worker'`). */
+  readonly sessionThread?: boolean;
   /** JPEG shrink-on-load (`createBlurGate`'s `fastDecode`). */
   readonly fastDecode?: boolean;
   readonly maxPixels?: number;
@@ -61,6 +63,7 @@ async function openGate(args: ClassifyArgs): Promise<BlurGate> {
       maxPixels: args.maxPixels,
       concurrency: args.concurrency,
       workers: args.workers,
+      sessionThread: args.sessionThread ? 'worker' : undefined,
       fastDecode: args.fastDecode,
       decodeOptions: {
         maxFileBytes: args.maxFileBytes,

@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, renderHtml, renderMarkdown } from '../../src/evaluation/index.js';
 import { reportTables } from '../../src/evaluation/report-tables.js';
-import { syntheticPredictions } from './synthetic-predictions.js';
+import { SYNTHETIC_REPORT_CONTEXT, syntheticPredictions } from './synthetic-predictions.js';
 
-const report = buildReport(
-  syntheticPredictions(120, 9),
-  {
-    model: { name: 'm', version: '1.0.0', sha256: null },
-    dataset: {
-      path: '/nowhere',
-      root: '/nowhere',
-      layout: 'generic',
-      description: 'synthetic',
-      includeBlurGamma: false,
-    },
-    scales: [256, 384],
-    thresholds: { confidence: 0.6, blur: 0.5 },
-    versions: {},
-    date: '2026-01-01T00:00:00.000Z',
-  },
-  { bootstrap: { resamples: 50 } },
-);
+const report = buildReport(syntheticPredictions(120, 9), SYNTHETIC_REPORT_CONTEXT, { bootstrap: { resamples: 50 } });
 const markdownNotation = { atLeast: '>=', interval: (low: string, high: string) => `[${low}, ${high}]` };
 
 describe('the report tables', () => {

@@ -14,7 +14,7 @@ import {
   thresholdForPrecision,
   thresholdForRecall,
 } from '../../src/evaluation/index.js';
-import { syntheticPredictions } from './synthetic-predictions.js';
+import { SYNTHETIC_REPORT_CONTEXT, syntheticPredictions } from './synthetic-predictions.js';
 
 function sample(n: number, seed: number): { truth: number[]; scores: number[] } {
   const random = seededRandom(seed);
@@ -101,20 +101,7 @@ describe('confidence threshold sweep', () => {
 
 describe('a report from predictions alone', () => {
   const recs = syntheticPredictions(120, 9);
-  const context = {
-    model: { name: 'm', version: '1.0.0', sha256: null },
-    dataset: {
-      path: '/nowhere',
-      root: '/nowhere',
-      layout: 'generic' as const,
-      description: 'synthetic',
-      includeBlurGamma: false,
-    },
-    scales: [256, 384],
-    thresholds: { confidence: 0.6, blur: 0.5 },
-    versions: {},
-    date: '2026-01-01T00:00:00.000Z',
-  };
+  const context = SYNTHETIC_REPORT_CONTEXT;
   const report = buildReport(recs, context, { bootstrap: { resamples: 100 } });
   it('excludes errors from the metrics and counts them', () => {
     expect(report.dataset.counts).toEqual({ sharp: 61, blurred: 60, total: 121 });

@@ -1,4 +1,20 @@
-import { type PredictionRecord, seededRandom } from '../../src/evaluation/index.js';
+import { type PredictionRecord, type ReportContext, seededRandom } from '../../src/evaluation/index.js';
+
+/** The context of a report built from {@link syntheticPredictions} (no model file, no dataset folder). */
+export const SYNTHETIC_REPORT_CONTEXT: ReportContext = {
+  model: { name: 'm', version: '1.0.0', sha256: null },
+  dataset: {
+    path: '/nowhere',
+    root: '/nowhere',
+    layout: 'generic',
+    description: 'synthetic',
+    includeBlurGamma: false,
+  },
+  scales: [256, 384],
+  thresholds: { confidence: 0.6, blur: 0.5 },
+  versions: {},
+  date: '2026-01-01T00:00:00.000Z',
+};
 
 /**
  * `n` seeded predictions.jsonl records (blurred on even i, two TTA scales, a Laplacian baseline that separates the

@@ -123,6 +123,20 @@ async function timeIt(fn) {
   return median(times);
 }
 
+/** Medians of each of `fns` over `count` rounds in which every fn runs once, in turn (after three warm-up rounds). */
+async function timeInterleaved(fns, count) {
+  for (let i = 0; i < 3; i++) for (const fn of fns) await fn();
+  const times = fns.map(() => []);
+  for (let r = 0; r < count; r++) {
+    for (const [i, fn] of fns.entries()) {
+      const t = process.hrtime.bigint();
+      await fn();
+      times[i].push(ms(t));
+    }
+  }
+  return times.map(median);
+}
+
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 const sizeOf = (file) => (/(\d+x\d+)/.exec(file) ?? [null, file.split('/').pop()])[1];
 
@@ -209,16 +223,26 @@ async function goalRatios(modelPath, images) {
       ['TTA 5 scales', DEFAULT_SCALES],
     ]) {
       const classifier = createBlurClassifier(session, { scales, preprocessor: fast });
+      const inputs = scales.map((s) => [s, new Float32Array(channels * s * s).fill(0.1)]);
       let probBlurred = 0;
-      const total = await timeIt(async () => {
-        probBlurred = (await classifier.classify(await decodeImage(fileGoal))).probBlurred;
-      });
-      const decode = await timeIt(() => decodeImage(fileGoal));
-      const model = modelAlone.get(mode);
+      // Interleaved (model, decode, gate, model, ...) and 4× the runs: a 5-run median of the file gate moved by
+      // 20-35% between runs of this bench, and the model-alone figure taken minutes earlier drifts too.
+      const [model, decode, total] = await timeInterleaved(
+        [
+          async () => {
+            for (const [s, input] of inputs) await session.run(input, [1, channels, s, s]);
+          },
+          () => decodeImage(fileGoal),
+          async () => {
+            probBlurred = (await classifier.classify(await decodeImage(fileGoal))).probBlurred;
+          },
+        ],
+        runs * 4,
+      );
       fromFile[mode] = { total, probBlurred };
       fileRows.push([mode, sizeOf(fileGoal), fmt(model), fmt(decode), fmt(total), ratio(total, model), mode === 'single 384' ? '<= 1.6x' : '']);
     }
-    table('Gate from the file (sharp decode + classify) vs the model alone (ms, median; 1 thread)', ['mode', 'image', 'model', 'decode', 'gate', 'gate/model', 'goal'], fileRows);
+    table('Gate from the file (sharp decode + classify) vs the model alone (ms, median of 4 × runs, interleaved; 1 thread)', ['mode', 'image', 'model', 'decode', 'gate', 'gate/model', 'goal'], fileRows);
   }
 
   if (args.reference && fileGoal) {

@@ -1,7 +1,13 @@
 // A piscina worker of the prepare pool (prepare-pool.ts): decodes one image with sharp and builds its model inputs
 // with core's preprocessor and WebAssembly kernels, then moves the Float32Arrays back to the main thread (their
 // buffers are transferred, not copied). The model session stays on the main thread; this file never loads it.
-import { createPreprocessor, failureOf, type ModelInputs, prepareModelInputs } from '@blurgate/core';
+import {
+  type ClassifyFailure,
+  createPreprocessor,
+  failureOf,
+  type ModelInputs,
+  prepareModelInputs,
+} from '@blurgate/core';
 import { Piscina } from 'piscina';
 import { type DecodeImageOptions, decodeImage, type ImageSource } from './decode-image.js';
 import { loadPreprocessKernels } from './preprocess-kernels.js';
@@ -18,9 +24,7 @@ export interface PrepareTask {
 }
 
 /** What a task answers: the inputs, or the image's failure as a record (errors lose their class across threads). */
-export type PrepareOutcome =
-  | { readonly inputs: ModelInputs }
-  | { readonly failure: { readonly code: string; readonly message: string } };
+export type PrepareOutcome = { readonly inputs: ModelInputs } | { readonly failure: ClassifyFailure };
 
 // One preprocessor (and one WebAssembly instance) per worker, made on first use.
 let preprocessor: ReturnType<typeof createPreprocessor> | undefined;

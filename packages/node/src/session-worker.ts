@@ -2,7 +2,7 @@
 // the main thread posts and answers with the logits. The input arrays arrive transferred and go back transferred
 // with the answer (the main thread's staging buffers, reused); the model's bytes arrive with `workerData`.
 import { parentPort, workerData } from 'node:worker_threads';
-import { failureOf, type TensorDims } from '@blurgate/core';
+import { type ClassifyFailure, failureOf, type TensorDims } from '@blurgate/core';
 import { loadOnnxSession, type OnnxModelSession, type OnnxSessionSettings } from './onnx-session.js';
 
 /** What the thread starts with. */
@@ -16,13 +16,8 @@ export type SessionRequest =
   | { readonly type: 'run'; readonly id: number; readonly input: Float32Array; readonly dims: TensorDims }
   | { readonly type: 'dispose' };
 
-/** A failure as a record (errors lose their class across threads). */
-export interface FailureRecord {
-  readonly code: string;
-  readonly message: string;
-}
-
-/** The thread's answers; every `run` answer carries its input back. */
+/** The thread's answers; every `run` answer carries its input back. Failures travel as core's records (`failureOf`):
+ * errors lose their class across threads. */
 export type SessionAnswer =
   | {
       readonly type: 'loaded';
@@ -30,9 +25,14 @@ export type SessionAnswer =
       readonly outputNames: readonly string[];
       readonly inputChannels: 3 | 4;
     }
-  | { readonly type: 'load-failed'; readonly failure: FailureRecord }
+  | { readonly type: 'load-failed'; readonly failure: ClassifyFailure }
   | { readonly type: 'result'; readonly id: number; readonly logits: Float32Array; readonly input: Float32Array }
-  | { readonly type: 'run-failed'; readonly id: number; readonly failure: FailureRecord; readonly input: Float32Array }
+  | {
+      readonly type: 'run-failed';
+      readonly id: number;
+      readonly failure: ClassifyFailure;
+      readonly input: Float32Array;
+    }
   | { readonly type: 'disposed' };
 
 const port = parentPort;

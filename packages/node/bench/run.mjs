@@ -226,7 +226,7 @@ async function goalRatios(modelPath, images) {
       const inputs = scales.map((s) => [s, new Float32Array(channels * s * s).fill(0.1)]);
       let probBlurred = 0;
       // Interleaved (model, decode, gate, model, ...) and 4× the runs: a 5-run median of the file gate moved by
-      // 20-35% between runs of this bench, and the model-alone figure taken minutes earlier drifts too.
+      // up to 40% between runs of this bench, and the model-alone figure taken minutes earlier drifts too.
       const [model, decode, total] = await timeInterleaved(
         [
           async () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the blurgate-synth dataset from the raw source folders made by fetch-sources.sh.
 #
-#   tools/data/build-dataset.sh [DATA_DIR] [all|train|photos2|heldout|fresh|fresh2|test]   (default /work/data all; output: $DATA/synth/{train,val,heldout*,test},
+#   tools/data/build-dataset.sh [DATA_DIR] [all|train|photos2|shots2|heldout|fresh|fresh2|fresh3|test]   (default /work/data all; output: $DATA/synth/{train,val,heldout*,test},
 #                                                                      or $SYNTH_OUT/... when set)
 #
 # Tile sizes: every split is made of 384x384 tiles with blur strengths in pixels of the tile, the same
@@ -97,6 +97,18 @@ train lomirismooth --input "$RAW/lomiri-wallpapers-20.04" --views 3 --frame 0.1 
 train plasmasmooth --input "$RAW/plasma-workspace-wallpapers" --views 2 --frame 0.1 --small-sources 0.3 --min-texture 5
 fi
 
+# blurgate-synth 2.3.0 adds the handbook screenshots of 24 more KDE applications (fetch-sources.sh SHOT2_PKGS;
+# 2.2.0 trained on three: kstars, okular, kdenlive), tiles and framed/enlarged views as for those three.
+SHOT2_PKGS=(ark blinken granatier juk kalarm kanagram kbruch kgpg khangman khelpcenter kigo kmahjongg kmenuedit
+  kmouth knights kolourpaint korganizer kpat kreversi kwalletmanager kwordquiz partitionmanager rocs step)
+if [ "$PART" = all ] || [ "$PART" = shots2 ]; then
+for p in "${SHOT2_PKGS[@]}"; do
+  [ -n "$(ls "$RAW/$p" 2>/dev/null)" ] || continue
+  train "kde${p}" --input "$RAW/$p" --tiles 1 --max-zoom-out 1.25
+  views "kde${p}view" --input "$RAW/$p" --views 4 --frame 0.5 --small-sources 0.15
+done
+fi
+
 if [ "$PART" = all ] || [ "$PART" = heldout ]; then
 heldout photos opencv --input "$RAW/opencv-doc" --views 1 --max-side 1600
 heldout photos ukui --input "$RAW/ukui-wallpapers" --views 4 --max-side 1920
@@ -133,13 +145,31 @@ heldout fresh2-photos kphotoalbum --input "$RAW/kphotoalbum" --views 2 --max-sid
 for c in sharp blurred; do mkdir -p "$OUT/heldout-fresh2/$c"; cp -al "$OUT/heldout-fresh2-photos/$c/." "$OUT/heldout-fresh2/$c/"; done
 fi
 
+# A fourth held-out set (blurgate-synth 2.3.0), fixed before 2.3.0 was trained and never used for a decision:
+# the handbook screenshots of 12 KDE applications (every third of the 36 new ones, fetch-sources.sh) and the
+# pages of texlive-games and texlive-music at screen resolution. (No new camera photos were found in the
+# archive: fresh2 stays the photo check.)
+FRESH3_SHOT_PKGS=(akregator cantor kaddressbook kbreakout kget kig kmail kmplot kompare krdc kwave lokalize)
+if [ "$PART" = all ] || [ "$PART" = fresh3 ]; then
+for p in "${FRESH3_SHOT_PKGS[@]}"; do
+  [ -n "$(ls "$RAW/$p" 2>/dev/null)" ] || continue
+  heldout fresh3-screenshots "$p" --input "$RAW/$p" --views 1
+done
+heldout fresh3-documents games --input "$RAW/texlive-games" --views 1
+heldout fresh3-documents music --input "$RAW/texlive-music" --views 1
+for c in sharp blurred; do
+  mkdir -p "$OUT/heldout-fresh3/$c"
+  for k in documents screenshots; do cp -al "$OUT/heldout-fresh3-$k/$c/." "$OUT/heldout-fresh3/$c/" 2>/dev/null || true; done
+done
+fi
+
 if [ "$PART" = all ] || [ "$PART" = test ]; then
 test_ opencv --input "$RAW/opencv-doc" --tiles 3 --max-zoom-out 2
 test_ rdoc --input "$RAW/r-doc-pdf" --tiles 2 --max-zoom-out 2
 test_ marble --input "$RAW/marble-data" --tiles 1 --max-zoom-out 2
 fi
 
-for s in train val test heldout-photos heldout-documents heldout-screenshots heldout heldout-fresh-photos heldout-fresh-documents heldout-fresh-screenshots heldout-fresh heldout-fresh2-photos heldout-fresh2; do
+for s in train val test heldout-photos heldout-documents heldout-screenshots heldout heldout-fresh-photos heldout-fresh-documents heldout-fresh-screenshots heldout-fresh heldout-fresh2-photos heldout-fresh2 heldout-fresh3-documents heldout-fresh3-screenshots heldout-fresh3; do
   [ -d "$OUT/$s" ] || continue
   echo "$s: $(ls "$OUT/$s/sharp" | wc -l) sharp, $(ls "$OUT/$s/blurred" | wc -l) blurred"
 done

@@ -28,16 +28,25 @@ FRESH_PKGS=(stellarium-data texlive-metapost-doc texlive-fonts-recommended-doc d
 # patterns); a third held-out set of real camera photos, chosen before 2.2.0 was trained: kphotoalbum (its
 # demo album).
 PHOTO2_PKGS=(tuxpaint-stamps-default supertuxkart-data krita-data kphotoalbum)
+# blurgate-synth 2.3.0 (more screenshots): KDE handbook screenshots of 36 more applications (every package of
+# bookworm with at least 5 handbook images that no earlier set used). Split fixed before any image was looked
+# at: in alphabetical order, every third package (the 1st, 4th, 7th, ...) is held out (fresh3), the rest train.
+# fresh3 documents: texlive-games and texlive-music (pages at screen resolution).
+SHOT2_PKGS=(ark blinken granatier juk kalarm kanagram kbruch kgpg khangman khelpcenter kigo kmahjongg kmenuedit
+  kmouth knights kolourpaint korganizer kpat kreversi kwalletmanager kwordquiz partitionmanager rocs step)
+FRESH3_SHOT_PKGS=(akregator cantor kaddressbook kbreakout kget kig kmail kmplot kompare krdc kwave lokalize)
+FRESH3_DOC_PKGS=(texlive-games texlive-music)
 # Documents are rasterised at many resolutions (text from ~4 px to ~40 px x-height): training pages cycle
 # through TRAIN_DPIS, held-out pages through screen resolutions (what a user's PDF viewer or scan shows).
 TRAIN_DPIS=(72 100 150 200 300)
 TEST_DPIS=(72 96 110 150)
-HELD_OUT_DOCS=" r-doc-pdf octave-doc gnuplot-doc texlive-metapost-doc texlive-fonts-recommended-doc "
+HELD_OUT_DOCS=" r-doc-pdf octave-doc gnuplot-doc texlive-metapost-doc texlive-fonts-recommended-doc texlive-games texlive-music "
 
 mkdir -p "$DATA/debs" "$DATA/extract" "$DATA/raw"
 if ! apt-cache policy plasma-workspace-wallpapers | grep -q Candidate; then apt-get update; fi
 cd "$DATA/debs"
-for p in "${PHOTO_PKGS[@]}" "${DOC_PKGS[@]}" "${SHOT_PKGS[@]}" "${FRESH_PKGS[@]}" "${PHOTO2_PKGS[@]}"; do
+for p in "${PHOTO_PKGS[@]}" "${DOC_PKGS[@]}" "${SHOT_PKGS[@]}" "${FRESH_PKGS[@]}" "${PHOTO2_PKGS[@]}" \
+  "${SHOT2_PKGS[@]}" "${FRESH3_SHOT_PKGS[@]}" "${FRESH3_DOC_PKGS[@]}"; do
   ls "${p}"_*.deb >/dev/null 2>&1 || apt-get download "$p"
 done
 for deb in "$DATA"/debs/*.deb; do
@@ -75,6 +84,7 @@ copy_images tuxpaint-stamps-default '*stamps*' 20000
 copy_images supertuxkart-data '*data/textures/*' 100000
 copy_images krita-data '*krita/patterns*' 20000
 copy_images kphotoalbum '*kphotoalbum/demo*' 20000
+for p in "${SHOT2_PKGS[@]}" "${FRESH3_SHOT_PKGS[@]}"; do copy_images "$p" '*doc/HTML/en/*' 15000; done
 # Real-blur sanity photos are not training data: move them aside.
 mkdir -p "$DATA/real-blur"
 for f in text_defocus text_motion licenseplate_motion; do
@@ -83,7 +93,7 @@ done
 
 # Documents: rasterise PAGES_PER_PDF pages of each PDF, spread over the document, each at the next
 # resolution of the package's cycle (file names carry the dpi: <stem>-r<dpi>-p<page>.png).
-for p in "${DOC_PKGS[@]}" texlive-metapost-doc texlive-fonts-recommended-doc; do
+for p in "${DOC_PKGS[@]}" texlive-metapost-doc texlive-fonts-recommended-doc "${FRESH3_DOC_PKGS[@]}"; do
   out="$DATA/raw/$p"; mkdir -p "$out"
   if [[ "$HELD_OUT_DOCS" == *" $p "* ]]; then dpis=("${TEST_DPIS[@]}"); else dpis=("${TRAIN_DPIS[@]}"); fi
   mapfile -t pdfs < <(find "$DATA/extract/$p" -type f -iname '*.pdf' | sort)

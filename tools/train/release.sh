@@ -50,11 +50,11 @@ open(manifest_path, "a").write("\n")
 print(f"manifest thresholds: {manifest['thresholds']} (best F1 on {chosen['provenance']['images']} validation images)")
 PY
 fi
-rm -rf "$EVALS/$VERSION" "$EVALS/$VERSION-fresh" "$EVALS/$VERSION-fresh2"   # runs resume from predictions.jsonl: start clean
+rm -rf "$EVALS/$VERSION" "$EVALS/$VERSION-fresh" "$EVALS/$VERSION-fresh2" "$EVALS/$VERSION-fresh3"   # runs resume from predictions.jsonl: start clean
 tools/train/eval-heldout.sh "$MODEL" "$EVALS/$VERSION" "$DATA"
 [ -f "$EVALS/$PREVIOUS/tta-all/report.json" ] || tools/train/eval-heldout.sh "models/blurgate-synth/$PREVIOUS" "$EVALS/$PREVIOUS" "$DATA"
-# The sets built after the recipe of the model they first measured (build-dataset.sh fresh, fresh2), when present.
-for set in fresh fresh2; do
+# The sets built after the recipe of the model they first measured (build-dataset.sh fresh, fresh2, fresh3), when present.
+for set in fresh fresh2 fresh3; do
   [ -d "$SYNTH_OUT/heldout-$set" ] && HELDOUT_SET="heldout-$set" tools/train/eval-heldout.sh "$MODEL" "$EVALS/$VERSION-$set" "$DATA"
 done
 reports=()
@@ -64,9 +64,9 @@ for mode in single tta; do
     data="heldout"; [ "$kind" = all ] || data="heldout-$kind"
     reports+=(--report "$kind, $label=$EVALS/$VERSION/$mode-$kind/report.json=node packages/eval/dist/cli.js run --model $MODEL --data DATA_DIR/$SYNTH_NAME/$data --out OUT --scales $sc")
     # fresh2 has photos only: its "all" is its photos.
-    for set in fresh fresh2; do
+    for set in fresh fresh2 fresh3; do
       report="$EVALS/$VERSION-$set/$mode-$kind/report.json"
-      [ -f "$report" ] && { [ "$kind" != all ] || [ "$set" = fresh ]; } || continue
+      [ -f "$report" ] && { [ "$kind" != all ] || [ "$set" != fresh2 ]; } || continue
       data="heldout-$set"; [ "$kind" = all ] || data="heldout-$set-$kind"
       reports+=(--report "$set set, $kind, $label=$report=node packages/eval/dist/cli.js run --model $MODEL --data DATA_DIR/$SYNTH_NAME/$data --out OUT --scales $sc")
     done

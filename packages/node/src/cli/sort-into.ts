@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream, existsSync, unlinkSync } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, realpath, rename, symlink, unlink } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, existsSync, openSync, unlinkSync } from 'node:fs';
+import { link, lstat, mkdir, open, realpath, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { showBytes } from './format-results.js';
 
@@ -10,6 +10,8 @@ export type SortMode = 'copy' | 'move';
 export type FilePath = string | Buffer;
 
 const MAX_ATTEMPTS = 10_000;
+/** Chunk size of a copy through a file descriptor (few round trips for multi-megabyte images). */
+const COPY_CHUNK_BYTES = 1 << 20;
 const SLASH = 0x2f;
 const DOT = 0x2e;
 
@@ -45,6 +47,29 @@ function inDir(dir: string, name: Buffer): FilePath {
 /** How a path appears in messages: non-UTF-8 bytes as \xNN. */
 export function showPath(path: FilePath): string {
   return typeof path === 'string' ? path : showBytes(path);
+}
+
+/**
+ * Copies the content of `source` into the existing file `into`, through descriptors. `into` is opened
+ * without O_CREAT, so if its name was removed meanwhile (abandonSync) the open fails with ENOENT instead
+ * of bringing the name back. Hand-written rather than copyFile, which opens its target by path with
+ * O_CREAT on libuv's thread pool whenever a thread is free, possibly after that removal; 1 MiB chunks
+ * keep the round trips few for multi-megabyte images.
+ */
+async function copyContent(source: FilePath, into: FilePath): Promise<void> {
+  const input = await open(source, 'r');
+  try {
+    const output = await open(into, constants.O_WRONLY);
+    try {
+      await writeFile(output, input.createReadStream({ highWaterMark: COPY_CHUNK_BYTES, autoClose: false }));
+      // As copyFile: the copy gets the source's permission bits. Not fatal (CIFS shares refuse chmod).
+      await output.chmod((await input.stat()).mode & 0o7777).catch(() => undefined);
+    } finally {
+      await output.close();
+    }
+  } finally {
+    await input.close();
+  }
 }
 
 async function sha256OfFile(path: FilePath): Promise<string> {
@@ -87,17 +112,28 @@ export class SortError extends Error {
  * - a symbolic link is copied as the file it points to; moved, it stays a link (re-made pointing to
  *   the resolved absolute target, so a relative link does not break).
  * With `dryRun`, names are planned (taken names on disk and earlier plans avoided) and nothing is touched.
- * Interrupt handling: {@link FileSorter.abandonSync} tells whether the process may exit now.
+ * Interrupt handling: {@link FileSorter.abandonSync} tells whether the process may exit now; once it has
+ * been called, no new name is created (a place() that has not yet started giving its file a final name fails).
  */
 export class FileSorter {
   readonly #root: string;
   readonly #mode: SortMode;
   readonly #dryRun: boolean;
   readonly #planned = new Set<string>();
-  /** The temporary file being written, if any (removed on abandon). */
+  /**
+   * The temporary file being written, if any (removed on abandon). Its name is created synchronously and
+   * registered here in the same tick, so it exists on disk only while this names it.
+   */
   #temp: FilePath | null = null;
-  /** True from the moment a target name holds the file until place() returns (a move: the source is deleted). */
+  /**
+   * True from the moment a request that can give the file a final name (link, symlink, placeholder,
+   * rename) is issued until place() returns (a move: the source is deleted). Such a request runs on the
+   * thread pool and may complete at any time, even while the process exits: then the file would be
+   * placed but not reported.
+   */
   #committing = false;
+  /** Set by abandonSync(): from then on no new name is created. */
+  #abandoned = false;
 
   constructor(root: string, mode: SortMode, dryRun: boolean) {
     this.#root = root;
@@ -107,10 +143,12 @@ export class FileSorter {
 
   /**
    * For a second Ctrl-C: removes a half-written temporary file and returns true when the process may
-   * exit now, false once the file is in place until place() returns (then its line must be printed,
-   * and a move must finish deleting its source).
+   * exit now; false from the first request that may give the file a final name until place() returns
+   * (then its line must be printed, and a move must finish deleting its source). Either way no later
+   * step creates a new name: a place() not yet committing fails with "interrupted".
    */
   abandonSync(): boolean {
+    this.#abandoned = true;
     if (this.#committing) return false;
     if (this.#temp !== null) {
       try {
@@ -166,20 +204,36 @@ export class FileSorter {
     }
   }
 
+  /** Fails once abandoned (the message reads "... (interrupted); ..."). */
+  #refuseIfAbandoned(): void {
+    if (this.#abandoned) throw new Error('interrupted');
+  }
+
+  /** Before the first request that may give the file a final name: from here abandonSync() waits for place(). */
+  #beginCommit(): void {
+    this.#refuseIfAbandoned();
+    this.#committing = true;
+  }
+
   /** Links `from` to the first free name in `dir`; never replaces. */
   async #linkToFreeName(from: FilePath, dir: string, name: Buffer): Promise<FilePath> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const target = inDir(dir, candidateName(name, attempt));
-      try {
-        await link(from, target);
-        this.#committing = true;
-        return target;
-      } catch (error) {
-        if (isCode(error, 'EEXIST')) continue;
-        throw error;
+    this.#beginCommit();
+    try {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const target = inDir(dir, candidateName(name, attempt));
+        try {
+          await link(from, target);
+          return target;
+        } catch (error) {
+          if (isCode(error, 'EEXIST')) continue;
+          throw error;
+        }
       }
+      throw new SortError(`no free name in ${dir}`);
+    } catch (error) {
+      this.#committing = false;
+      throw error;
     }
-    throw new SortError(`no free name in ${dir}`);
   }
 
   /**
@@ -187,23 +241,35 @@ export class FileSorter {
    * renames the complete temporary file over that (own, empty) placeholder, which is atomic.
    */
   async #renameToFreeName(temp: FilePath, dir: string, name: Buffer): Promise<FilePath> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const target = inDir(dir, candidateName(name, attempt));
-      try {
-        await (await open(target, 'wx')).close();
-      } catch (error) {
-        if (isCode(error, 'EEXIST')) continue;
-        throw error;
+    this.#beginCommit();
+    try {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const target = inDir(dir, candidateName(name, attempt));
+        try {
+          await (await open(target, 'wx')).close();
+        } catch (error) {
+          if (isCode(error, 'EEXIST')) continue;
+          throw error;
+        }
+        try {
+          await rename(temp, target);
+        } catch (error) {
+          // The placeholder is ours and empty: no final name may keep it.
+          await unlink(target).catch(() => undefined);
+          throw error;
+        }
+        return target;
       }
-      await rename(temp, target);
-      this.#committing = true;
-      return target;
+      throw new SortError(`no free name in ${dir}`);
+    } catch (error) {
+      this.#committing = false;
+      throw error;
     }
-    throw new SortError(`no free name in ${dir}`);
   }
 
   /** Copies `source` (its content, through links) into a temporary file in `dir`, then into place. */
   async #placeCopy(source: FilePath, dir: string, name: Buffer, verify: boolean): Promise<FilePath> {
+    this.#refuseIfAbandoned();
     const temp = inDir(
       dir,
       Buffer.concat([
@@ -212,9 +278,14 @@ export class FileSorter {
         Buffer.from(`.${process.pid}-${randomBytes(4).toString('hex')}.blurgate-part`),
       ]),
     );
+    // Created here, synchronously on this thread, and registered in the same tick: the temporary name
+    // exists only while #temp names it, so abandonSync() always removes it and nothing can bring it back
+    // (copyContent opens it without O_CREAT). A copyFile queued on a busy thread pool used to create it
+    // after a second Ctrl-C had unlinked it (ENOENT) and while the process was exiting: a part file left.
+    closeSync(openSync(temp, 'wx', 0o600));
     this.#temp = temp;
     try {
-      await copyFile(source, temp, constants.COPYFILE_EXCL);
+      await copyContent(source, temp);
       if (verify) {
         const [a, b] = await Promise.all([sha256OfFile(source), sha256OfFile(temp)]);
         if (a !== b) throw new Error('the copy does not match the source');
@@ -263,18 +334,19 @@ export class FileSorter {
     let target: FilePath | undefined;
     try {
       const pointsTo = await realpath(source);
+      this.#beginCommit();
       for (let attempt = 0; attempt < MAX_ATTEMPTS && target === undefined; attempt++) {
         const candidate = inDir(dir, candidateName(name, attempt));
         try {
           await symlink(pointsTo, candidate);
           target = candidate;
-          this.#committing = true;
         } catch (error) {
           if (!isCode(error, 'EEXIST')) throw error;
         }
       }
       if (target === undefined) throw new SortError(`no free name in ${dir}`);
     } catch (error) {
+      this.#committing = false;
       const why = error instanceof SortError ? error.message : reason(error);
       throw new SortError(`${shown}: cannot move this link into ${dir} (${why}); the source is unchanged`);
     }

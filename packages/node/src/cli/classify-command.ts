@@ -113,7 +113,8 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
     : null;
   const bar = bars?.create(files.length, 0);
   // Ctrl-C / SIGTERM: finish the file in hand (its sort and its line), then stop with 130. A second
-  // one exits at once unless a file is between "placed" and "reported" (then right after it).
+  // one exits at once unless a file is being given its final name, from the request until its line is
+  // printed (then right after it). The handlers stay until the loop has ended, so after every sort settled.
   const interruption = new Interruption(() => {
     if (sorter && !sorter.abandonSync()) return;
     bars?.stop();

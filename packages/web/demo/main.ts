@@ -230,10 +230,10 @@ for (const id of ['fast', 'webnn']) {
 }
 
 // `?model=<url>` loads another model (the demo test uses the test suite's model, whose outputs it knows);
-// the default is the shipped blurgate-synth at its manifest's scales (2.2.0: the 5-scale TTA).
+// the default is the shipped blurgate-synth at its manifest's scales (2.3.0: the 5-scale TTA).
 const requestedModel = new URLSearchParams(location.search).get('model');
 if (requestedModel) {
   $<HTMLInputElement>('model-url').value = requestedModel;
   $<HTMLParagraphElement>('model-notice').textContent = `Model from the page address: ${requestedModel}.`;
 }
-loadModel($<HTMLInputElement>('model-url').value, requestedModel ?? 'blurgate-synth 2.2.0');
+loadModel($<HTMLInputElement>('model-url').value, requestedModel ?? 'blurgate-synth 2.3.0');

@@ -5,7 +5,7 @@ import { defineConfig, type Plugin } from 'vite';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const ORT_DIST = here('../node_modules/onnxruntime-web/dist/');
 const FIXTURES = here('../../node/test/fixtures/');
-const DEFAULT_MODEL = here('../../../models/blurgate-synth/2.2.0/');
+const DEFAULT_MODEL = here('../../../models/blurgate-synth/2.3.0/');
 const SAMPLES = here('../../../samples/');
 const SAMPLE_FILES = readdirSync(SAMPLES).filter((name) => /\.(jpe?g|png|webp)$/i.test(name));
 
@@ -15,8 +15,8 @@ const STATIC_FILES: Record<string, string> = {
   'ort/ort-wasm-simd-threaded.wasm': `${ORT_DIST}ort-wasm-simd-threaded.wasm`,
   // The shipped default model, and the test suite's model (`?model=./models/tiny-4ch.onnx`, used by the demo test).
   // The default model as a model folder: manifest.json beside model.onnx sets its scales and thresholds.
-  'models/blurgate-synth/2.2.0/model.onnx': `${DEFAULT_MODEL}model.onnx`,
-  'models/blurgate-synth/2.2.0/manifest.json': `${DEFAULT_MODEL}manifest.json`,
+  'models/blurgate-synth/2.3.0/model.onnx': `${DEFAULT_MODEL}model.onnx`,
+  'models/blurgate-synth/2.3.0/manifest.json': `${DEFAULT_MODEL}manifest.json`,
   'models/tiny-4ch.onnx': `${FIXTURES}models/tiny-4ch.onnx`,
   'fixtures/texture-blurred.png': `${FIXTURES}images/texture-blurred.png`,
   ...Object.fromEntries(SAMPLE_FILES.map((name) => [`samples/${name}`, `${SAMPLES}${name}`])),

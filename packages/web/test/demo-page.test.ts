@@ -128,7 +128,7 @@ describe('demo page', () => {
     await page.setViewportSize({ width: 1100, height: 1300 });
     await page.goto(`${server.url}/index.html`);
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
-    expect(await page.textContent('#status')).toContain('blurgate-synth 2.2.0');
+    expect(await page.textContent('#status')).toContain('blurgate-synth 2.3.0');
     expect(await page.textContent('#status')).toContain('TTA over 256, 320, 384, 448, 512');
     await page.click('#samples');
     await page.waitForFunction(() => document.querySelectorAll('.result[data-state="done"]').length === 4, undefined, {

@@ -14,8 +14,8 @@ const MODEL_FOLDERS = [
   'models/blurgate-synth/1.0.0',
   // A 3-channel model (FreqAux in the graph), manifest scales 256…512.
   'packages/node/test/fixtures/models/store/blurgate-tiny-3ch/1.0.0',
-  // The shipped default: 4 channels, manifest scales 256…512, a calibrated blur threshold (0.6599).
-  'models/blurgate-synth/2.2.0',
+  // The shipped default: 4 channels, manifest scales 256…512, a calibrated blur threshold (0.6458).
+  'models/blurgate-synth/2.3.0',
 ] as const;
 
 interface Outcome {

@@ -209,24 +209,23 @@ export class FileSorter {
     if (this.#abandoned) throw new Error('interrupted');
   }
 
-  /** Before the first request that may give the file a final name: from here abandonSync() waits for place(). */
-  #beginCommit(): void {
+  /**
+   * Gives the file the first free name in `dir` (`name`, `name-1`, `name-2`, ...): `claim(target)` makes the
+   * name and fails with EEXIST when it is taken; nothing is ever replaced. From the first claim until place()
+   * returns, abandonSync() waits (a claim runs on the thread pool and may complete even while the process
+   * exits: the file would be placed but not reported); a failure lets it go again.
+   */
+  async #claimFreeName(dir: string, name: Buffer, claim: (target: FilePath) => Promise<void>): Promise<FilePath> {
     this.#refuseIfAbandoned();
     this.#committing = true;
-  }
-
-  /** Links `from` to the first free name in `dir`; never replaces. */
-  async #linkToFreeName(from: FilePath, dir: string, name: Buffer): Promise<FilePath> {
-    this.#beginCommit();
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const target = inDir(dir, candidateName(name, attempt));
         try {
-          await link(from, target);
+          await claim(target);
           return target;
         } catch (error) {
-          if (isCode(error, 'EEXIST')) continue;
-          throw error;
+          if (!isCode(error, 'EEXIST')) throw error;
         }
       }
       throw new SortError(`no free name in ${dir}`);
@@ -234,37 +233,28 @@ export class FileSorter {
       this.#committing = false;
       throw error;
     }
+  }
+
+  /** Links `from` to the first free name in `dir`; never replaces. */
+  #linkToFreeName(from: FilePath, dir: string, name: Buffer): Promise<FilePath> {
+    return this.#claimFreeName(dir, name, (target) => link(from, target));
   }
 
   /**
    * Where hard links are not supported: reserves the first free name with an exclusive create, then
    * renames the complete temporary file over that (own, empty) placeholder, which is atomic.
    */
-  async #renameToFreeName(temp: FilePath, dir: string, name: Buffer): Promise<FilePath> {
-    this.#beginCommit();
-    try {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const target = inDir(dir, candidateName(name, attempt));
-        try {
-          await (await open(target, 'wx')).close();
-        } catch (error) {
-          if (isCode(error, 'EEXIST')) continue;
-          throw error;
-        }
-        try {
-          await rename(temp, target);
-        } catch (error) {
-          // The placeholder is ours and empty: no final name may keep it.
-          await unlink(target).catch(() => undefined);
-          throw error;
-        }
-        return target;
+  #renameToFreeName(temp: FilePath, dir: string, name: Buffer): Promise<FilePath> {
+    return this.#claimFreeName(dir, name, async (target) => {
+      await (await open(target, 'wx')).close();
+      try {
+        await rename(temp, target);
+      } catch (error) {
+        // The placeholder is ours and empty: no final name may keep it.
+        await unlink(target).catch(() => undefined);
+        throw error;
       }
-      throw new SortError(`no free name in ${dir}`);
-    } catch (error) {
-      this.#committing = false;
-      throw error;
-    }
+    });
   }
 
   /** Copies `source` (its content, through links) into a temporary file in `dir`, then into place. */
@@ -331,22 +321,11 @@ export class FileSorter {
 
   /** Moves a symbolic link: a new link at the target to the same file (absolute), then the old link removed. */
   async #moveLink(source: FilePath, dir: string, name: Buffer, shown: string): Promise<FilePath> {
-    let target: FilePath | undefined;
+    let target: FilePath;
     try {
       const pointsTo = await realpath(source);
-      this.#beginCommit();
-      for (let attempt = 0; attempt < MAX_ATTEMPTS && target === undefined; attempt++) {
-        const candidate = inDir(dir, candidateName(name, attempt));
-        try {
-          await symlink(pointsTo, candidate);
-          target = candidate;
-        } catch (error) {
-          if (!isCode(error, 'EEXIST')) throw error;
-        }
-      }
-      if (target === undefined) throw new SortError(`no free name in ${dir}`);
+      target = await this.#claimFreeName(dir, name, (candidate) => symlink(pointsTo, candidate));
     } catch (error) {
-      this.#committing = false;
       const why = error instanceof SortError ? error.message : reason(error);
       throw new SortError(`${shown}: cannot move this link into ${dir} (${why}); the source is unchanged`);
     }

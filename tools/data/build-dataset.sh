@@ -99,8 +99,7 @@ fi
 
 # blurgate-synth 2.3.0 adds the handbook screenshots of 24 more KDE applications (fetch-sources.sh SHOT2_PKGS;
 # 2.2.0 trained on three: kstars, okular, kdenlive), tiles and framed/enlarged views as for those three.
-SHOT2_PKGS=(ark blinken granatier juk kalarm kanagram kbruch kgpg khangman khelpcenter kigo kmahjongg kmenuedit
-  kmouth knights kolourpaint korganizer kpat kreversi kwalletmanager kwordquiz partitionmanager rocs step)
+source "$TOOLS/data/handbook-packages.sh"
 if [ "$PART" = all ] || [ "$PART" = shots2 ]; then
 for p in "${SHOT2_PKGS[@]}"; do
   [ -n "$(ls "$RAW/$p" 2>/dev/null)" ] || continue
@@ -146,10 +145,9 @@ for c in sharp blurred; do mkdir -p "$OUT/heldout-fresh2/$c"; cp -al "$OUT/heldo
 fi
 
 # A fourth held-out set (blurgate-synth 2.3.0), fixed before 2.3.0 was trained and never used for a decision:
-# the handbook screenshots of 12 KDE applications (every third of the 36 new ones, fetch-sources.sh) and the
+# the handbook screenshots of 12 KDE applications (every third of the 36 new ones, handbook-packages.sh) and the
 # pages of texlive-games and texlive-music at screen resolution. (No new camera photos were found in the
 # archive: fresh2 stays the photo check.)
-FRESH3_SHOT_PKGS=(akregator cantor kaddressbook kbreakout kget kig kmail kmplot kompare krdc kwave lokalize)
 if [ "$PART" = all ] || [ "$PART" = fresh3 ]; then
 for p in "${FRESH3_SHOT_PKGS[@]}"; do
   [ -n "$(ls "$RAW/$p" 2>/dev/null)" ] || continue

@@ -28,13 +28,10 @@ FRESH_PKGS=(stellarium-data texlive-metapost-doc texlive-fonts-recommended-doc d
 # patterns); a third held-out set of real camera photos, chosen before 2.2.0 was trained: kphotoalbum (its
 # demo album).
 PHOTO2_PKGS=(tuxpaint-stamps-default supertuxkart-data krita-data kphotoalbum)
-# blurgate-synth 2.3.0 (more screenshots): KDE handbook screenshots of 36 more applications (every package of
-# bookworm with at least 5 handbook images that no earlier set used). Split fixed before any image was looked
-# at: in alphabetical order, every third package (the 1st, 4th, 7th, ...) is held out (fresh3), the rest train.
-# fresh3 documents: texlive-games and texlive-music (pages at screen resolution).
-SHOT2_PKGS=(ark blinken granatier juk kalarm kanagram kbruch kgpg khangman khelpcenter kigo kmahjongg kmenuedit
-  kmouth knights kolourpaint korganizer kpat kreversi kwalletmanager kwordquiz partitionmanager rocs step)
-FRESH3_SHOT_PKGS=(akregator cantor kaddressbook kbreakout kget kig kmail kmplot kompare krdc kwave lokalize)
+# blurgate-synth 2.3.0 (more screenshots): KDE handbook screenshots of 36 more applications, split into training
+# (SHOT2_PKGS) and held out (FRESH3_SHOT_PKGS) in handbook-packages.sh; fresh3 documents: texlive-games and
+# texlive-music (pages at screen resolution).
+source "$(dirname "$0")/handbook-packages.sh"
 FRESH3_DOC_PKGS=(texlive-games texlive-music)
 # Documents are rasterised at many resolutions (text from ~4 px to ~40 px x-height): training pages cycle
 # through TRAIN_DPIS, held-out pages through screen resolutions (what a user's PDF viewer or scan shows).
